@@ -1,0 +1,237 @@
+"""Read band wavelengths from data files: GeoTIFF (GDAL metadata), ENVI headers, text tables.
+
+Every reader returns a :class:`~hsiadapt.spectral.BandSet` in nanometres (micrometre metadata is
+converted here, at the boundary) in the band order of the data.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from hsiadapt.spectral.band import BandSet, SpectralError
+from hsiadapt.spectral.sensors import get_sensor, list_sensors
+
+__all__ = [
+    "load_bandset",
+    "read_envi_header",
+    "read_geotiff_bands",
+    "read_wavelength_file",
+]
+
+_UNIT_SCALE = {
+    "nanometers": 1.0,
+    "nanometer": 1.0,
+    "nm": 1.0,
+    "micrometers": 1000.0,
+    "micrometer": 1000.0,
+    "microns": 1000.0,
+    "micron": 1000.0,
+    "um": 1000.0,
+    "µm": 1000.0,
+}
+
+
+def _unit_scale(unit: str | None, centers: np.ndarray, where: str) -> float:
+    if unit is None or not unit.strip() or unit.strip().lower() in ("unknown", "index"):
+        # no unit given: infer from magnitude, the same way BandSet validation judges it
+        return 1000.0 if centers.max() < 30 else 1.0
+    scale = _UNIT_SCALE.get(unit.strip().lower())
+    if scale is None:
+        raise SpectralError(
+            f"{where}: wavelength unit {unit!r} is not understood; use Nanometers or Micrometers"
+        )
+    return scale
+
+
+def _floats(values: list[str], what: str, where: str) -> np.ndarray:
+    try:
+        return np.array([float(v) for v in values], dtype=np.float64)
+    except ValueError as err:
+        raise SpectralError(f"{where}: {what} has a non-numeric entry ({err})") from None
+
+
+def _envi_list(text: str) -> list[str]:
+    return [v.strip() for v in text.strip().strip("{}").split(",") if v.strip()]
+
+
+def read_geotiff_bands(path: str | Path, name: str | None = None) -> BandSet:
+    """Band wavelengths from a GeoTIFF's GDAL metadata.
+
+    Looks, in order, for per-band tags ``wavelength`` / ``fwhm`` / ``wavelength_units`` / ``bbl``
+    (as written by GDAL's ENVI driver and the EnMAP-Box), then for dataset tags in the ``ENVI``
+    domain (``wavelength = {...}``). The good-band list (``bbl``, 0 = bad) becomes ``valid``.
+
+    Raises:
+        SpectralError: the file has no wavelength metadata (the message says how to provide it)
+            or the metadata do not match the band count.
+        FileNotFoundError: no such file.
+    """
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"no such GeoTIFF: {p}")
+    try:
+        src = rasterio.open(p)
+    except RasterioIOError as err:
+        raise SpectralError(f"{p}: cannot be read as a raster ({err}); is it truncated?") from None
+    with src:
+        n = src.count
+        band_tags = [{k.lower(): v for k, v in src.tags(i + 1).items()} for i in range(n)]
+        envi = {k.lower(): v for k, v in src.tags(ns="ENVI").items()}
+    where = str(p)
+    if all("wavelength" in t for t in band_tags):
+        centers = _floats([t["wavelength"] for t in band_tags], "wavelength", where)
+        unit = band_tags[0].get("wavelength_units")
+        fw = (
+            _floats([t["fwhm"] for t in band_tags], "fwhm", where)
+            if all("fwhm" in t for t in band_tags)
+            else None
+        )
+        bbl = [t.get("bbl", "1") for t in band_tags]
+    elif "wavelength" in envi:
+        centers = _floats(_envi_list(envi["wavelength"]), "wavelength", where)
+        unit = envi.get("wavelength_units")
+        fw = _floats(_envi_list(envi["fwhm"]), "fwhm", where) if "fwhm" in envi else None
+        bbl = _envi_list(envi["bbl"]) if "bbl" in envi else ["1"] * centers.size
+    else:
+        raise SpectralError(
+            f"{where}: no wavelength metadata (neither per-band 'wavelength' tags nor an ENVI "
+            "'wavelength' list). Pass the wavelengths with a separate file "
+            "(read_wavelength_file / --wavelengths) or a built-in sensor name"
+        )
+    if centers.size != n:
+        raise SpectralError(f"{where}: {centers.size} wavelengths for {n} bands")
+    scale = _unit_scale(unit, centers, where)
+    valid = np.array([float(b) != 0 for b in bbl], dtype=bool)
+    return BandSet.from_wavelengths(
+        centers * scale,
+        None if fw is None else fw * scale,
+        valid=valid,
+        name=name or p.stem,
+        order="any",
+    )
+
+
+def _parse_envi_header(text: str) -> Mapping[str, str]:
+    if not text.lstrip().upper().startswith("ENVI"):
+        raise SpectralError("not an ENVI header (the first line must be 'ENVI')")
+    out: dict[str, str] = {}
+    for m in re.finditer(r"^\s*([^=\n]+?)\s*=\s*(\{[^}]*\}|[^\n]*)", text, flags=re.M):
+        out[m.group(1).strip().lower()] = m.group(2).strip()
+    return out
+
+
+def read_envi_header(path: str | Path, name: str | None = None) -> BandSet:
+    """Band wavelengths from an ENVI ``.hdr`` file (``wavelength``, ``fwhm``, ``bbl``).
+
+    Raises:
+        SpectralError: no wavelength list, or a band count that disagrees with ``bands``.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"no such ENVI header: {p}")
+    hdr = _parse_envi_header(p.read_text(errors="replace"))
+    where = str(p)
+    if "wavelength" not in hdr:
+        raise SpectralError(
+            f"{where}: ENVI header has no 'wavelength' list; add one or pass a wavelength file"
+        )
+    centers = _floats(_envi_list(hdr["wavelength"]), "wavelength", where)
+    if "bands" in hdr and int(hdr["bands"]) != centers.size:
+        raise SpectralError(
+            f"{where}: header says bands = {hdr['bands']} but lists {centers.size} wavelengths"
+        )
+    scale = _unit_scale(hdr.get("wavelength units"), centers, where)
+    fw = _floats(_envi_list(hdr["fwhm"]), "fwhm", where) * scale if "fwhm" in hdr else None
+    valid = (
+        np.array([float(v) != 0 for v in _envi_list(hdr["bbl"])], dtype=bool)
+        if "bbl" in hdr
+        else None
+    )
+    return BandSet.from_wavelengths(
+        centers * scale, fw, valid=valid, name=name or p.stem, order="any"
+    )
+
+
+def read_wavelength_file(path: str | Path, name: str | None = None) -> BandSet:
+    """Band wavelengths from a text table.
+
+    Accepted: a CSV/TSV with a header naming a centre column (``wavelength``, ``center_nm``,
+    ``wavelength_nm``, ``center``...) and optionally ``fwhm``/``fwhm_nm`` and ``bbl``/``valid``;
+    or plain numbers, one per line or comma-separated on one line (nm, or micrometres when all
+    values are below 30). Lines starting with ``#`` are comments.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"no such wavelength file: {p}")
+    lines = [
+        ln for ln in p.read_text(errors="replace").splitlines() if ln.strip() and ln[0] != "#"
+    ]
+    if not lines:
+        raise SpectralError(f"{p}: empty wavelength file")
+    where = str(p)
+    first = lines[0]
+    delim = "\t" if "\t" in first else ";" if ";" in first else ","
+    head = [h.strip().lower() for h in first.split(delim)]
+    if any(re.search("[a-z]", h) for h in head):
+        rows = list(csv.DictReader(lines, delimiter=delim))
+        cols = {k.strip().lower(): k for k in rows[0]} if rows else {}
+        c_key = next(
+            (cols[k] for k in ("center_nm", "wavelength_nm", "wavelength", "center", "centre",
+                               "center_wavelength", "wl") if k in cols),
+            None,
+        )
+        if c_key is None:
+            raise SpectralError(f"{where}: no wavelength column among {list(cols)}")
+        centers = _floats([r[c_key] for r in rows], c_key, where)
+        f_key = next((cols[k] for k in ("fwhm_nm", "fwhm") if k in cols), None)
+        fw = _floats([r[f_key] for r in rows], f_key, where) if f_key else None
+        v_key = next((cols[k] for k in ("bbl", "valid", "good") if k in cols), None)
+        valid = [float(r[v_key]) != 0 for r in rows] if v_key else None
+        unit = "um" if ("um" in c_key or "micro" in c_key) else None
+    else:
+        values = [v for ln in lines for v in re.split(r"[,\s;]+", ln.strip()) if v]
+        centers, fw, valid, unit = _floats(values, "wavelength", where), None, None, None
+    scale = 1000.0 if unit == "um" else _unit_scale(None, centers, where)
+    return BandSet.from_wavelengths(
+        centers * scale,
+        None if fw is None else fw * scale,
+        valid=valid,
+        name=name or p.stem,
+        order="any",
+    )
+
+
+def load_bandset(spec: str | Path) -> BandSet:
+    """A built-in sensor name, or a file: ``.tif``/``.tiff`` (GDAL metadata), ``.hdr`` (ENVI),
+    anything else as a wavelength table.
+
+    Raises:
+        SpectralError: neither a known sensor nor an existing file.
+    """
+    s = str(spec)
+    if s.strip().lower().replace("-", "_") in list_sensors():
+        return get_sensor(s)
+    p = Path(s)
+    if not p.exists():
+        import difflib
+
+        close = difflib.get_close_matches(s.lower(), list(list_sensors()), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise SpectralError(
+            f"{s!r} is neither a built-in sensor{hint} nor an existing file. Sensors: "
+            f"{', '.join(list_sensors())}"
+        )
+    suffix = p.suffix.lower()
+    if suffix in (".tif", ".tiff"):
+        return read_geotiff_bands(p)
+    if suffix == ".hdr":
+        return read_envi_header(p)
+    return read_wavelength_file(p)

@@ -1,0 +1,388 @@
+"""Linear maps from a source band set to a target band set: selection and SRF resampling.
+
+Every map here is a matrix ``W`` of shape ``(len(src), len(dst))``; adapted data are
+``y[..., k] = sum_j x[..., j] * W[j, k]``. Columns of SRF maps sum to 1 (the study's
+equation 3); selection maps are one-hot.
+
+Integration schemes for :func:`srf_matrix` (``phi_k`` is the target band's response):
+
+* ``"point"``: ``w_jk = phi_k(lambda_j)``, the response sampled at each source band centre —
+  the study's equation 2 as printed.
+* ``"boxcar"``: ``w_jk`` = mean of ``phi_k`` over ``lambda_j +- FWHM_j / 2`` on a 1 nm grid — what
+  the study's published weight matrices contain.
+* ``"gaussian"``: ``w_jk = integral phi_k(lambda) g_j(lambda) d lambda`` with ``g_j`` the source
+  band's own unit-area Gaussian response from its FWHM — the physically faithful one.
+
+Coverage: a target band that the source does not see (share of its response inside the source's
+bands below ``min_coverage``, or no source band with non-zero weight) is never turned into NaN or
+a silently wrong band. The ``coverage`` policy decides: ``"error"`` raises, ``"nearest"`` repeats
+the nearest valid source band (what the published code does), ``"zero"`` fills zeros, ``"drop"``
+leaves the band out of the target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from hsiadapt.spectral.band import BandSet, SpectralError
+from hsiadapt.spectral.response import response_matrix, response_support
+
+__all__ = [
+    "COVERAGE_POLICIES",
+    "INTEGRATIONS",
+    "CoverageError",
+    "SpectralMap",
+    "TargetCoverage",
+    "build_map",
+    "coverage_report",
+    "nearest_bands",
+    "selection_matrix",
+    "srf_matrix",
+]
+
+Integration = Literal["point", "boxcar", "gaussian"]
+Coverage = Literal["error", "nearest", "zero", "drop"]
+Method = Literal["select", "srf"]
+INTEGRATIONS: tuple[str, ...] = ("point", "boxcar", "gaussian")
+COVERAGE_POLICIES: tuple[str, ...] = ("error", "nearest", "zero", "drop")
+
+#: Default share of a target band's response the source must see for the band to count as covered.
+DEFAULT_MIN_COVERAGE = 0.01
+
+
+class CoverageError(SpectralError):
+    """A target band is not covered by the source sensor and the policy is ``"error"``."""
+
+
+@dataclass(frozen=True)
+class TargetCoverage:
+    """How well the source sees one target band.
+
+    Attributes:
+        name: target band name.
+        center_nm: target band centre (response centroid), nm.
+        share: share of the target response (area) inside the source's valid bands, 0..1.
+        covered: ``share >= min_coverage``.
+        nearest_source: index of the nearest valid source band (by centre).
+        nearest_distance_nm: distance from the target centre to that band's centre, nm.
+    """
+
+    name: str
+    center_nm: float
+    share: float
+    covered: bool
+    nearest_source: int
+    nearest_distance_nm: float
+
+
+@dataclass(frozen=True)
+class SpectralMap:
+    """A linear map from ``source`` bands to ``target`` bands, with how it was built.
+
+    Attributes:
+        matrix: ``(len(source), len(target))`` float64 weights.
+        source: the source band set.
+        target: the target bands the map produces (uncovered bands removed under ``"drop"``).
+        requested: the target band set that was asked for.
+        method: ``"select"``, ``"srf"`` or ``"matrix"`` (given from outside).
+        integration: SRF integration scheme (``None`` for selection).
+        coverage: the coverage policy applied.
+        report: per requested target band coverage.
+        filled: requested target band name -> what was done to it when uncovered
+            (``"nearest:<source band>"``, ``"zero"`` or ``"dropped"``).
+    """
+
+    matrix: np.ndarray
+    source: BandSet
+    target: BandSet
+    requested: BandSet
+    method: str
+    integration: str | None
+    coverage: str
+    report: tuple[TargetCoverage, ...]
+    filled: dict[str, str] = field(default_factory=dict)
+
+    def apply(self, x: np.ndarray, axis: int = 0) -> np.ndarray:
+        """Apply the map to ``x`` along its band ``axis`` (numpy; float64 weights)."""
+        x = np.asarray(x)
+        self.source.check_data(x.shape[axis], "input")
+        moved = np.moveaxis(x, axis, -1)
+        return np.moveaxis(moved @ self.matrix.astype(x.dtype, copy=False), -1, axis)
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready description (weights as nested lists)."""
+        return {
+            "source": self.source.name,
+            "target": self.target.name,
+            "method": self.method,
+            "integration": self.integration,
+            "coverage": self.coverage,
+            "source_bands": self.source.names,
+            "target_bands": self.target.names,
+            "matrix": self.matrix.tolist(),
+            "coverage_report": [r.__dict__ for r in self.report],
+            "filled": self.filled,
+        }
+
+
+def _check_policy(coverage: str, integration: str | None = None) -> None:
+    if coverage not in COVERAGE_POLICIES:
+        raise SpectralError(
+            f"unknown coverage policy {coverage!r}: choose one of {', '.join(COVERAGE_POLICIES)}"
+        )
+    if integration is not None and integration not in INTEGRATIONS:
+        raise SpectralError(
+            f"unknown integration {integration!r}: choose one of {', '.join(INTEGRATIONS)}"
+        )
+
+
+def _grid(src: BandSet, dst: BandSet, step: float) -> np.ndarray:
+    lo, hi = np.inf, -np.inf
+    for b in dst:
+        a, z = response_support(b)
+        lo, hi = min(lo, a), max(hi, z)
+    fw = src.effective_fwhm()
+    c = src.centers
+    lo = min(lo, float((c - 2 * fw).min()))
+    hi = max(hi, float((c + 2 * fw).max()))
+    lo, hi = np.floor(lo) - 1.0, np.ceil(hi) + 1.0
+    return np.arange(lo, hi + step / 2, step)
+
+
+def _source_mask(src: BandSet, grid: np.ndarray) -> np.ndarray:
+    """True on the grid where some valid source band's centre +- FWHM/2 lies."""
+    mask = np.zeros(grid.shape, dtype=bool)
+    fw = src.effective_fwhm()
+    for c, f, ok in zip(src.centers, fw, src.valid, strict=True):
+        if ok:
+            mask |= (grid >= c - f / 2) & (grid <= c + f / 2)
+    return mask
+
+
+def _target_centers(dst: BandSet, grid: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """Response centroids for tabulated targets, nominal centres otherwise."""
+    out = dst.centers.copy()
+    for k, b in enumerate(dst):
+        if b.response is not None and phi[k].sum() > 0:
+            out[k] = float((grid * phi[k]).sum() / phi[k].sum())
+    return out
+
+
+def _nearest_valid(src: BandSet, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    valid = np.flatnonzero(src.valid)
+    if valid.size == 0:
+        raise SpectralError(f"source band set {src.name!r} has no valid (good) bands")
+    sc = src.centers[valid]
+    d = np.abs(centers[:, None] - sc[None, :])
+    pick = d.argmin(axis=1)
+    return valid[pick], d[np.arange(centers.size), pick]
+
+
+def _coverage(
+    src: BandSet, dst: BandSet, min_coverage: float, step: float = 1.0
+) -> tuple[tuple[TargetCoverage, ...], np.ndarray, np.ndarray]:
+    if not 0.0 <= min_coverage <= 1.0:
+        raise SpectralError(f"min_coverage must be in [0, 1], got {min_coverage!r}")
+    grid = _grid(src, dst, step)
+    phi = response_matrix(dst, grid)
+    mask = _source_mask(src, grid)
+    area = phi.sum(axis=1)
+    share = np.where(area > 0, (phi * mask).sum(axis=1) / np.where(area > 0, area, 1), 0.0)
+    centers = _target_centers(dst, grid, phi)
+    near, dist = _nearest_valid(src, centers)
+    report = tuple(
+        TargetCoverage(
+            name=b.name,
+            center_nm=float(centers[k]),
+            share=float(share[k]),
+            covered=bool(share[k] >= min_coverage and share[k] > 0),
+            nearest_source=int(near[k]),
+            nearest_distance_nm=float(dist[k]),
+        )
+        for k, b in enumerate(dst)
+    )
+    return report, grid, phi
+
+
+def coverage_report(
+    src: BandSet, dst: BandSet, *, min_coverage: float = DEFAULT_MIN_COVERAGE
+) -> tuple[TargetCoverage, ...]:
+    """Per target band, the share of its response the source sees (see :class:`TargetCoverage`).
+
+    A target band needs a tabulated response or a FWHM; a source band without FWHM is taken to be
+    as wide as its local band spacing.
+    """
+    return _coverage(src, dst, min_coverage)[0]
+
+
+def _uncovered_error(src: BandSet, dst: BandSet, report, bad: list[int], what: str) -> CoverageError:
+    names = ", ".join(
+        f"{report[k].name} ({report[k].center_nm:.0f} nm, {100 * report[k].share:.1f}% seen)"
+        for k in bad
+    )
+    c = src.centers[src.valid]
+    return CoverageError(
+        f"{what}: source {src.name!r} ({c.min():.0f}-{c.max():.0f} nm) does not cover target "
+        f"band(s) {names} of {dst.name!r}. Choose a coverage policy: coverage='drop' (leave them "
+        "out; the model then uses only the remaining bands), 'nearest' (repeat the nearest "
+        "source band, as the published study did), or 'zero' (fill zeros)"
+    )
+
+
+def _finish(
+    w: np.ndarray,
+    src: BandSet,
+    dst: BandSet,
+    report: tuple[TargetCoverage, ...],
+    uncovered: list[int],
+    coverage: str,
+    method: str,
+    integration: str | None,
+) -> SpectralMap:
+    filled: dict[str, str] = {}
+    keep = list(range(len(dst)))
+    if uncovered:
+        if coverage == "error":
+            raise _uncovered_error(src, dst, report, uncovered, f"{method} map")
+        for k in uncovered:
+            w[:, k] = 0.0
+            if coverage == "nearest":
+                j = report[k].nearest_source
+                w[j, k] = 1.0
+                filled[dst[k].name] = f"nearest:{src[j].name}"
+            elif coverage == "zero":
+                filled[dst[k].name] = "zero"
+            else:
+                filled[dst[k].name] = "dropped"
+        if coverage == "drop":
+            keep = [k for k in keep if k not in uncovered]
+            if not keep:
+                raise _uncovered_error(src, dst, report, uncovered, "nothing left after 'drop'")
+            w = w[:, keep]
+    target = dst if len(keep) == len(dst) else dst.subset(keep, name=dst.name)
+    if not np.isfinite(w).all():  # pragma: no cover - guarded by construction
+        raise SpectralError("internal error: non-finite weights")
+    return SpectralMap(
+        matrix=w,
+        source=src,
+        target=target,
+        requested=dst,
+        method=method,
+        integration=integration,
+        coverage=coverage,
+        report=report,
+        filled=filled,
+    )
+
+
+def build_map(
+    src: BandSet,
+    dst: BandSet,
+    method: Method = "srf",
+    *,
+    integration: Integration = "point",
+    coverage: Coverage = "error",
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
+) -> SpectralMap:
+    """Build a selection or SRF map from ``src`` to ``dst`` (see the module docstring).
+
+    Args:
+        src: source (hyperspectral) bands; bad bands (``valid=False``) get zero weight.
+        dst: target bands; SRF maps need their responses (tabulated or FWHM).
+        method: ``"select"`` (nearest band centre, equation 1) or ``"srf"`` (equations 2-3).
+        integration: SRF integration scheme: ``"point"``, ``"boxcar"`` or ``"gaussian"``.
+        coverage: policy for target bands the source does not see.
+        min_coverage: share of a target response that must be seen for the band to count.
+
+    Raises:
+        CoverageError: uncovered target bands under ``coverage="error"``.
+        SpectralError: unknown options or unusable band metadata.
+    """
+    _check_policy(coverage, integration if method == "srf" else None)
+    if method == "select":
+        report = coverage_report(src, dst, min_coverage=min_coverage)
+        w = np.zeros((len(src), len(dst)))
+        for k, r in enumerate(report):
+            w[r.nearest_source, k] = 1.0
+        uncovered = [k for k, r in enumerate(report) if not r.covered]
+        return _finish(w, src, dst, report, uncovered, coverage, "select", None)
+    if method != "srf":
+        raise SpectralError(f"unknown method {method!r}: use 'select' or 'srf'")
+
+    fw = src.effective_fwhm()
+    step = 1.0 if integration != "gaussian" else min(1.0, float(fw.min()) / 8)
+    report, grid, phi = _coverage(src, dst, min_coverage, step=step)
+    c = src.centers
+    if integration == "point":
+        w = np.stack([np.interp(c, grid, phi[k]) for k in range(len(dst))], axis=1)
+    elif integration == "boxcar":
+        w = np.zeros((len(src), len(dst)))
+        for j in range(len(src)):
+            sel = (grid >= c[j] - fw[j] / 2) & (grid <= c[j] + fw[j] / 2)
+            if sel.any():
+                w[j] = phi[:, sel].mean(axis=1)
+            else:
+                w[j] = [np.interp(c[j], grid, phi[k]) for k in range(len(dst))]
+    else:  # gaussian
+        sigma = fw / (2.0 * np.sqrt(2.0 * np.log(2.0)))
+        g = np.exp(-0.5 * ((grid[None, :] - c[:, None]) / sigma[:, None]) ** 2)
+        g /= g.sum(axis=1, keepdims=True)
+        w = g @ phi.T
+    w = np.where(src.valid[:, None], w, 0.0)
+    col = w.sum(axis=0)
+    uncovered = [k for k, r in enumerate(report) if not r.covered or col[k] <= 0]
+    for k in range(len(dst)):
+        if k not in uncovered:
+            w[:, k] /= col[k]
+    return _finish(w, src, dst, report, uncovered, coverage, "srf", integration)
+
+
+def srf_matrix(
+    src: BandSet,
+    dst: BandSet,
+    *,
+    integration: Integration = "point",
+    coverage: Coverage = "error",
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
+) -> np.ndarray:
+    """SRF resampling weights, shape ``(len(src), len(dst))``, columns summing to 1.
+
+    Under ``coverage="drop"`` the uncovered columns are absent (use :func:`build_map` to know
+    which bands remain); under ``"zero"`` they are zero.
+    """
+    return build_map(
+        src, dst, "srf", integration=integration, coverage=coverage, min_coverage=min_coverage
+    ).matrix
+
+
+def selection_matrix(
+    src: BandSet,
+    dst: BandSet,
+    *,
+    coverage: Coverage = "error",
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
+) -> np.ndarray:
+    """Nearest-band selection as a one-hot ``(len(src), len(dst))`` matrix."""
+    return build_map(src, dst, "select", coverage=coverage, min_coverage=min_coverage).matrix
+
+
+def nearest_bands(
+    src: BandSet,
+    dst: BandSet,
+    *,
+    coverage: Coverage = "error",
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
+) -> np.ndarray:
+    """0-based index of the source band nearest to each target band centre (equation 1).
+
+    Bad source bands are never picked. Under ``coverage="zero"`` an uncovered target gets
+    ``-1``; under ``"drop"`` it is left out of the result.
+    """
+    m = build_map(src, dst, "select", coverage=coverage, min_coverage=min_coverage)
+    idx = np.full(m.matrix.shape[1], -1, dtype=np.int64)
+    hit = m.matrix.sum(axis=0) > 0
+    idx[hit] = m.matrix[:, hit].argmax(axis=0)
+    return idx
