@@ -27,7 +27,6 @@ import numpy as np
 import torch
 
 from hsiadapt.adapters import SRFAdapter
-from hsiadapt.spectral import get_sensor
 
 B, C, H, W = 16, 202, 128, 128
 
