@@ -55,3 +55,16 @@ def test_spectral_import_does_not_import_torch():
     code = "import sys, hsiadapt.spectral; hsiadapt.spectral.get_sensor('enmap'); print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_data_check_cli(capsys, tmp_path):
+    from pathlib import Path
+
+    root = Path(__file__).parent / "data/hsi_folder/root"
+    assert main(["data", "check", str(root), "--dataset", "hsi_folder", "--arg",
+                 "class_names=[a, b, c]"]) == 0
+    out = capsys.readouterr().out
+    assert "splits: train 3, val 1, test 1" in out and "spectral sanity" in out
+    assert main(["data", "check", str(tmp_path), "--dataset", "hsi_folder", "--json"]) == 2
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["splits"] == {} and "image folder" in rep["problems"][0]

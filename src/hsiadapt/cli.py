@@ -79,6 +79,30 @@ def _cmd_sensors(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_kv(items: Sequence[str]) -> dict[str, object]:
+    import yaml
+
+    out: dict[str, object] = {}
+    for item in items:
+        if "=" not in item:
+            raise SystemExit(f"hsiadapt: error: --arg takes KEY=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k.strip()] = yaml.safe_load(v)
+    return out
+
+
+def _cmd_data_check(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from hsiadapt.datasets.check import check_dataset, format_report
+
+    spectrum = np.load(args.spectrum, allow_pickle=False) if args.spectrum else None
+    rep = check_dataset(args.dataset, args.root, dataset_args=_parse_kv(args.arg),
+                        max_samples=args.max_samples, mean_spectrum=spectrum)
+    print(json.dumps(rep.to_dict(), indent=1) if args.json else format_report(rep))
+    return 0 if rep.splits else 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     from hsiadapt.spectral.resampling import COVERAGE_POLICIES, INTEGRATIONS
 
@@ -110,6 +134,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--plot", metavar="OUT.png", help="also write a figure of the map")
     s.set_defaults(func=_cmd_spectral)
 
+    data = sub.add_parser("data", help="inspect datasets on disk")
+    dsub = data.add_subparsers(dest="data_command", required=True)
+    s = dsub.add_parser(
+        "check",
+        help="report what a dataset folder holds and what is wrong with it",
+        description="Counts per split, bands, wavelength range, class histogram or target "
+        "ranges, problems (unreadable files, wrong band counts, empty masks...) and a spectral "
+        "sanity check of the mean spectrum against the wavelength labels.",
+    )
+    s.add_argument("root")
+    s.add_argument("--dataset", required=True, help="registered dataset name")
+    s.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE",
+                   help="extra dataset argument (YAML value), repeatable")
+    s.add_argument("--max-samples", type=int, default=None, help="read at most N per split")
+    s.add_argument("--spectrum", metavar="MEAN.npy",
+                   help="check this per-band mean spectrum instead of the data's own")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=_cmd_data_check)
+
     s = sub.add_parser("sensors", help="list the built-in sensors")
     s.set_defaults(func=_cmd_sensors)
     return p
@@ -122,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return int(args.func(args) or 0)
-    except (SpectralError, KeyError, FileNotFoundError) as err:
+    except (SpectralError, KeyError, FileNotFoundError, ValueError) as err:
         msg = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
         print(f"hsiadapt: error: {msg}", file=sys.stderr)
         return 2

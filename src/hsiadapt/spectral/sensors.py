@@ -11,6 +11,13 @@ EnMAP band lists — three of them, because the sources disagree:
 * ``enmap_spectralearth``: the 202 bands the SpectralEarth data are written with, sorted by
   wavelength, after dropping 0-based EnMAP bands 126-140 and 145-151 (SpectralEarth's
   ``enmap_bands_remapped.csv``). The published TerraMind study used these files.
+* ``enmap_spectralearth_corrected``: the same 202 positions, relabelled. SpectralEarth's own
+  per-band mean spectrum shows bands labelled 1939-1958 nm (inside the deep water-vapour window)
+  as bright and smooth as the 1550-1750 nm window, and a 31 % jump between labels 1968 and
+  1977 nm; both vanish when positions 130-144 are read as EnMAP bands 145-159 (1575-1760 nm),
+  i.e. when the data are taken to drop bands 126-140 and 160-166 like torchgeo's list
+  (:mod:`hsiadapt.spectral.sanity`). Use it for maps from SpectralEarth chips when physical
+  correctness matters more than bit-exact reproduction of the study.
 * ``enmap_torchgeo``: torchgeo's ``EnMAP.DEFAULT_BANDS``, 202 bands in product order, which
   drops 0-based bands 126-140 and 160-166 instead. It cites the same paper but differs from
   SpectralEarth's table in 7 bands (145-151 kept, 160-166 dropped). Use it only for data written
@@ -240,6 +247,16 @@ def _enmap_se() -> BandSet:
     bands = [b for i, b in enumerate(_enmap_bands()) if i not in ENMAP_SPECTRALEARTH_DROPPED]
     bands.sort(key=lambda b: b.center_nm)
     return BandSet(bands, name="enmap_spectralearth", order="any")
+
+
+@register_sensor(
+    "enmap_spectralearth_corrected",
+    "SpectralEarth's 202 chip bands relabelled: sorted by wavelength, drops 0-based 126-140, 160-166",
+)
+def _enmap_se_corrected() -> BandSet:
+    bands = [b for i, b in enumerate(_enmap_bands()) if i not in ENMAP_TORCHGEO_DROPPED]
+    bands.sort(key=lambda b: b.center_nm)
+    return BandSet(bands, name="enmap_spectralearth_corrected", order="any")
 
 
 @register_sensor(

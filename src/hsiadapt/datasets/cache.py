@@ -1,0 +1,185 @@
+"""Adapted-band cache: project a split once with a fixed adapter, then read only its bands.
+
+Fixed adapters (``select``, ``srf``) give the same output every epoch, so a split is projected
+once and the adapted chips are stored as one memory-mapped array. An epoch then reads 12 bands
+instead of 202.
+
+On disk, under ``cache_dir/<key>/``: ``image.npy`` (N, K, H, W) float32, ``valid.npy`` (N, H, W)
+bool, ``mask.npy`` (N, H, W) int64 or ``label.npy`` (N, T), and ``manifest.json`` with the key
+(dataset class, root, split, sample list, band table, adapter name and matrix hash) and a CRC32
+per chip. The folder is built under a temporary name and renamed when complete, so an interrupted
+build leaves nothing that looks finished. A chip whose CRC does not match is recomputed from the
+source and rewritten before it is returned - never trained on. Anything in the key changing gives
+a new key, hence a new entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from hsiadapt.datasets.stats import dataset_fingerprint
+
+__all__ = ["AdaptedCache", "cache_key"]
+
+log = logging.getLogger(__name__)
+_FORMAT = 1
+
+
+def cache_key(dataset, adapter) -> dict[str, Any]:
+    """What identifies a cache entry (its hash names the folder)."""
+    w = adapter.weight.detach().cpu().numpy().astype(np.float32)
+    return {
+        "format": _FORMAT,
+        "dataset": type(dataset).__name__,
+        "root": str(getattr(dataset, "root", "")),
+        "split": str(getattr(dataset, "split", "")),
+        "fingerprint": dataset_fingerprint(dataset),
+        "adapter": type(adapter).__name__,
+        "target_bands": list(adapter.target.names),
+        "matrix_sha256": hashlib.sha256(w.tobytes()).hexdigest(),
+    }
+
+
+def _crc(*arrays: np.ndarray) -> int:
+    c = 0
+    for a in arrays:
+        c = zlib.crc32(np.ascontiguousarray(a).data, c)
+    return c
+
+
+class AdaptedCache(Dataset):
+    """A dataset view serving adapted chips from the on-disk cache (built on first use).
+
+    Args:
+        dataset: source dataset (fixed-size chips).
+        adapter: a fixed adapter (``select``/``srf``; anything with a ``weight`` buffer and no
+            trainable parameters).
+        cache_dir: parent folder of cache entries.
+        batch_size: chips projected at a time while building.
+    """
+
+    def __init__(self, dataset, adapter, cache_dir: str | Path, batch_size: int = 16) -> None:
+        if any(p.requires_grad for p in adapter.parameters()):
+            raise ValueError("only fixed adapters can be cached; a trainable adapter belongs in "
+                             "the model")
+        self.dataset = dataset
+        self.adapter = adapter.eval()
+        self.key = cache_key(dataset, adapter)
+        digest = hashlib.sha256(json.dumps(self.key, sort_keys=True).encode()).hexdigest()[:20]
+        self.path = Path(cache_dir) / digest
+        self.fingerprint = "cache-" + digest
+        self.bands = adapter.target
+        for attr in ("task", "classes", "targets", "ignore_index"):
+            if hasattr(dataset, attr):
+                setattr(self, attr, getattr(dataset, attr))
+        self.rebuilt: list[int] = []
+        if not self._is_complete():
+            self._build(batch_size)
+        self._open()
+
+    # -- build ---------------------------------------------------------------------------------
+    def _is_complete(self) -> bool:
+        man = self.path / "manifest.json"
+        if not man.is_file():
+            return False
+        try:
+            m = json.loads(man.read_text())
+        except ValueError:
+            return False
+        return m.get("key") == self.key and m.get("complete") is True
+
+    def _project(self, idx: list[int]) -> list[dict[str, Any]]:
+        samples = [self.dataset[i] for i in idx]
+        with torch.inference_mode():
+            if len({tuple(s["image"].shape) for s in samples}) == 1:
+                y = list(self.adapter(torch.stack([s["image"] for s in samples])))
+            else:  # different sizes: the build will refuse them with a clear message
+                y = [self.adapter(s["image"][None])[0] for s in samples]
+        for s, yi in zip(samples, y, strict=True):
+            s["image"] = yi.contiguous()
+        return samples
+
+    def _build(self, batch_size: int) -> None:
+        n = len(self.dataset)
+        first = self._project([0])[0]
+        tmp = self.path.with_name(self.path.name + f".tmp{os.getpid()}")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        arrays: dict[str, np.memmap] = {}
+        fields = [k for k in ("image", "valid", "mask", "label", "sample_index") if k in first]
+        for k in fields:
+            a = first[k].numpy()
+            arrays[k] = np.lib.format.open_memmap(tmp / f"{k}.npy", mode="w+", dtype=a.dtype,
+                                                  shape=(n, *a.shape))
+        crcs = [0] * n
+        for start in range(0, n, batch_size):
+            idx = list(range(start, min(start + batch_size, n)))
+            for i, s in zip(idx, self._project(idx), strict=True):
+                parts = []
+                for k in fields:
+                    a = s[k].numpy()
+                    if a.shape != arrays[k].shape[1:]:
+                        shutil.rmtree(tmp)
+                        raise ValueError(
+                            f"sample {i} has {k} of shape {a.shape}, expected "
+                            f"{arrays[k].shape[1:]}: the cache needs fixed-size chips (use a "
+                            "resize/pad size policy)")
+                    arrays[k][i] = a
+                    parts.append(a)
+                crcs[i] = _crc(*parts)
+        for a in arrays.values():
+            a.flush()
+        del arrays
+        (tmp / "manifest.json").write_text(json.dumps(
+            {"key": self.key, "fields": fields, "n": n, "crc32": crcs, "complete": True}))
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        os.replace(tmp, self.path)
+
+    def _open(self) -> None:
+        m = json.loads((self.path / "manifest.json").read_text())
+        self.fields: list[str] = m["fields"]
+        self.crcs: list[int] = m["crc32"]
+        try:
+            self.arrays = {k: np.load(self.path / f"{k}.npy", mmap_mode="r+") for k in self.fields}
+        except (ValueError, OSError) as err:  # truncated/corrupt array file: rebuild everything
+            log.warning("cache %s unreadable (%s); rebuilding", self.path, err)
+            shutil.rmtree(self.path)
+            self._build(16)
+            self._open()
+            return
+        if any(a.shape[0] != len(self.crcs) for a in self.arrays.values()):
+            shutil.rmtree(self.path)
+            self._build(16)
+            self._open()
+
+    # -- read ----------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.crcs)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        parts = {k: np.array(self.arrays[k][index]) for k in self.fields}
+        if _crc(*parts.values()) != self.crcs[index]:
+            log.warning("cache %s: chip %d corrupt; recomputing it", self.path, index)
+            s = self._project([index])[0]
+            for k in self.fields:
+                self.arrays[k][index] = s[k].numpy()
+                parts[k] = s[k].numpy()
+            self.arrays[self.fields[0]].flush()
+            self.rebuilt.append(index)
+        sample: dict[str, Any] = {k: torch.from_numpy(v) for k, v in parts.items()}
+        sample["wavelength"] = torch.as_tensor(self.bands.centers, dtype=torch.float32)
+        sample["fwhm"] = torch.as_tensor(self.bands.fwhm, dtype=torch.float32)
+        return sample

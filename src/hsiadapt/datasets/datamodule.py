@@ -1,0 +1,208 @@
+"""Lightning data module: dataset -> fixed spectral adapter (or its cache) -> augment -> normalise."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+import lightning as L
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from hsiadapt.adapters import build_adapter
+from hsiadapt.datasets.base import DATASETS
+from hsiadapt.datasets.cache import AdaptedCache
+from hsiadapt.datasets.hyperview import pad_collate
+from hsiadapt.datasets.stats import BandStatistics, compute_statistics, propagated_statistics
+from hsiadapt.datasets.transforms import Normalize, StudyAugment
+
+__all__ = ["HSIDataModule", "pretraining_statistics"]
+
+Normalization = Literal["data", "study", "pretraining", "none"]
+
+
+def pretraining_statistics(band_names: list[str], backbone: str = "terramind_v1") -> BandStatistics:
+    """The backbone's pretraining mean/std for the named bands (TerraMind v1 S2L2A)."""
+    from hsiadapt.models.pretrained_stats import terramind_s2l2a_statistics
+
+    if not backbone.startswith("terramind"):
+        raise ValueError(f"no pretraining statistics known for backbone {backbone!r}")
+    table = terramind_s2l2a_statistics()
+    missing = [b for b in band_names if b not in table]
+    if missing:
+        raise ValueError(f"TerraMind S2L2A has no statistics for bands {missing}; known: "
+                         f"{list(table)}")
+    return BandStatistics(tuple(table[b][0] for b in band_names),
+                          tuple(table[b][1] for b in band_names), tuple(band_names),
+                          "pretraining")
+
+
+class _Pipeline(Dataset):
+    def __init__(self, base: Dataset, steps: list[Callable[[dict[str, Any]], dict[str, Any]]]):
+        self.base, self.steps = base, steps
+
+    def __len__(self) -> int:
+        return len(self.base)  # type: ignore[arg-type]
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        s = self.base[i]
+        for step in self.steps:
+            s = step(s)
+        return s
+
+
+class _AdaptSample:
+    def __init__(self, adapter: torch.nn.Module) -> None:
+        self.adapter = adapter.eval()
+
+    def __call__(self, s: dict[str, Any]) -> dict[str, Any]:
+        s = dict(s)
+        with torch.inference_mode():
+            s["image"] = self.adapter(s["image"][None])[0].clone()
+        s["wavelength"] = torch.as_tensor(self.adapter.target.centers, dtype=torch.float32)
+        s["fwhm"] = torch.as_tensor(self.adapter.target.fwhm, dtype=torch.float32)
+        return s
+
+
+class HSIDataModule(L.LightningDataModule):
+    """Data for one task, adapted to a foundation model's bands.
+
+    Args:
+        dataset: registered dataset name (``hsiadapt.datasets.DATASETS``).
+        root: dataset root.
+        dataset_args: extra keyword arguments for the dataset class.
+        adapter: fixed adapter name (``"select"``, ``"srf"``) applied in the data pipeline, or
+            ``None`` to deliver all bands (for trainable adapters, which live in the model).
+        adapter_args: keyword arguments for the adapter (``coverage``, ``integration``, ...).
+        target: target band set (sensor name), default TerraMind's ``sentinel2_l2a``.
+        batch_size, num_workers: data loading.
+        size: resize chips to this side (the study: 224); ``None`` keeps them.
+        augment: the study's random resized crop + flips on the training split.
+        normalization: ``"data"`` (from the adapted training data, cached), ``"study"``
+            (raw statistics propagated through the map; needs ``raw_statistics``),
+            ``"pretraining"`` (TerraMind S2L2A statistics by band name) or ``"none"``.
+        raw_statistics: ``(mean, std)`` per source band for ``"study"`` (e.g. SpectralEarth's
+            ``mu.npy``/``sigma.npy``).
+        cache_dir: cache adapted chips (fixed adapters) and statistics there.
+        stats_samples: compute ``"data"`` statistics from the first N training samples.
+    """
+
+    def __init__(
+        self,
+        dataset: str,
+        root: str | Path,
+        *,
+        dataset_args: dict[str, Any] | None = None,
+        adapter: str | None = "srf",
+        adapter_args: dict[str, Any] | None = None,
+        target: str = "sentinel2_l2a",
+        batch_size: int = 16,
+        num_workers: int = 0,
+        size: int | None = None,
+        augment: bool = True,
+        normalization: Normalization = "data",
+        raw_statistics: tuple[np.ndarray, np.ndarray] | None = None,
+        cache_dir: str | Path | None = None,
+        stats_samples: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.dataset_cls = DATASETS.get(dataset)
+        self.dataset_name = dataset
+        self.root = Path(root)
+        self.dataset_args = dict(dataset_args or {})
+        self.adapter_name = adapter
+        self.adapter_args = dict(adapter_args or {})
+        self.target = target
+        self.batch_size, self.num_workers = batch_size, num_workers
+        self.size, self.augment = size, augment
+        if normalization not in ("data", "study", "pretraining", "none"):
+            raise ValueError(f"unknown normalization {normalization!r}: use data, study, "
+                             "pretraining or none")
+        if normalization == "study" and raw_statistics is None:
+            raise ValueError("normalization='study' needs raw_statistics=(mean, std) per band")
+        self.normalization = normalization
+        self.raw_statistics = raw_statistics
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.stats_samples = stats_samples
+        self.adapter: torch.nn.Module | None = None
+        self.statistics: BandStatistics | None = None
+        self.splits: dict[str, Dataset] = {}
+        self.raw: dict[str, Dataset] = {}
+
+    def _raw(self, split: str):
+        if split not in self.raw:
+            self.raw[split] = self.dataset_cls(self.root, split, **self.dataset_args)
+        return self.raw[split]
+
+    @property
+    def info(self):
+        """The training split's dataset (classes, targets, bands, ignore index)."""
+        return self._raw("train")
+
+    def _adapted(self, split: str) -> tuple[Dataset, list]:
+        raw = self._raw(split)
+        if self.adapter is None:
+            return raw, []
+        if self.cache_dir is not None:
+            return AdaptedCache(raw, self.adapter, self.cache_dir / "adapted"), []
+        return raw, [_AdaptSample(self.adapter)]
+
+    def setup(self, stage: str | None = None) -> None:
+        train = self._raw("train")
+        if self.adapter_name is not None and self.adapter is None:
+            a = build_adapter(self.adapter_name, train.bands, self.target, **self.adapter_args)
+            if any(p.requires_grad for p in a.parameters()):
+                raise ValueError(f"adapter {self.adapter_name!r} is trainable: put it in the "
+                                 "model and pass adapter=None here")
+            self.adapter = a.eval()
+        if self.statistics is None and self.normalization != "none":
+            self.statistics = self._statistics()
+        for split in ("train", "val", "test"):
+            if split in self.splits:
+                continue
+            try:
+                base, steps = self._adapted(split)
+            except FileNotFoundError:
+                if split == "train":
+                    raise
+                continue
+            if self.size is not None:
+                steps.append(StudyAugment(self.size, train=split == "train" and self.augment))
+            if self.statistics is not None:
+                steps.append(Normalize(*self.statistics.tensors()))
+            self.splits[split] = _Pipeline(base, steps)
+
+    def _statistics(self) -> BandStatistics:
+        names = self.adapter.target.names if self.adapter is not None else self.info.bands.names
+        if self.normalization == "pretraining":
+            return pretraining_statistics(names)
+        if self.normalization == "study":
+            mean, std = self.raw_statistics  # type: ignore[misc]
+            if self.adapter is None:
+                return BandStatistics(tuple(map(float, mean)), tuple(map(float, std)),
+                                      tuple(names), "study")
+            return propagated_statistics(mean, std, self.adapter.weight.numpy(), names)
+        base, _ = self._adapted("train")
+        cached = isinstance(base, AdaptedCache)
+        return compute_statistics(
+            base, None if cached else self.adapter, batch_size=self.batch_size,
+            max_samples=self.stats_samples,
+            cache_dir=None if self.cache_dir is None else self.cache_dir / "stats")
+
+    def _loader(self, split: str, shuffle: bool) -> DataLoader:
+        if split not in self.splits:
+            raise RuntimeError(f"split {split!r} is not available; call setup() first")
+        return DataLoader(self.splits[split], batch_size=self.batch_size, shuffle=shuffle,
+                          num_workers=self.num_workers, collate_fn=pad_collate,
+                          persistent_workers=self.num_workers > 0)
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val", False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", False)

@@ -1,0 +1,228 @@
+"""Any hyperspectral folder: how a user brings PRISMA, EMIT, DESIS or their own EnMAP scenes.
+
+Layout (names configurable)::
+
+    root/
+      images/*.tif | *.tiff | *.img/*.dat + .hdr   HSI chips (any GDAL raster)
+      masks/ or labels/<same file name>            optional per-pixel class rasters
+      labels.csv                                   optional per-image targets: file,<t1>,<t2>,...
+      wavelengths.{txt,csv}                        optional band table (else read from the images)
+      splits/{train,val,test}.txt                  optional split lists (file names)
+      {train,validation,test}_files.csv            optional split CSVs with an 'image' column
+
+Wavelengths come from, in order: ``wavelengths=`` (a BandSet, sensor name or file), a
+``wavelengths.txt``/``.csv`` in ``root``, the first image's own metadata (GDAL per-band
+``wavelength`` tags, ENVI header). Every image must have the same band count.
+
+Splits come from split lists when present, otherwise from a seeded random split
+(``split_fractions``, ``seed``).
+
+Classes (segmentation): ``class_codes`` lists the raw codes in ordinal order (default: every code
+found in the masks except ``background_codes``, scanned once); background and unlisted codes go
+to ``ignore_index`` (-1).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+
+from hsiadapt.datasets.base import (
+    DATASETS,
+    HSIDataError,
+    HSIDataset,
+    read_split_file,
+)
+from hsiadapt.datasets.raster import read_image, read_label_raster
+from hsiadapt.spectral import BandSet
+from hsiadapt.spectral.io import load_bandset, read_envi_header, read_geotiff_bands
+
+__all__ = ["HSIFolder"]
+
+_IMAGE_EXT = (".tif", ".tiff", ".img", ".dat", ".bsq", ".bil", ".bip")
+_SPLIT_CSV = {"train": "train_files.csv", "val": "validation_files.csv", "test": "test_files.csv"}
+
+
+def _bands_from_image(path: Path) -> BandSet:
+    hdr = path.with_suffix(".hdr")
+    if hdr.is_file():
+        return read_envi_header(hdr)
+    return read_geotiff_bands(path)
+
+
+@DATASETS.register("hsi_folder")
+class HSIFolder(HSIDataset):
+    """A folder of hyperspectral images with masks or a label table (see the module docstring).
+
+    Args:
+        root: the folder.
+        split: ``"train"``, ``"val"``, ``"test"`` or ``"all"``.
+        wavelengths: band table override (BandSet, sensor name, or file).
+        image_dir: image sub-folder (default ``images``).
+        mask_dir: mask sub-folder (default: ``masks`` or ``labels``, whichever exists).
+        labels_csv: per-image target table (regression) instead of masks.
+        class_codes, class_names, background_codes: segmentation classes.
+        reflectance_scale: file value x scale = reflectance (``None``: the file's scale tag,
+            else 1e-4).
+        split_fractions, seed: the seeded split when there are no split lists.
+        transforms: applied to each sample dict.
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        split: Literal["train", "val", "test", "all"] = "train",
+        *,
+        wavelengths: BandSet | str | Path | None = None,
+        image_dir: str = "images",
+        mask_dir: str | None = None,
+        labels_csv: str | None = None,
+        class_codes: Sequence[int] | None = None,
+        class_names: Sequence[str] | None = None,
+        background_codes: Sequence[int] = (0,),
+        reflectance_scale: float | None = None,
+        split_fractions: tuple[float, float, float] = (0.7, 0.15, 0.15),
+        seed: int = 0,
+        transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(transforms)
+        self.root = Path(root)
+        self.split = split
+        self.reflectance_scale = reflectance_scale
+        self.image_dir = self.root / image_dir
+        if not self.image_dir.is_dir():
+            raise self._not_found(self.root, f"image folder '{image_dir}/'")
+        all_images = sorted(p.name for p in self.image_dir.iterdir()
+                            if p.suffix.lower() in _IMAGE_EXT)
+        if not all_images:
+            raise self._not_found(self.root, f"images ({', '.join(_IMAGE_EXT)}) in '{image_dir}/'")
+
+        # -- labels ------------------------------------------------------------------------
+        self.mask_dir: Path | None = None
+        self.labels: dict[str, np.ndarray] = {}
+        if labels_csv is not None:
+            self.task = "regression"
+            self._read_labels(self.root / labels_csv)
+        else:
+            cands = [mask_dir] if mask_dir else ["masks", "labels"]
+            for c in cands:
+                if c and (self.root / c).is_dir():
+                    self.mask_dir = self.root / c
+                    break
+            if mask_dir and self.mask_dir is None:
+                raise self._not_found(self.root, f"mask folder '{mask_dir}/'")
+            self.task = "segmentation" if self.mask_dir is not None else "unlabelled"
+
+        # -- split -------------------------------------------------------------------------
+        self.files = self._split_files(all_images, split, split_fractions, seed)
+
+        # -- bands -------------------------------------------------------------------------
+        if wavelengths is not None:
+            self.bands = wavelengths if isinstance(wavelengths, BandSet) else load_bandset(
+                wavelengths)
+        else:
+            table = next((self.root / n for n in ("wavelengths.txt", "wavelengths.csv")
+                          if (self.root / n).is_file()), None)
+            self.bands = (load_bandset(table) if table is not None
+                          else _bands_from_image(self.image_dir / self.files[0]))
+
+        # -- classes -----------------------------------------------------------------------
+        self.ignore_index = -1
+        self.background_codes = tuple(int(c) for c in background_codes)
+        if self.task == "segmentation":
+            if class_codes is None:
+                class_codes = self._scan_codes()
+            self.class_codes = tuple(int(c) for c in class_codes)
+            if class_names is not None and len(class_names) != len(self.class_codes):
+                raise ValueError(
+                    f"{len(class_names)} class names for {len(self.class_codes)} class codes"
+                )
+            self.classes = tuple(class_names or (f"class_{c}" for c in self.class_codes))
+
+    # -- construction helpers ------------------------------------------------------------------
+    def _read_labels(self, path: Path) -> None:
+        if not path.is_file():
+            raise self._not_found(self.root, f"label table '{path.name}'")
+        with path.open(newline="") as f:
+            rows = list(csv.DictReader(f))
+        if not rows or "file" not in rows[0]:
+            raise HSIDataError(f"{path}: needs a 'file' column and one column per target")
+        self.targets = tuple(k for k in rows[0] if k != "file")
+        for r in rows:
+            try:
+                self.labels[r["file"]] = np.array([float(r[t]) for t in self.targets], np.float32)
+            except ValueError as err:
+                raise HSIDataError(f"{path}: bad value in row {r} ({err})") from None
+
+    def _split_files(self, all_images: list[str], split: str, fractions, seed: int) -> list[str]:
+        if split == "all":
+            files = all_images
+        elif (self.root / "splits" / f"{split}.txt").is_file():
+            files = [Path(x).name for x in read_split_file(self.root / "splits" / f"{split}.txt",
+                                                           "HSIFolder")]
+        elif (self.root / _SPLIT_CSV[split]).is_file():
+            with (self.root / _SPLIT_CSV[split]).open(newline="") as f:
+                files = [Path(r["image"]).name for r in csv.DictReader(f)]
+        elif (self.root / "splits").is_dir() or any((self.root / n).is_file()
+                                                     for n in _SPLIT_CSV.values()):
+            raise self._not_found(self.root, f"split list for {split!r}")
+        else:
+            if abs(sum(fractions) - 1) > 1e-6:
+                raise ValueError(f"split_fractions must sum to 1, got {fractions}")
+            perm = np.random.default_rng(seed).permutation(len(all_images))
+            n_tr = round(fractions[0] * len(all_images))
+            n_va = round(fractions[1] * len(all_images))
+            part = {"train": perm[:n_tr], "val": perm[n_tr:n_tr + n_va], "test": perm[n_tr + n_va:]}
+            files = sorted(all_images[i] for i in part[split])
+        missing = [f for f in files if not (self.image_dir / f).is_file()]
+        if missing:
+            raise HSIDataError(f"HSIFolder: split {split!r} lists missing images {missing[:5]}")
+        if self.labels:
+            unlabelled = [f for f in files if f not in self.labels]
+            if unlabelled:
+                raise HSIDataError(f"HSIFolder: no label row for {unlabelled[:5]}")
+        if not files:
+            raise self._not_found(self.root, f"images for split {split!r}")
+        return files
+
+    def _scan_codes(self) -> list[int]:
+        assert self.mask_dir is not None
+        codes: set[int] = set()
+        for f in sorted(p.name for p in self.mask_dir.iterdir() if p.suffix.lower() in _IMAGE_EXT):
+            codes.update(np.unique(read_label_raster(self.mask_dir / f)).tolist())
+        return sorted(c for c in codes if c not in self.background_codes)
+
+    # -- samples -------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def remap(self, raw: np.ndarray) -> np.ndarray:
+        out = np.full(raw.shape, self.ignore_index, dtype=np.int64)
+        for k, code in enumerate(self.class_codes):
+            out[raw == code] = k
+        return out
+
+    def _load(self, index: int) -> dict[str, Any]:
+        name = self.files[index]
+        image, valid = read_image(self.image_dir / name, len(self.bands),
+                                  reflectance_scale=self.reflectance_scale,
+                                  valid_bands=self.bands.valid)
+        sample: dict[str, Any] = {"image": torch.from_numpy(image),
+                                  "valid": torch.from_numpy(valid)}
+        if self.task == "segmentation":
+            assert self.mask_dir is not None
+            raw = read_label_raster(self.mask_dir / name)
+            if raw.shape != image.shape[1:]:
+                raise HSIDataError(f"{self.mask_dir / name}: mask {raw.shape} vs image "
+                                   f"{image.shape[1:]}")
+            mask = self.remap(raw)
+            mask[~valid] = self.ignore_index
+            sample["mask"] = torch.from_numpy(mask)
+        elif self.task == "regression":
+            sample["label"] = torch.from_numpy(self.labels[name].copy())
+        return sample

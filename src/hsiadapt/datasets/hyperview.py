@@ -1,0 +1,358 @@
+"""HYPERVIEW (AI4EO / KP Labs / ESA): soil parameters from hyperspectral field patches.
+
+HYPERVIEW-1 dataset card: airborne hyperspectral patches of Polish agricultural fields, 150 bands
+462-938 nm (``hyperview`` band table), int16 values ~ reflectance x 10000; one patch per field,
+from 11 x 11 up to ~300 x 300 pixels, with a field mask; targets P (P2O5), K (K2O), Mg and pH
+(1732 training patches, 1154 test patches). Layout::
+
+    root/
+      train/<sample_index>.npz   masked arrays: data int16 (150, H, W), mask bool (150, H, W),
+      test/<sample_index>.npz    mask True = outside the field
+      train_gt.csv               sample_index,P,K,Mg,pH
+
+``train``/``val`` come from the training patches: a seeded random split (``val_fraction``,
+``seed``; the study used 20 % and seed 42) or explicit lists (``split_file``: a CSV with a
+``sample_index`` column, such as SpectralEarth's HYPERVIEW split). ``test`` is the test folder
+(no labels). Targets are in original units (standardisation belongs to the model).
+
+Patch size policy (``size``): ``None`` keeps the native size (batch with ``pad_collate``);
+``("pad", S)`` zero-pads (or centre-crops) to S x S, the padding marked invalid; ``("resize", S)``
+resizes bilinearly, the mask nearest. In every case ``valid`` (the field mask) travels with the
+sample, and pixels outside the field are 0 in ``image``.
+
+HYPERVIEW-2 (EASi workshop 2024) has three sensors per sample - airborne HSI, satellite HSI and
+satellite MSI - and six targets (B, Cu, Zn, Fe, S, Mn); see :class:`Hyperview2`.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from hsiadapt.datasets.base import DATASETS, HSIDataError, HSIDataset
+from hsiadapt.spectral import BandSet, get_sensor
+from hsiadapt.spectral.io import load_bandset
+
+__all__ = ["Hyperview1", "Hyperview2", "load_hyperview_patch", "pad_collate", "write_submission"]
+
+SizePolicy = tuple[Literal["pad", "resize"], int] | None
+_URL = "https://platform.ai4eo.eu/seeing-beyond-the-visible-permanent"
+
+
+def load_hyperview_patch(path: Path, n_bands: int) -> tuple[np.ndarray, np.ndarray]:
+    """Read one HYPERVIEW ``.npz`` masked array.
+
+    Returns:
+        ``(image float32 (C, H, W) on the x10000 scale with 0 outside the field, valid (H, W))``.
+
+    Raises:
+        HSIDataError: missing/corrupt file, wrong keys or band count, empty field mask.
+    """
+    if not path.is_file():
+        raise HSIDataError(f"{path}: file is missing")
+    try:
+        with np.load(path) as z:
+            if "data" not in z.files or "mask" not in z.files:
+                raise HSIDataError(f"{path}: expected arrays 'data' and 'mask', found {z.files}")
+            data, mask = z["data"], z["mask"]
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        raise HSIDataError(f"{path}: not a readable .npz ({err}); download it again") from None
+    if data.ndim != 3 or data.shape[0] != n_bands:
+        raise HSIDataError(f"{path}: data has shape {data.shape}, expected ({n_bands}, H, W)")
+    if mask.shape != data.shape:
+        raise HSIDataError(f"{path}: mask shape {mask.shape} differs from data {data.shape}")
+    valid = ~mask.any(axis=0)
+    if not valid.any():
+        raise HSIDataError(
+            f"{path}: the field mask is empty (every pixel is flagged invalid); this patch has no "
+            "data - remove it from the split"
+        )
+    image = np.where(mask, 0, data).astype(np.float32)
+    return image, valid
+
+
+def _apply_size(image: torch.Tensor, valid: torch.Tensor, size: SizePolicy):
+    if size is None:
+        return image, valid
+    how, s = size
+    c, h, w = image.shape
+    if how == "resize":
+        img = F.interpolate(image[None], size=(s, s), mode="bilinear", align_corners=False)[0]
+        val = F.interpolate(valid[None, None].float(), size=(s, s), mode="nearest")[0, 0] > 0.5
+        return img * val, val
+    if how == "pad":
+        out = image.new_zeros((c, s, s))
+        vout = torch.zeros((s, s), dtype=torch.bool)
+        hh, ww = min(h, s), min(w, s)
+        y0, x0 = (h - hh) // 2, (w - ww) // 2  # centre-crop when larger
+        oy, ox = (s - hh) // 2, (s - ww) // 2
+        out[:, oy : oy + hh, ox : ox + ww] = image[:, y0 : y0 + hh, x0 : x0 + ww]
+        vout[oy : oy + hh, ox : ox + ww] = valid[y0 : y0 + hh, x0 : x0 + ww]
+        return out, vout
+    raise ValueError(f"size policy must be None, ('pad', S) or ('resize', S); got {size!r}")
+
+
+def pad_collate(samples: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Collate samples of different sizes by zero-padding to the largest (padding invalid)."""
+    h = max(s["image"].shape[-2] for s in samples)
+    w = max(s["image"].shape[-1] for s in samples)
+    out: dict[str, Any] = {}
+    for key in samples[0]:
+        vals = [s[key] for s in samples]
+        if key in ("image", "valid", "mask"):
+            fill = -1 if key == "mask" else 0
+            padded = []
+            for v in vals:
+                pad = (0, w - v.shape[-1], 0, h - v.shape[-2])
+                padded.append(F.pad(v, pad, value=fill) if any(pad) else v)
+            out[key] = torch.stack(padded)
+        elif torch.is_tensor(vals[0]):
+            out[key] = torch.stack(vals)
+        else:
+            out[key] = vals
+    return out
+
+
+def _read_gt(path: Path, targets: Sequence[str]) -> dict[int, np.ndarray]:
+    if not path.is_file():
+        raise HSIDataError(f"ground-truth file {path} is missing")
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        raise HSIDataError(f"{path}: no rows")
+    missing = [t for t in ("sample_index", *targets) if t not in rows[0]]
+    if missing:
+        raise HSIDataError(f"{path}: missing column(s) {missing}; columns are {list(rows[0])}")
+    out = {}
+    for r in rows:
+        try:
+            out[int(r["sample_index"])] = np.array([float(r[t]) for t in targets], np.float32)
+        except ValueError as err:
+            raise HSIDataError(f"{path}: bad value in row {r} ({err})") from None
+    return out
+
+
+class _HyperviewBase(HSIDataset):
+    task = "regression"
+    source_url = _URL
+
+    def _select_train_ids(
+        self,
+        all_ids: list[int],
+        split: str,
+        split_file: str | Path | None,
+        val_fraction: float,
+        seed: int,
+    ) -> list[int]:
+        if split_file is not None:
+            p = Path(split_file)
+            with p.open(newline="") as f:
+                wanted = [int(r["sample_index"]) for r in csv.DictReader(f)]
+            absent = sorted(set(wanted) - set(all_ids))
+            if absent:
+                raise HSIDataError(f"{p}: sample indices {absent[:10]} have no ground truth")
+            return wanted
+        if not 0.0 <= val_fraction < 1.0:
+            raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction}")
+        rng = np.random.default_rng(seed)
+        perm = rng.permutation(len(all_ids))
+        n_val = round(val_fraction * len(all_ids))
+        chosen = perm[:n_val] if split == "val" else perm[n_val:]
+        return sorted(all_ids[i] for i in chosen)
+
+
+@DATASETS.register("hyperview1")
+class Hyperview1(_HyperviewBase):
+    """HYPERVIEW-1 soil-parameter regression (see the module docstring for the card and layout).
+
+    Args:
+        root: dataset root.
+        split: ``"train"``, ``"val"`` or ``"test"``.
+        size: patch size policy, e.g. ``("resize", 224)`` as in the study, or ``None``.
+        val_fraction, seed: seeded train/val split of the training patches.
+        split_file: explicit CSV (``sample_index`` column) for this split instead.
+        transforms: applied to each sample dict.
+    """
+
+    targets = ("P", "K", "Mg", "pH")
+
+    def __init__(
+        self,
+        root: str | Path,
+        split: Literal["train", "val", "test"] = "train",
+        *,
+        size: SizePolicy = None,
+        val_fraction: float = 0.2,
+        seed: int = 42,
+        split_file: str | Path | None = None,
+        transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(transforms)
+        self.root, self.split, self.size = Path(root), split, size
+        self.bands = get_sensor("hyperview")
+        if split not in ("train", "val", "test"):
+            raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
+        if split == "test":
+            folder = self.root / "test"
+            if not folder.is_dir():
+                raise self._not_found(self.root, "folder 'test/'")
+            self.ids = sorted(int(p.stem) for p in folder.glob("*.npz"))
+            self.gt: dict[int, np.ndarray] = {}
+            self.folder = folder
+        else:
+            folder = self.root / "train"
+            if not folder.is_dir():
+                raise self._not_found(self.root, "folder 'train/'")
+            if not (self.root / "train_gt.csv").is_file():
+                raise self._not_found(self.root, "train_gt.csv")
+            self.gt = _read_gt(self.root / "train_gt.csv", self.targets)
+            have = {int(p.stem) for p in folder.glob("*.npz")}
+            labelled = sorted(i for i in self.gt if i in have)
+            if not labelled:
+                raise self._not_found(self.root, "any train/<sample_index>.npz listed in train_gt.csv")
+            self.ids = self._select_train_ids(labelled, split, split_file, val_fraction, seed)
+            self.folder = folder
+        if not self.ids:
+            raise self._not_found(self.root, f"patches for split {split!r}")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _load(self, index: int) -> dict[str, Any]:
+        sid = self.ids[index]
+        image, valid = load_hyperview_patch(self.folder / f"{sid}.npz", len(self.bands))
+        img, val = _apply_size(torch.from_numpy(image), torch.from_numpy(valid), self.size)
+        sample: dict[str, Any] = {"image": img, "valid": val,
+                                  "sample_index": torch.tensor(sid)}
+        if sid in self.gt:
+            sample["label"] = torch.from_numpy(self.gt[sid].copy())
+        return sample
+
+    def target_statistics(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and std of the targets over this split (original units)."""
+        y = np.stack([self.gt[i] for i in self.ids])
+        return y.mean(axis=0), y.std(axis=0)
+
+
+def write_submission(
+    path: str | Path,
+    sample_index: Sequence[int],
+    predictions: np.ndarray,
+    targets: Sequence[str] = ("P", "K", "Mg", "pH"),
+) -> Path:
+    """Write predictions in the challenge's submission format (``sample_index,P,K,Mg,pH``,
+    original units, one row per test patch, sorted by index), atomically.
+
+    Raises:
+        ValueError: shape mismatch, duplicate indices or non-finite predictions.
+    """
+    pred = np.asarray(predictions, dtype=np.float64)
+    idx = [int(i) for i in sample_index]
+    if pred.shape != (len(idx), len(targets)):
+        raise ValueError(f"predictions {pred.shape} do not match ({len(idx)}, {len(targets)})")
+    if len(set(idx)) != len(idx):
+        raise ValueError("duplicate sample_index in predictions")
+    if not np.isfinite(pred).all():
+        raise ValueError("predictions contain NaN or inf")
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=p.name, suffix=".tmp")
+    with os.fdopen(fd, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["sample_index", *targets])
+        for i, row in sorted(zip(idx, pred.tolist(), strict=True)):
+            w.writerow([i, *(f"{v:.6g}" for v in row)])
+    os.replace(tmp, p)
+    return p
+
+
+@DATASETS.register("hyperview2")
+class Hyperview2(_HyperviewBase):
+    """HYPERVIEW-2: six soil micronutrients from three sensors of the same field.
+
+    Layout (as the study's code reads it)::
+
+        root/
+          train/{hsi_airborne,hsi_satellite,msi_satellite}/<NNNN>.npz   (4-digit sample index)
+          test/{hsi_satellite,msi_satellite}/*.npz
+          train_gt.csv          sample_index,B,Cu,Zn,Fe,S,Mn
+          wavelengths/{hsi_airborne,hsi_satellite}.txt   band centres (nm), one per band
+
+    The public description gives no band tables for the two hyperspectral sensors, so they are
+    read from ``wavelengths/<sensor>.txt`` (or ``wavelengths=``); a missing table is an error,
+    never a guess. ``msi_satellite`` is Sentinel-2 L2A (12 bands).
+    """
+
+    targets = ("B", "Cu", "Zn", "Fe", "S", "Mn")
+    SENSORS = ("hsi_airborne", "hsi_satellite", "msi_satellite")
+
+    def __init__(
+        self,
+        root: str | Path,
+        split: Literal["train", "val", "test"] = "train",
+        *,
+        sensor: Literal["hsi_airborne", "hsi_satellite", "msi_satellite"] = "hsi_satellite",
+        wavelengths: BandSet | str | Path | None = None,
+        size: SizePolicy = None,
+        val_fraction: float = 0.2,
+        seed: int = 42,
+        split_file: str | Path | None = None,
+        transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(transforms)
+        if sensor not in self.SENSORS:
+            raise ValueError(f"sensor must be one of {self.SENSORS}, got {sensor!r}")
+        self.root, self.split, self.size, self.sensor = Path(root), split, size, sensor
+        if wavelengths is not None:
+            self.bands = wavelengths if isinstance(wavelengths, BandSet) else load_bandset(
+                wavelengths)
+        elif sensor == "msi_satellite":
+            self.bands = get_sensor("sentinel2_l2a")
+        else:
+            table = self.root / "wavelengths" / f"{sensor}.txt"
+            if not table.is_file():
+                raise HSIDataError(
+                    f"Hyperview2: no band table for {sensor!r}: put its band centres (nm) in "
+                    f"{table} or pass wavelengths=..."
+                )
+            self.bands = load_bandset(table)
+        if split == "test":
+            if sensor == "hsi_airborne":
+                raise ValueError("HYPERVIEW-2 has no airborne data in the test split")
+            self.folder = self.root / "test" / sensor
+            if not self.folder.is_dir():
+                raise self._not_found(self.root, f"folder 'test/{sensor}/'")
+            self.ids = sorted(int(p.stem.split("_")[-1]) for p in self.folder.glob("*.npz"))
+            self._names = {int(p.stem.split("_")[-1]): p.name for p in self.folder.glob("*.npz")}
+            self.gt: dict[int, np.ndarray] = {}
+        else:
+            self.folder = self.root / "train" / sensor
+            if not self.folder.is_dir():
+                raise self._not_found(self.root, f"folder 'train/{sensor}/'")
+            self.gt = _read_gt(self.root / "train_gt.csv", self.targets)
+            self._names = {i: f"{i:04d}.npz" for i in self.gt}
+            labelled = sorted(i for i in self.gt if (self.folder / self._names[i]).is_file())
+            if not labelled:
+                raise self._not_found(self.root, f"train/{sensor}/NNNN.npz listed in train_gt.csv")
+            self.ids = self._select_train_ids(labelled, split, split_file, val_fraction, seed)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _load(self, index: int) -> dict[str, Any]:
+        sid = self.ids[index]
+        image, valid = load_hyperview_patch(self.folder / self._names[sid], len(self.bands))
+        img, val = _apply_size(torch.from_numpy(image), torch.from_numpy(valid), self.size)
+        sample: dict[str, Any] = {"image": img, "valid": val, "sample_index": torch.tensor(sid)}
+        if sid in self.gt:
+            sample["label"] = torch.from_numpy(self.gt[sid].copy())
+        return sample

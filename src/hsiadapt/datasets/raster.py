@@ -1,0 +1,99 @@
+"""Reading hyperspectral GeoTIFF chips and label rasters with rasterio, with clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from hsiadapt.datasets.base import SAMPLE_SCALE, HSIDataError
+
+__all__ = ["read_image", "read_label_raster"]
+
+
+def _open(path: Path):
+    import warnings
+
+    import rasterio
+    from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+
+    if not path.is_file():
+        raise HSIDataError(f"{path}: file is missing")
+    try:
+        with warnings.catch_warnings():  # chips without georeferencing are fine here
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            return rasterio.open(path)
+    except RasterioIOError as err:
+        raise HSIDataError(
+            f"{path}: cannot be opened as a raster ({err}); the file is corrupt or truncated - "
+            "download it again"
+        ) from None
+
+
+def read_image(
+    path: Path,
+    n_bands: int,
+    *,
+    reflectance_scale: float | None = None,
+    valid_bands: np.ndarray | None = None,
+    nodata: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Read a ``(C, H, W)`` image on the sample scale (reflectance x 10000) and its valid mask.
+
+    Args:
+        path: GeoTIFF (or any GDAL raster).
+        n_bands: expected band count (the dataset's band table).
+        reflectance_scale: file value x scale = reflectance. ``None``: the file's own scale tag
+            when it has one other than 1, else 1e-4 (EnMAP L2A / SpectralEarth DN).
+        valid_bands: good-band flags; bad bands are zeroed and do not affect ``valid``.
+        nodata: nodata value; ``None``: the file's nodata value.
+
+    Returns:
+        ``(image float32 (C, H, W), valid bool (H, W))``; nodata and non-finite pixels are 0 in
+        ``image`` and False in ``valid``.
+
+    Raises:
+        HSIDataError: missing/corrupt file, wrong band count, unreadable pixels.
+    """
+    from rasterio.errors import RasterioIOError
+
+    with _open(path) as src:
+        if src.count != n_bands:
+            raise HSIDataError(
+                f"{path}: has {src.count} bands but the dataset's band table has {n_bands}; "
+                "this file belongs to another product or band list"
+            )
+        try:
+            raw = src.read(out_dtype="float32")
+        except RasterioIOError as err:
+            raise HSIDataError(f"{path}: pixel data unreadable ({err}); file truncated?") from None
+        nd = src.nodata if nodata is None else nodata
+        tag_scale = src.scales[0] if src.scales else 1.0
+    scale = reflectance_scale
+    if scale is None:
+        scale = tag_scale if tag_scale not in (None, 1.0) else 1e-4
+    bad = ~np.isfinite(raw)
+    if nd is not None and np.isfinite(nd):
+        bad |= raw == nd
+    vb = np.ones(n_bands, bool) if valid_bands is None else np.asarray(valid_bands, bool)
+    valid = ~bad[vb].any(axis=0)
+    image = np.where(bad, 0.0, raw * np.float32(scale * SAMPLE_SCALE)).astype(np.float32)
+    image[~vb] = 0.0
+    return image, valid
+
+
+def read_label_raster(path: Path) -> np.ndarray:
+    """Read band 1 of a label raster as int64 ``(H, W)``.
+
+    Raises:
+        HSIDataError: missing/corrupt file, or non-integer label values.
+    """
+    with _open(path) as src:
+        try:
+            a = src.read(1)
+        except Exception as err:  # rasterio raises several types for broken files
+            raise HSIDataError(f"{path}: label data unreadable ({err})") from None
+    if np.issubdtype(a.dtype, np.floating):
+        if not np.isfinite(a).all() or (a != np.round(a)).any():
+            raise HSIDataError(f"{path}: label raster has non-integer values")
+    return a.astype(np.int64)

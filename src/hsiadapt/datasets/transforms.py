@@ -1,0 +1,68 @@
+"""Sample transforms: the study's augmentations (joint on image, mask and valid) and
+normalisation. They act on one sample dict, in data-loader workers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torchvision import tv_tensors
+from torchvision.transforms import v2
+
+__all__ = ["Normalize", "StudyAugment"]
+
+
+class StudyAugment:
+    """Resize to ``size``, then (train) random resized crop (scale 0.4-1) and random flips, or
+    (eval) centre crop - the study's pipeline. Image bilinear; mask and valid nearest.
+
+    Args:
+        size: output side in pixels.
+        train: training (random) or evaluation (deterministic) pipeline.
+        crop_scale: area range of the random resized crop.
+    """
+
+    def __init__(self, size: int, train: bool = True,
+                 crop_scale: tuple[float, float] = (0.4, 1.0)) -> None:
+        self.size, self.train = size, train
+        ops: list[Any] = [v2.Resize((size, size), antialias=False)]
+        if train:
+            ops += [v2.RandomResizedCrop((size, size), scale=crop_scale, antialias=False),
+                    v2.RandomVerticalFlip(0.5), v2.RandomHorizontalFlip(0.5)]
+        else:
+            ops += [v2.CenterCrop((size, size))]
+        self.pipeline = v2.Compose(ops)
+
+    def __call__(self, sample: dict[str, Any]) -> dict[str, Any]:
+        keys = [k for k in ("mask", "valid") if k in sample]
+        inputs = [tv_tensors.Image(sample["image"])]
+        inputs += [tv_tensors.Mask(sample[k].to(torch.int64)) for k in keys]
+        out = self.pipeline(*inputs)
+        sample = dict(sample)
+        sample["image"] = out[0].as_subclass(torch.Tensor)
+        for k, v in zip(keys, out[1:], strict=True):
+            v = v.as_subclass(torch.Tensor)
+            sample[k] = v.bool() if k == "valid" else v
+        return sample
+
+
+class Normalize:
+    """``(x - mean) / std`` per band; pixels outside ``valid`` are set to 0 (the mean)."""
+
+    def __init__(self, mean: torch.Tensor, std: torch.Tensor) -> None:
+        if (std <= 0).any():
+            raise ValueError(f"normalisation std must be > 0, got {std.tolist()}")
+        self.mean = mean.float()[:, None, None]
+        self.std = std.float()[:, None, None]
+
+    def __call__(self, sample: dict[str, Any]) -> dict[str, Any]:
+        x = sample["image"]
+        if x.shape[0] != self.mean.shape[0]:
+            raise ValueError(f"image has {x.shape[0]} bands but the statistics have "
+                             f"{self.mean.shape[0]}")
+        sample = dict(sample)
+        y = (x - self.mean) / self.std
+        if "valid" in sample:
+            y = y * sample["valid"][None]
+        sample["image"] = y
+        return sample

@@ -1,0 +1,108 @@
+import numpy as np
+import pytest
+import torch
+
+from hsiadapt.datasets.check import check_dataset, format_report
+from hsiadapt.datasets.datamodule import HSIDataModule, pretraining_statistics
+
+
+def _dm(data_dir, tmp_path, **kw):
+    args = dict(batch_size=2, size=16, cache_dir=tmp_path)
+    args.update(kw)
+    return HSIDataModule("enmap_bnetd", data_dir / "spectralearth/root", **args)
+
+
+def test_pipeline_shapes_and_normalisation(data_dir, tmp_path):
+    dm = _dm(data_dir, tmp_path)
+    dm.setup("fit")
+    b = next(iter(dm.train_dataloader()))
+    assert b["image"].shape == (2, 12, 16, 16) and b["mask"].shape == (2, 16, 16)
+    assert b["mask"].dtype == torch.int64 and b["valid"].dtype == torch.bool
+    assert dm.statistics.scheme == "data" and dm.statistics.bands == tuple(dm.adapter.target.names)
+    # normalised with statistics of the adapted training data: about zero mean, unit std
+    allx = torch.cat([dm.splits["train"][i]["image"] for i in range(3)], dim=1)
+    assert allx.mean().abs() < 0.5 and 0.3 < allx.std() < 2.0
+    v = next(iter(dm.val_dataloader()))
+    assert v["image"].shape == (2, 12, 16, 16)
+    assert len(dm.splits["test"]) == 1
+
+
+def test_augmentations_move_image_and_mask_together():
+    from hsiadapt.datasets.transforms import StudyAugment
+
+    mask = torch.zeros(32, 32, dtype=torch.int64)
+    mask[:16, 16:], mask[16:, :16], mask[16:, 16:] = 1, 2, 3
+    image = torch.stack([mask.float() * 10, mask.float() * -3])  # spectrum encodes the class
+    aug = StudyAugment(24, train=True)
+    torch.manual_seed(0)
+    changed = 0
+    for _ in range(10):
+        out = aug({"image": image, "mask": mask, "valid": torch.ones(32, 32, dtype=torch.bool)})
+        assert out["image"].shape == (2, 24, 24) and out["mask"].dtype == torch.int64
+        assert set(out["mask"].unique().tolist()) <= {0, 1, 2, 3}  # nearest for masks
+        agree = (torch.round(out["image"][0] / 10) == out["mask"]).float().mean()
+        assert agree > 0.9  # only interpolated class borders may differ
+        changed += int(not torch.equal(out["mask"][:12, :12], torch.zeros(12, 12)))
+    assert changed > 0  # flips/crops really happened
+    ev = StudyAugment(24, train=False)({"image": image, "mask": mask})
+    assert ev["mask"][0, 0] == 0 and ev["mask"][-1, -1] == 3
+
+
+@pytest.mark.parametrize("scheme", ["study", "pretraining", "none"])
+def test_other_normalisations(data_dir, tmp_path, scheme):
+    raw = (np.full(202, 2000.0), np.full(202, 500.0))
+    dm = _dm(data_dir, tmp_path, normalization=scheme, raw_statistics=raw)
+    dm.setup("fit")
+    if scheme == "study":
+        np.testing.assert_allclose(dm.statistics.mean, 2000.0)
+        assert all(s < 500 for s in dm.statistics.std)  # shrunk by the independence assumption
+    elif scheme == "pretraining":
+        assert dm.statistics.mean[1] == pytest.approx(1503.317)  # TerraMind S2L2A BLUE
+    else:
+        assert dm.statistics is None
+
+
+def test_trainable_adapter_refused(data_dir, tmp_path):
+    dm = _dm(data_dir, tmp_path, adapter="linear")
+    with pytest.raises(ValueError, match="put it in the model"):
+        dm.setup("fit")
+
+
+def test_no_adapter_delivers_all_bands(data_dir, tmp_path):
+    dm = _dm(data_dir, tmp_path, adapter=None, cache_dir=None)
+    dm.setup("fit")
+    assert next(iter(dm.train_dataloader()))["image"].shape[1] == 202
+
+
+def test_pretraining_statistics_unknown_band():
+    with pytest.raises(ValueError, match="no statistics for bands"):
+        pretraining_statistics(["RED", "NIR"])
+
+
+def test_data_check_fixture(data_dir):
+    rep = check_dataset("enmap_cdl", data_dir / "spectralearth/root")
+    assert rep.splits == {"train": 3, "val": 2, "test": 1} and rep.bands == 202
+    assert rep.checked_samples == 6 and "ignore" in rep.class_histogram
+    assert sum(rep.class_histogram.values()) == 6 * 64
+    text = format_report(rep)
+    assert "splits: train 3, val 2, test 1" in text
+
+
+def test_data_check_reports_problems(data_dir, tmp_path):
+    import shutil
+
+    root = tmp_path / "root"
+    shutil.copytree(data_dir / "hyperview1/root", root)
+    (root / "train/4.npz").write_bytes(b"broken")
+    rep = check_dataset("hyperview1", root)
+    assert any("not a readable .npz" in p for p in rep.problems)
+    assert set(rep.target_ranges) == {"P", "K", "Mg", "pH"}
+
+
+def test_spectral_sanity_flags_spectralearth_table(realdata, data_dir):
+    mu = np.load(realdata / "spectral_earth_meta/statistics/mu.npy")
+    rep = check_dataset("enmap_bnetd", data_dir / "spectralearth/root", mean_spectrum=mu)
+    assert any("1939-1958 nm" in f and "water-vapour" in f for f in rep.spectral_findings)
+    fixed = check_dataset("enmap_bnetd", data_dir / "spectralearth/root", mean_spectrum=mu,
+                          dataset_args={"bands": "enmap_spectralearth_corrected"})
+    assert fixed.spectral_findings == []
