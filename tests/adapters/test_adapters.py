@@ -14,7 +14,7 @@ SOURCE = "enmap_spectralearth"
 
 
 def test_registry_names_are_pinned():
-    assert ADAPTERS.names() == ["linear", "select", "srf"]
+    assert ADAPTERS.names() == ["linear", "select", "spectral_conv", "srf"]
 
 
 def test_duplicate_registration_raises():

@@ -3,6 +3,7 @@
 from hsiadapt.adapters.base import ADAPTERS, SpectralAdapter, build_adapter, resolve_bands
 from hsiadapt.adapters.fixed import LinearMapAdapter, SelectAdapter, SRFAdapter
 from hsiadapt.adapters.learned import LinearAdapter
+from hsiadapt.adapters.spectral_conv import SpectralConvAdapter
 
 __all__ = [
     "ADAPTERS",
@@ -11,6 +12,7 @@ __all__ = [
     "SRFAdapter",
     "SelectAdapter",
     "SpectralAdapter",
+    "SpectralConvAdapter",
     "build_adapter",
     "resolve_bands",
 ]

@@ -197,6 +197,11 @@ class HSIFolder(HSIDataset):
             codes.update(np.unique(read_label_raster(self.mask_dir / f)).tolist())
         return sorted(c for c in codes if c not in self.background_codes)
 
+    def target_statistics(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and std of the per-image targets over this split (regression)."""
+        y = np.stack([self.labels[f] for f in self.files])
+        return y.mean(axis=0), y.std(axis=0)
+
     # -- samples -------------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self.files)

@@ -144,6 +144,13 @@ def _read_gt(path: Path, targets: Sequence[str]) -> dict[int, np.ndarray]:
 class _HyperviewBase(HSIDataset):
     task = "regression"
     source_url = _URL
+    gt: dict[int, np.ndarray]
+    ids: list[int]
+
+    def target_statistics(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and std of the targets over this split (original units)."""
+        y = np.stack([self.gt[i] for i in self.ids])
+        return y.mean(axis=0), y.std(axis=0)
 
     def _select_train_ids(
         self,
@@ -236,12 +243,6 @@ class Hyperview1(_HyperviewBase):
         if sid in self.gt:
             sample["label"] = torch.from_numpy(self.gt[sid].copy())
         return sample
-
-    def target_statistics(self) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and std of the targets over this split (original units)."""
-        y = np.stack([self.gt[i] for i in self.ids])
-        return y.mean(axis=0), y.std(axis=0)
-
 
 def write_submission(
     path: str | Path,

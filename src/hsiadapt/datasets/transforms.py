@@ -47,13 +47,17 @@ class StudyAugment:
 
 
 class Normalize:
-    """``(x - mean) / std`` per band; pixels outside ``valid`` are set to 0 (the mean)."""
+    """``(x - mean) / std`` per band; pixels outside ``valid`` are set to 0 (the mean).
+
+    A constant band (std 0, e.g. a bad band zeroed by the reader) is only centred.
+    """
 
     def __init__(self, mean: torch.Tensor, std: torch.Tensor) -> None:
-        if (std <= 0).any():
-            raise ValueError(f"normalisation std must be > 0, got {std.tolist()}")
+        if not (torch.isfinite(std).all() and torch.isfinite(mean).all()) or (std < 0).any():
+            raise ValueError(f"normalisation statistics must be finite and std >= 0, got "
+                             f"mean {mean.tolist()[:5]}..., std {std.tolist()[:5]}...")
         self.mean = mean.float()[:, None, None]
-        self.std = std.float()[:, None, None]
+        self.std = torch.where(std > 0, std, torch.ones_like(std)).float()[:, None, None]
 
     def __call__(self, sample: dict[str, Any]) -> dict[str, Any]:
         x = sample["image"]

@@ -1,0 +1,91 @@
+"""Metrics, each labelled by what it is (the sources disagree on what "mIoU" means).
+
+Segmentation, from a confusion matrix over the pixels that are not ignored:
+
+* ``miou``: macro mean of per-class IoU over the model's classes, classes absent from both
+  truth and prediction left out (NaN IoU);
+* ``miou_without_background``: the same without a class named ``Background`` - equal to ``miou``
+  unless the dataset trains background as a class, as the published study did (its reported
+  mIoU is ``miou`` with background as a class);
+* ``iou_micro``: sum TP / sum (TP + FP + FN) over classes (what SpectralEarth logs);
+* ``pixel_accuracy`` and ``iou_per_class``.
+
+HYPERVIEW: ``hyperview_score`` = mean over targets of ``MSE_i / MSE_i(base)``, ``MSE_i(base)``
+the error of always predicting the training-set mean (the challenge's score; the paper writes
+the sum, available as ``reduction="sum"``), with per-target MSE in original units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+__all__ = ["confusion_matrix", "hyperview_score", "segmentation_scores"]
+
+
+def confusion_matrix(pred: torch.Tensor, target: torch.Tensor, num_classes: int,
+                     ignore_index: int = -1) -> torch.Tensor:
+    """``(K, K)`` int64 counts, rows = truth, columns = prediction, ignored pixels skipped."""
+    keep = target != ignore_index
+    t = target[keep].long()
+    p = pred[keep].long()
+    if t.numel() and (t.min() < 0 or t.max() >= num_classes):
+        raise ValueError(f"labels outside 0..{num_classes - 1} (other than {ignore_index})")
+    return torch.bincount(t * num_classes + p, minlength=num_classes**2).reshape(
+        num_classes, num_classes)
+
+
+def segmentation_scores(cm: torch.Tensor | np.ndarray,
+                        class_names: Sequence[str] | None = None) -> dict[str, float | list[float]]:
+    """Scores from a confusion matrix (see the module docstring)."""
+    c = torch.as_tensor(cm, dtype=torch.float64)
+    tp = c.diag()
+    fp = c.sum(0) - tp
+    fn = c.sum(1) - tp
+    denom = tp + fp + fn
+    iou = torch.where(denom > 0, tp / denom.clamp(min=1), torch.full_like(tp, float("nan")))
+    present = ~torch.isnan(iou)
+    out: dict[str, float | list[float]] = {
+        "miou": float(iou[present].mean()) if present.any() else float("nan"),
+        "iou_micro": float(tp.sum() / denom.sum()) if denom.sum() > 0 else float("nan"),
+        "pixel_accuracy": float(tp.sum() / c.sum()) if c.sum() > 0 else float("nan"),
+        "iou_per_class": [float(v) for v in iou],
+    }
+    if class_names is not None and "Background" in class_names:
+        bg = list(class_names).index("Background")
+        keep = present.clone()
+        keep[bg] = False
+        out["miou_without_background"] = float(iou[keep].mean()) if keep.any() else float("nan")
+    else:
+        out["miou_without_background"] = out["miou"]
+    return out
+
+
+def hyperview_score(pred: np.ndarray, true: np.ndarray, train_mean: np.ndarray,
+                    targets: Sequence[str] = ("P", "K", "Mg", "pH"),
+                    reduction: str = "mean") -> dict[str, float]:
+    """The HYPERVIEW challenge score and per-target MSE (original units).
+
+    Args:
+        pred, true: ``(N, T)`` in original units.
+        train_mean: ``(T,)`` training-set mean of each target (the baseline's prediction).
+        reduction: ``"mean"`` (the challenge) or ``"sum"`` (as the paper writes it).
+    """
+    p, y = np.asarray(pred, np.float64), np.asarray(true, np.float64)
+    base = np.asarray(train_mean, np.float64)
+    if p.shape != y.shape or p.ndim != 2 or base.shape != (p.shape[1],):
+        raise ValueError(f"shapes pred {p.shape}, true {y.shape}, train_mean {base.shape}")
+    mse = ((p - y) ** 2).mean(axis=0)
+    mse_base = ((base[None] - y) ** 2).mean(axis=0)
+    if (mse_base <= 0).any():
+        raise ValueError("a target is constant in the evaluation set: the baseline MSE is 0")
+    ratio = mse / mse_base
+    if reduction not in ("mean", "sum"):
+        raise ValueError("reduction must be 'mean' or 'sum'")
+    out = {"hyperview_score": float(ratio.mean() if reduction == "mean" else ratio.sum())}
+    for t, m, r in zip(targets, mse, ratio, strict=True):
+        out[f"mse_{t}"] = float(m)
+        out[f"mse_ratio_{t}"] = float(r)
+    return out

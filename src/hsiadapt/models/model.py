@@ -1,0 +1,186 @@
+"""An adapted model: spectral input strategy + backbone + task head.
+
+Input strategies:
+
+* an adapter in front (``select``, ``srf``, ``linear``, ``spectral_conv``): the backbone is built
+  for the adapter's output bands (by name, so dropped bands are simply absent);
+* ``full_spectrum``: no adapter; the backbone's pretrained patch embedding is extended to every
+  HSI band, initialised as the product of the pretrained weights and the ``select`` or ``srf``
+  matrix - at step 0 the model computes exactly what ``adapter -> backbone`` computes, and
+  fine-tuning can then use all bands;
+* ``native``: the backbone takes the HSI bands itself (HSI-native ViT, DOFA).
+
+Optionally the validity mask is appended as one more input channel (the study feeds the
+HYPERVIEW field mask as a 13th channel); its patch-embedding weights start random.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import torch
+from torch import nn
+
+from hsiadapt.adapters import ADAPTERS, build_adapter
+from hsiadapt.models.backbones import Backbone, build_backbone
+from hsiadapt.models.heads import MultiLabelHead, RegressionHead, SegmentationHead
+from hsiadapt.spectral import BandSet, SpectralMap, build_map, get_sensor
+from hsiadapt.spectral.io import load_bandset
+
+__all__ = ["INPUT_MODES", "AdaptedModel", "build_model", "expand_patch_embedding"]
+
+INPUT_MODES = (*ADAPTERS.names(), "full_spectrum", "native")
+MASK_BAND = "MASK"
+
+
+def _patch_linear(backbone: Backbone) -> tuple[nn.Module, str, nn.Linear]:
+    """The ``nn.Linear`` patch projection (input laid out as (ph, pw, band)) of a backbone."""
+    m = backbone.module
+    emb = getattr(m, "encoder_embeddings", None)
+    if emb is not None:  # TerraMind
+        parent = next(iter(emb.values()))
+        return parent, "proj", parent.proj
+    if isinstance(getattr(m, "proj", None), nn.Linear):  # stub
+        return m, "proj", m.proj
+    raise NotImplementedError(
+        f"full_spectrum input is implemented for TerraMind and the stub backbone, not {backbone.name}"
+    )
+
+
+def expand_patch_embedding(backbone: Backbone, spectral_map: SpectralMap,
+                           extra_channels: int = 0) -> None:
+    """Replace the backbone's patch embedding for the map's target bands by one for its source
+    bands: ``W'[d, p, j] = sum_k W[d, p, k] * M[j, k]`` (plus ``extra_channels`` trailing
+    channels kept from the old embedding). In place."""
+    parent, attr, lin = _patch_linear(backbone)
+    n_tgt = len(spectral_map.target) + extra_channels
+    d, fan_in = lin.weight.shape
+    if fan_in % n_tgt:
+        raise ValueError(f"patch embedding has {fan_in} inputs, not a multiple of {n_tgt} bands")
+    pix = fan_in // n_tgt
+    w = lin.weight.detach().reshape(d, pix, n_tgt)
+    m = torch.as_tensor(spectral_map.matrix, dtype=w.dtype)  # (C_in, K)
+    new = torch.einsum("dpk,jk->dpj", w[..., : len(spectral_map.target)], m)
+    if extra_channels:
+        new = torch.cat([new, w[..., len(spectral_map.target):]], dim=-1)
+    c_in = new.shape[-1]
+    layer = nn.Linear(pix * c_in, d, bias=lin.bias is not None)
+    with torch.no_grad():
+        layer.weight.copy_(new.reshape(d, pix * c_in))
+        if lin.bias is not None:
+            layer.bias.copy_(lin.bias)
+    setattr(parent, attr, layer)
+
+
+class AdaptedModel(nn.Module):
+    """``adapter -> backbone -> head``; call with ``(x, valid=None, wavelengths=None)``."""
+
+    def __init__(self, adapter: nn.Module | None, backbone: Backbone, head: nn.Module, *,
+                 mask_channel: bool = False, input_mode: str = "adapter") -> None:
+        super().__init__()
+        self.adapter = adapter
+        self.backbone_info = backbone
+        self.backbone = backbone.module
+        self.head = head
+        self.mask_channel = mask_channel
+        self.input_mode = input_mode
+
+    def forward(self, x: torch.Tensor, valid: torch.Tensor | None = None,
+                wavelengths: torch.Tensor | None = None) -> torch.Tensor:
+        size = tuple(x.shape[-2:])
+        p = self.backbone_info.patch_size
+        if size[0] % p or size[1] % p:
+            raise ValueError(f"input {size} is not a multiple of the backbone's patch size {p}; "
+                             "resize or pad the chips (data module size=...)")
+        if self.adapter is not None:
+            x = self.adapter(x)
+        if self.mask_channel:
+            m = valid if valid is not None else torch.ones(x.shape[0], *size, device=x.device)
+            x = torch.cat([x, m[:, None].to(x.dtype)], dim=1)
+        feats = self.backbone_info.features(x, wavelengths)
+        return self.head(feats, size, p, valid)
+
+
+def build_model(
+    *,
+    task: Literal["segmentation", "regression", "multilabel"],
+    source: BandSet | str,
+    input_mode: str = "srf",
+    backbone: str = "terramind_v1_base",
+    target: BandSet | str = "sentinel2_l2a",
+    num_outputs: int,
+    pretrained: bool = True,
+    ckpt_path: str | None = None,
+    adapter_args: dict[str, Any] | None = None,
+    head_args: dict[str, Any] | None = None,
+    backbone_args: dict[str, Any] | None = None,
+    mask_channel: bool = False,
+    full_spectrum_init: Literal["srf", "select"] = "srf",
+) -> AdaptedModel:
+    """Assemble a model for one task.
+
+    Args:
+        task: head type.
+        source: the HSI bands the data carry.
+        input_mode: an adapter name (``select``, ``srf``, ``linear``, ``spectral_conv``),
+            ``"full_spectrum"``, ``"native"`` (backbone consumes the HSI bands), or ``"none"``
+            (data already adapted upstream, e.g. by the data module or its cache: the input
+            carries the target bands).
+        backbone: registered backbone name.
+        target: the bands the backbone was pretrained on.
+        num_outputs: classes or targets.
+        pretrained, ckpt_path: backbone weights (see :mod:`hsiadapt.models.backbones`).
+        adapter_args: for the adapter (``coverage``, ``integration``, ``init``...).
+        head_args: for the head (``channels``, ``dropout``, ``hidden``...).
+        backbone_args: extra backbone arguments.
+        mask_channel: append the validity mask as an input channel.
+        full_spectrum_init: matrix that initialises the full-spectrum embedding.
+    """
+    src = source if isinstance(source, BandSet) else load_bandset(source)
+    dst = target if isinstance(target, BandSet) else get_sensor(target)
+    adapter_args = dict(adapter_args or {})
+    bargs = dict(backbone_args or {})
+    extra = [MASK_BAND] if mask_channel else []
+    if extra and backbone.startswith("terramind"):
+        bargs.setdefault("new_bands", extra)
+    adapter = None
+    if input_mode in ADAPTERS:
+        adapter = build_adapter(input_mode, src, dst, **adapter_args)
+        bands = adapter.target.names + extra
+        if backbone in ("stub",):
+            bargs.setdefault("in_chans", len(bands))
+        bb = build_backbone(backbone, bands=bands, pretrained=pretrained, ckpt_path=ckpt_path,
+                            **bargs)
+    elif input_mode == "none":
+        bands = dst.names + extra
+        if backbone == "stub":
+            bargs.setdefault("in_chans", len(bands))
+        bb = build_backbone(backbone, bands=bands, pretrained=pretrained, ckpt_path=ckpt_path,
+                            **bargs)
+    elif input_mode == "full_spectrum":
+        smap = build_map(src, dst, full_spectrum_init,
+                         **{k: v for k, v in adapter_args.items() if k in ("coverage",
+                                                                            "integration")})
+        bands = smap.target.names + extra
+        if backbone == "stub":
+            bargs.setdefault("in_chans", len(bands))
+        bb = build_backbone(backbone, bands=bands, pretrained=pretrained, ckpt_path=ckpt_path,
+                            **bargs)
+        expand_patch_embedding(bb, smap, extra_channels=len(extra))
+    elif input_mode == "native":
+        if backbone in ("spectralearth_vit_s16", "stub"):
+            bargs.setdefault("in_chans", len(src) + len(extra))
+        bb = build_backbone(backbone, pretrained=pretrained, ckpt_path=ckpt_path, **bargs)
+    else:
+        raise ValueError(f"unknown input_mode {input_mode!r}: use one of "
+                         f"{', '.join((*INPUT_MODES, 'none'))}")
+    hargs = dict(head_args or {})
+    if task == "segmentation":
+        head: nn.Module = SegmentationHead(bb.dim, num_outputs, **hargs)
+    elif task == "regression":
+        head = RegressionHead(bb.dim, num_outputs, **hargs)
+    elif task == "multilabel":
+        head = MultiLabelHead(bb.dim, num_outputs, **hargs)
+    else:
+        raise ValueError(f"unknown task {task!r}: segmentation, regression or multilabel")
+    return AdaptedModel(adapter, bb, head, mask_channel=mask_channel, input_mode=input_mode)

@@ -1,0 +1,74 @@
+"""Training recipes: the study's settings as named presets.
+
+Values from the study (leonardijulia/TM_HSI_finetuning, commit ca37f28, configs/): segmentation -
+128 px chips resized to 224, last encoder layer -> FCN decoder (256 channels), head dropout 0.21,
+AdamW lr 3e-5 wd 1e-4, cosine annealing T_max 100 eta_min 1e-5, 100 epochs, early stopping
+patience 20, 16-bit mixed precision, batch 16 (BNETD, BDForet) / 8 (CDL); HYPERVIEW - mean-pooled
+tokens -> 256 -> 4 with dropout 0.2, lr 5.4e-5, ReduceLROnPlateau patience 10, batch 32, the field
+mask as an extra input channel; seeds 42-51.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+__all__ = ["RECIPES", "Recipe", "get_recipe"]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything about how one run trains (the model and data are chosen elsewhere)."""
+
+    task: Literal["segmentation", "regression", "multilabel"]
+    lr: float = 3e-5
+    weight_decay: float = 1e-4
+    scheduler: Literal["cosine", "plateau", "none"] = "cosine"
+    cosine_t_max: int = 100
+    cosine_eta_min: float = 1e-5
+    plateau_patience: int = 10
+    plateau_factor: float = 0.5
+    max_epochs: int = 100
+    patience: int = 20
+    batch_size: int = 16
+    image_size: int | None = 224
+    precision: str = "16-mixed"
+    head: dict[str, Any] = field(default_factory=dict)
+    mask_channel: bool = False
+    limit_train_batches: int | float | None = None
+    limit_val_batches: int | float | None = None
+
+    def with_(self, **changes: Any) -> Recipe:
+        """A copy with ``changes`` (unknown names are an error)."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+RECIPES: dict[str, Recipe] = {
+    "study_segmentation": Recipe(
+        task="segmentation", lr=3e-5, weight_decay=1e-4, scheduler="cosine", cosine_t_max=100,
+        cosine_eta_min=1e-5, max_epochs=100, patience=20, batch_size=16, image_size=224,
+        head={"channels": 256, "num_convs": 4, "dropout": 0.21}),
+    "study_hyperview": Recipe(
+        task="regression", lr=5.4e-5, weight_decay=1e-4, scheduler="plateau",
+        plateau_patience=10, max_epochs=100, patience=20, batch_size=32, image_size=224,
+        head={"hidden": 256, "dropout": 0.2}, mask_channel=True),
+    "study_multilabel": Recipe(
+        task="multilabel", lr=3e-5, weight_decay=1e-4, scheduler="cosine", max_epochs=100,
+        patience=20, batch_size=8, image_size=224, head={"dropout": 0.1}),
+}
+
+#: Per-task batch sizes the study used.
+STUDY_BATCH_SIZE = {"enmap_bnetd": 16, "enmap_cdl": 8, "enmap_bdforet": 16, "enmap_corine": 8,
+                    "hyperview1": 32}
+#: The study's seeds.
+STUDY_SEEDS = tuple(range(42, 52))
+
+
+def get_recipe(name: str) -> Recipe:
+    """A named recipe (``RECIPES``)."""
+    if name not in RECIPES:
+        raise KeyError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
+    return RECIPES[name]
