@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+DATA = Path(__file__).resolve().parent / "data"
+
 REALDATA = Path(
     os.environ.get("HSIADAPT_REALDATA", Path(__file__).resolve().parents[2] / "shared" / "realdata")
 )
@@ -18,3 +20,10 @@ def realdata() -> Path:
     if not REALDATA.is_dir():
         pytest.skip(f"real test data not found at {REALDATA} (set HSIADAPT_REALDATA)")
     return REALDATA
+
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """Committed fixtures (regenerate with tests/data/<name>/data.py)."""
+    return DATA

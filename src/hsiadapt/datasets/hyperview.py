@@ -159,6 +159,7 @@ class _HyperviewBase(HSIDataset):
         split_file: str | Path | None,
         val_fraction: float,
         seed: int,
+        test_fraction: float = 0.0,
     ) -> list[int]:
         if split_file is not None:
             p = Path(split_file)
@@ -168,13 +169,17 @@ class _HyperviewBase(HSIDataset):
             if absent:
                 raise HSIDataError(f"{p}: sample indices {absent[:10]} have no ground truth")
             return wanted
-        if not 0.0 <= val_fraction < 1.0:
-            raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction}")
+        if not (0.0 <= val_fraction < 1.0 and 0.0 <= test_fraction < 1.0
+                and val_fraction + test_fraction < 1.0):
+            raise ValueError(f"val_fraction {val_fraction} and test_fraction {test_fraction} "
+                             "must be >= 0 and sum to less than 1")
         rng = np.random.default_rng(seed)
         perm = rng.permutation(len(all_ids))
+        n_test = round(test_fraction * len(all_ids))
         n_val = round(val_fraction * len(all_ids))
-        chosen = perm[:n_val] if split == "val" else perm[n_val:]
-        return sorted(all_ids[i] for i in chosen)
+        parts = {"test": perm[:n_test], "val": perm[n_test:n_test + n_val],
+                 "train": perm[n_test + n_val:]}
+        return sorted(all_ids[i] for i in parts[split])
 
 
 @DATASETS.register("hyperview1")
@@ -186,6 +191,9 @@ class Hyperview1(_HyperviewBase):
         split: ``"train"``, ``"val"`` or ``"test"``.
         size: patch size policy, e.g. ``("resize", 224)`` as in the study, or ``None``.
         val_fraction, seed: seeded train/val split of the training patches.
+        test_fraction: when > 0, ``test`` is a seeded hold-out of the *labelled* training
+            patches (so test metrics can be computed; the challenge's test folder has no labels)
+            and train/val come from the rest.
         split_file: explicit CSV (``sample_index`` column) for this split instead.
         transforms: applied to each sample dict.
     """
@@ -200,6 +208,7 @@ class Hyperview1(_HyperviewBase):
         size: SizePolicy = None,
         val_fraction: float = 0.2,
         seed: int = 42,
+        test_fraction: float = 0.0,
         split_file: str | Path | None = None,
         transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
@@ -208,7 +217,7 @@ class Hyperview1(_HyperviewBase):
         self.bands = get_sensor("hyperview")
         if split not in ("train", "val", "test"):
             raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
-        if split == "test":
+        if split == "test" and test_fraction == 0.0:
             folder = self.root / "test"
             if not folder.is_dir():
                 raise self._not_found(self.root, "folder 'test/'")
@@ -226,7 +235,8 @@ class Hyperview1(_HyperviewBase):
             labelled = sorted(i for i in self.gt if i in have)
             if not labelled:
                 raise self._not_found(self.root, "any train/<sample_index>.npz listed in train_gt.csv")
-            self.ids = self._select_train_ids(labelled, split, split_file, val_fraction, seed)
+            self.ids = self._select_train_ids(labelled, split, split_file, val_fraction, seed,
+                                              test_fraction)
             self.folder = folder
         if not self.ids:
             raise self._not_found(self.root, f"patches for split {split!r}")

@@ -56,8 +56,13 @@ class HSITask(L.LightningModule):
                  batch_size=out.shape[0])
         return loss
 
+    #: the batch key holding the targets
+    target_key = "label"
+
     def _eval_step(self, stage: str, batch: dict[str, Any]) -> None:
         out = self(batch)
+        if self.target_key not in batch:  # unlabelled split (e.g. a challenge test set)
+            return
         self.log(f"{stage}/loss", self.loss(out, batch), on_step=False, on_epoch=True,
                  prog_bar=stage == "val", batch_size=out.shape[0])
         self.update_metrics(stage, out.float(), batch)
@@ -75,7 +80,10 @@ class HSITask(L.LightningModule):
         self.reset_metrics("test")
 
     def _log_metrics(self, stage: str) -> None:
-        vals = self.compute_metrics(stage)
+        try:
+            vals = self.compute_metrics(stage)
+        except (KeyError, ValueError, RuntimeError):  # nothing labelled was seen
+            vals = {}
         for k, v in vals.items():
             if isinstance(v, (int, float)) and np.isfinite(v):
                 self.log(f"{stage}/{k}", float(v), prog_bar=k in ("miou", "hyperview_score"))
@@ -109,6 +117,7 @@ class SegmentationTask(HSITask):
     """Cross-entropy with the dataset's ignore index (and optional class weights)."""
 
     monitor = ("val/miou", "max")
+    target_key = "mask"
 
     def __init__(self, model: AdaptedModel, recipe: Recipe, *, num_classes: int,
                  class_names: list[str] | None = None, ignore_index: int = -1,
