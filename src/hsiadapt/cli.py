@@ -103,6 +103,82 @@ def _cmd_data_check(args: argparse.Namespace) -> int:
     return 0 if rep.splits else 2
 
 
+def _parse_only(items: Sequence[str]) -> dict[str, list[str]]:
+    only: dict[str, list[str]] = {}
+    for item in items:
+        for part in item.split():
+            if "=" not in part:
+                raise SystemExit(f"hsiadapt: error: --only takes KEY=VALUE[,VALUE], got {part!r}")
+            k, v = part.split("=", 1)
+            only.setdefault(k, []).extend(v.split(","))
+    return only
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from hsiadapt.experiment.config import load_config
+    from hsiadapt.experiment.run import run_status, run_sweep
+
+    cfg = load_config(args.config, data_root=args.data_root, output=args.output)
+    runs = cfg.runs(_parse_only(args.only))
+    if args.dry_run:
+        from pathlib import Path
+
+        for r in runs:
+            print(f"{r.run_id}\t{run_status(Path(cfg.output) / r.run_id)}")
+        print(f"{len(runs)} runs -> {cfg.output}")
+        return 0
+    results = run_sweep(cfg, runs, force=args.force, max_epochs=args.max_epochs)
+    failed = [r for r in results if r.status == "failed"]
+    print(f"done: {len(results) - len(failed)} finished or skipped, {len(failed)} failed; "
+          f"results in {cfg.output}")
+    return 1 if failed else 0
+
+
+def _cmd_table(args: argparse.Namespace) -> int:
+    from hsiadapt.experiment.table import build_table, collect_runs
+
+    runs = collect_runs(args.runs)
+    if not runs:
+        print(f"hsiadapt: error: no metrics.json under {args.runs}", file=sys.stderr)
+        return 2
+    table = build_table(runs, leaderboard=args.leaderboard, literature=args.literature)
+    text = table.render(args.format)
+    if args.out:
+        from pathlib import Path
+
+        from hsiadapt.experiment.run import atomic_write
+
+        atomic_write(Path(args.out), text + "\n")
+    print(text)
+    return 0
+
+
+def _cmd_figures(args: argparse.Namespace) -> int:
+    from hsiadapt.experiment.figures import make_figures
+
+    files = make_figures(args.runs, args.out)
+    for f in files:
+        print(f)
+    print(f"{len(files)} files written")
+    return 0 if files else 2
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from hsiadapt.experiment.predict import predict_scene
+
+    out = predict_scene(args.run_dir, args.image, args.out, tile=args.tile, overlap=args.overlap)
+    print(f"class map written to {out}")
+    return 0
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from hsiadapt.experiment.reproduce import reproduce
+
+    return reproduce(args.name, args.data_root, output=args.output,
+                     seconds_per_chip=args.seconds_per_chip, dry_run=args.dry_run,
+                     max_epochs=args.max_epochs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from hsiadapt.spectral.resampling import COVERAGE_POLICIES, INTEGRATIONS
 
@@ -153,6 +229,52 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=_cmd_data_check)
 
+    s = sub.add_parser("run", help="run an experiment grid (resumable)",
+                       description="Run every cell of an experiment YAML (tasks x adapters x "
+                       "backbones x seeds). Finished runs are skipped, interrupted ones resume "
+                       "from their last checkpoint, failed ones are recorded.")
+    s.add_argument("config")
+    s.add_argument("--data-root", help="override the config's data_root")
+    s.add_argument("--output", help="override the config's output folder")
+    s.add_argument("--only", action="append", default=[], metavar="KEY=VALUE",
+                   help="filter: task=, adapter=, backbone=, seed= (comma-separated values)")
+    s.add_argument("--dry-run", action="store_true", help="list the runs and their status")
+    s.add_argument("--force", action="store_true", help="re-run finished runs")
+    s.add_argument("--max-epochs", type=int, default=None, help="override the recipes' epochs")
+    s.set_defaults(func=_cmd_run)
+
+    s = sub.add_parser("table", help="Table 1 from run folders")
+    s.add_argument("runs")
+    s.add_argument("--format", choices=["md", "latex", "csv"], default="md")
+    s.add_argument("--leaderboard", help="CSV of public leaderboard scores (column 'score')")
+    s.add_argument("--literature", help="CSV of published numbers to show beside (model, "
+                   "adapter, task, metric, direction, mean, std, source)")
+    s.add_argument("--out", help="also write the table to this file")
+    s.set_defaults(func=_cmd_table)
+
+    s = sub.add_parser("figures", help="figures from run folders (PNG and PDF)")
+    s.add_argument("runs")
+    s.add_argument("--out", help="folder (default RUNS/figures)")
+    s.set_defaults(func=_cmd_figures)
+
+    s = sub.add_parser("predict", help="apply a fine-tuned run to a whole scene")
+    s.add_argument("run_dir")
+    s.add_argument("image")
+    s.add_argument("--out", required=True, help="output GeoTIFF")
+    s.add_argument("--tile", type=int, default=None, help="tile size (default: training chips)")
+    s.add_argument("--overlap", type=float, default=0.25)
+    s.set_defaults(func=_cmd_predict)
+
+    s = sub.add_parser("reproduce", help="run + table + figures of a shipped study config")
+    s.add_argument("name", help="config name, e.g. table1")
+    s.add_argument("--data-root", required=True)
+    s.add_argument("--output", default=None)
+    s.add_argument("--seconds-per-chip", type=float, default=0.05,
+                   help="assumed GPU seconds per chip per epoch, for the estimate")
+    s.add_argument("--max-epochs", type=int, default=None)
+    s.add_argument("--dry-run", action="store_true", help="print the estimate only")
+    s.set_defaults(func=_cmd_reproduce)
+
     s = sub.add_parser("sensors", help="list the built-in sensors")
     s.set_defaults(func=_cmd_sensors)
     return p
@@ -165,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return int(args.func(args) or 0)
-    except (SpectralError, KeyError, FileNotFoundError, ValueError) as err:
+    except (SpectralError, KeyError, FileNotFoundError, ValueError) as err:  # incl. ConfigError
         msg = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
         print(f"hsiadapt: error: {msg}", file=sys.stderr)
         return 2

@@ -1,0 +1,1 @@
+"""Experiments: config grids -> runs -> results -> tables and figures."""

@@ -1,0 +1,288 @@
+"""Experiment configuration: one YAML file = one grid (tasks x adapters x backbones x seeds).
+
+Parsed with safe YAML loading into frozen dataclasses. Unknown keys and bad values are errors
+that name the file section, the offending key and the closest valid key. Components are named
+through hsiadapt's registries only (datasets, adapters, backbones, recipes) - never an import
+path, so a config cannot make hsiadapt execute code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hsiadapt.models.recipes import RECIPES, Recipe
+
+__all__ = ["AdapterSpec", "BackboneSpec", "ConfigError", "ExperimentConfig", "RunSpec",
+           "TaskSpec", "TrainerSpec", "load_config"]
+
+
+class ConfigError(ValueError):
+    """A configuration file or value is invalid (the message says where and how to fix it)."""
+
+
+def _check_keys(where: str, data: Mapping[str, Any], cls: type) -> None:
+    valid = [f.name for f in dataclasses.fields(cls) if f.init]
+    for k in data:
+        if k not in valid:
+            close = difflib.get_close_matches(str(k), valid, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(f"{where}: unknown key {k!r}{hint} Valid keys: {', '.join(valid)}")
+
+
+def _mk(where: str, cls: type, data: Any) -> Any:
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
+    _check_keys(where, data, cls)
+    try:
+        obj = cls(**data)
+    except TypeError as err:
+        raise ConfigError(f"{where}: {err}") from None
+    if hasattr(obj, "validate"):
+        obj.validate(where)
+    return obj
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task (dataset) of the grid.
+
+    ``root`` is relative to the data root unless absolute. ``raw_statistics`` names a folder with
+    ``mu.npy``/``sigma.npy`` (relative to the data root) for ``normalization: study``.
+    """
+
+    name: str
+    dataset: str
+    root: str = ""
+    dataset_args: dict[str, Any] = field(default_factory=dict)
+    recipe: str = "study_segmentation"
+    recipe_overrides: dict[str, Any] = field(default_factory=dict)
+    normalization: str = "data"
+    raw_statistics: str | None = None
+    class_weights: list[float] | None = None
+    cache: bool = True
+    num_workers: int = 0
+
+    def validate(self, where: str) -> None:
+        from hsiadapt.datasets import DATASETS
+
+        if self.dataset not in DATASETS:
+            close = difflib.get_close_matches(self.dataset, DATASETS.names(), n=1)
+            raise ConfigError(f"{where}: unknown dataset {self.dataset!r}"
+                              + (f"; did you mean {close[0]!r}?" if close else "")
+                              + f" Known: {', '.join(DATASETS.names())}")
+        if self.recipe not in RECIPES:
+            raise ConfigError(f"{where}: unknown recipe {self.recipe!r}; known: "
+                              f"{', '.join(RECIPES)}")
+        _check_keys(f"{where}.recipe_overrides", self.recipe_overrides, Recipe)
+        if self.normalization not in ("data", "study", "pretraining", "none"):
+            raise ConfigError(f"{where}: normalization must be data, study, pretraining or none")
+        if self.normalization == "study" and not self.raw_statistics:
+            raise ConfigError(f"{where}: normalization 'study' needs raw_statistics (a folder "
+                              "with mu.npy and sigma.npy)")
+
+    def recipe_obj(self) -> Recipe:
+        return RECIPES[self.recipe].with_(**self.recipe_overrides)
+
+
+@dataclass(frozen=True)
+class AdapterSpec:
+    """A spectral input strategy: an adapter (``select``, ``srf``, ``linear``,
+    ``spectral_conv``), ``full_spectrum`` or ``native``; ``args`` for it, and per-task overrides
+    (e.g. ``coverage: drop`` for HYPERVIEW)."""
+
+    name: str
+    input_mode: str
+    args: dict[str, Any] = field(default_factory=dict)
+    task_args: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def validate(self, where: str) -> None:
+        from hsiadapt.models.model import INPUT_MODES
+
+        if self.input_mode not in INPUT_MODES:
+            close = difflib.get_close_matches(self.input_mode, INPUT_MODES, n=1)
+            raise ConfigError(f"{where}: unknown input_mode {self.input_mode!r}"
+                              + (f"; did you mean {close[0]!r}?" if close else "")
+                              + f" Known: {', '.join(INPUT_MODES)}")
+
+    def args_for(self, task: str) -> dict[str, Any]:
+        return {**self.args, **self.task_args.get(task, {})}
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    """A backbone by registry name; ``pretrained`` / ``ckpt_path`` choose the weights."""
+
+    name: str
+    pretrained: bool = True
+    ckpt_path: str | None = None
+    target: str = "sentinel2_l2a"
+    args: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self, where: str) -> None:
+        from hsiadapt.models.backbones import BACKBONES
+        from hsiadapt.spectral import list_sensors
+
+        if self.name not in BACKBONES:
+            close = difflib.get_close_matches(self.name, BACKBONES.names(), n=1)
+            raise ConfigError(f"{where}: unknown backbone {self.name!r}"
+                              + (f"; did you mean {close[0]!r}?" if close else "")
+                              + f" Known: {', '.join(BACKBONES.names())}")
+        if self.target not in list_sensors():
+            raise ConfigError(f"{where}: unknown target sensor {self.target!r}")
+
+
+@dataclass(frozen=True)
+class TrainerSpec:
+    """Lightning trainer settings (multi-GPU / multi-node DDP within a run)."""
+
+    accelerator: str = "auto"
+    devices: int | str = 1
+    num_nodes: int = 1
+    strategy: str = "auto"
+    precision: str | None = None  # None: the recipe's, or 32-true on CPU
+    deterministic: bool | str = "warn"
+    logger: list[str] = field(default_factory=lambda: ["csv"])
+
+    def validate(self, where: str) -> None:
+        bad = [x for x in self.logger if x not in ("csv", "tensorboard", "wandb", "mlflow")]
+        if bad:
+            raise ConfigError(f"{where}: unknown logger(s) {bad}; use csv, tensorboard, wandb, "
+                              "mlflow")
+
+
+@dataclass(frozen=True)
+class LauncherSpec:
+    """How the grid is spread: ``local`` (one process, sequential), ``submitit-local`` (one
+    subprocess per run via submitit), ``slurm`` (submitit on a SLURM cluster)."""
+
+    type: str = "local"
+    max_parallel: int = 1
+    slurm: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self, where: str) -> None:
+        if self.type not in ("local", "submitit-local", "slurm"):
+            raise ConfigError(f"{where}: launcher type must be local, submitit-local or slurm")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of the grid, fully resolved."""
+
+    experiment: str
+    task: TaskSpec
+    adapter: AdapterSpec
+    backbone: BackboneSpec
+    seed: int
+    data_root: str
+    trainer: TrainerSpec
+
+    @property
+    def run_id(self) -> str:
+        return f"{self.task.name}__{self.backbone.name}__{self.adapter.name}__seed{self.seed}"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["run_id"] = self.run_id
+        d["recipe"] = self.task.recipe_obj().to_dict()
+        return d
+
+    def digest(self) -> str:
+        payload = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    name: str
+    tasks: tuple[TaskSpec, ...]
+    adapters: tuple[AdapterSpec, ...]
+    backbones: tuple[BackboneSpec, ...]
+    seeds: tuple[int, ...]
+    data_root: str = "."
+    output: str = "runs"
+    trainer: TrainerSpec = field(default_factory=TrainerSpec)
+    launcher: LauncherSpec = field(default_factory=LauncherSpec)
+    description: str = ""
+
+    def runs(self, only: Mapping[str, Sequence[str]] | None = None) -> list[RunSpec]:
+        """The grid, filtered by ``only`` (keys task/adapter/backbone/seed -> allowed values)."""
+        only = {k: [str(v) for v in vs] for k, vs in (only or {}).items()}
+        bad = [k for k in only if k not in ("task", "adapter", "backbone", "seed")]
+        if bad:
+            raise ConfigError(f"--only: unknown key(s) {bad}; use task, adapter, backbone, seed")
+        out = []
+        for t in self.tasks:
+            for b in self.backbones:
+                for a in self.adapters:
+                    for s in self.seeds:
+                        vals = {"task": t.name, "adapter": a.name, "backbone": b.name,
+                                "seed": str(s)}
+                        if all(vals[k] in vs for k, vs in only.items()):
+                            out.append(RunSpec(self.name, t, a, b, s, self.data_root,
+                                               self.trainer))
+        return out
+
+
+_TOP = {"name", "description", "tasks", "adapters", "backbones", "seeds", "data_root", "output",
+        "trainer", "launcher"}
+
+
+def load_config(path: str | Path, *, data_root: str | None = None,
+                output: str | None = None) -> ExperimentConfig:
+    """Read and validate an experiment YAML (see ``configs/``).
+
+    Raises:
+        ConfigError: unreadable YAML, unknown keys (with the closest valid one), bad values.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file {p} does not exist")
+    try:
+        raw = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{p}: not valid YAML ({err})") from None
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{p}: the top level must be a mapping")
+    for k in raw:
+        if k not in _TOP:
+            close = difflib.get_close_matches(str(k), sorted(_TOP), n=1)
+            raise ConfigError(f"{p}: unknown key {k!r}"
+                              + (f"; did you mean {close[0]!r}?" if close else "")
+                              + f" Valid keys: {', '.join(sorted(_TOP))}")
+    for req in ("name", "tasks", "adapters", "backbones", "seeds"):
+        if req not in raw:
+            raise ConfigError(f"{p}: missing required key {req!r}")
+    seeds = raw["seeds"]
+    if isinstance(seeds, Mapping) and set(seeds) == {"start", "count"}:
+        seeds = list(range(int(seeds["start"]), int(seeds["start"]) + int(seeds["count"])))
+    if not isinstance(seeds, list) or not all(isinstance(s, int) for s in seeds) or not seeds:
+        raise ConfigError(f"{p}: seeds must be a non-empty list of integers or "
+                          "{start: N, count: M}")
+    tasks = tuple(_mk(f"{p}: tasks[{i}]", TaskSpec, t) for i, t in enumerate(raw["tasks"]))
+    adapters = tuple(_mk(f"{p}: adapters[{i}]", AdapterSpec, a)
+                     for i, a in enumerate(raw["adapters"]))
+    backbones = tuple(_mk(f"{p}: backbones[{i}]", BackboneSpec, b)
+                      for i, b in enumerate(raw["backbones"]))
+    for what, items in (("task", tasks), ("adapter", adapters), ("backbone", backbones)):
+        names = [x.name for x in items]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"{p}: duplicate {what} names {names}")
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"{p}: duplicate seeds")
+    trainer = _mk(f"{p}: trainer", TrainerSpec, raw.get("trainer") or {})
+    launcher = _mk(f"{p}: launcher", LauncherSpec, raw.get("launcher") or {})
+    root = data_root if data_root is not None else str(raw.get("data_root", "."))
+    return ExperimentConfig(
+        name=str(raw["name"]), description=str(raw.get("description", "")), tasks=tasks,
+        adapters=adapters, backbones=backbones, seeds=tuple(seeds), data_root=root,
+        output=output if output is not None else str(raw.get("output", f"runs/{raw['name']}")),
+        trainer=trainer, launcher=launcher)

@@ -1,0 +1,235 @@
+"""Figures from the run folders (PNG and PDF, one colour per adaptation across all figures).
+
+* ``predictions_<task>``: RGB from the HSI, ground truth, the prediction of each adaptation
+  (first seed, first backbone), ignore regions grey - like the study's Figures 2-4;
+* ``per_class_iou_<task>``: per-class test IoU by adaptation (mean over seeds, std as error bar);
+* ``seed_spread``: the primary metric of every run, per task and adaptation;
+* ``spectral_map_<source>``: the selection / SRF maps the runs used, per source band table;
+* ``hyperview_scatter_<task>``: predicted vs true per target (regression).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hsiadapt.experiment.table import PRIMARY, collect_runs
+
+__all__ = ["make_figures"]
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.size": 10, "axes.titlesize": 11, "figure.dpi": 110})
+    return plt
+
+
+def _save(fig, out: Path, name: str) -> list[Path]:
+    paths = [out / f"{name}.png", out / f"{name}.pdf"]
+    for p in paths:
+        fig.savefig(p, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return paths
+
+
+def _colors(adapters: list[str]) -> dict[str, Any]:
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab10"]
+    return {a: cmap(i % 10) for i, a in enumerate(sorted(adapters))}
+
+
+def _class_names(run_dir: str) -> list[str]:
+    m = json.loads((Path(run_dir) / "metrics.json").read_text())
+    return [k.split("/", 1)[1] for k in m.get("test", {}) if k.startswith("iou/")]
+
+
+def make_figures(runs_dir: str | Path, out: str | Path | None = None) -> list[Path]:
+    """Write every figure that the runs allow; returns the files written."""
+    plt = _plt()
+    runs = [m for m in collect_runs(runs_dir) if m.get("status") == "finished"]
+    out = Path(out) if out is not None else Path(runs_dir) / "figures"
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    if not runs:
+        return written
+    colors = _colors(list({m["adapter"] for m in runs}))
+    by_task: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for m in runs:
+        by_task[m["task"]].append(m)
+
+    # seed spread -----------------------------------------------------------------------------
+    tasks = sorted(by_task)
+    fig, axes = plt.subplots(1, len(tasks), figsize=(4.2 * len(tasks), 3.6), squeeze=False)
+    for ax, task in zip(axes[0], tasks, strict=True):
+        ms = by_task[task]
+        metric, direction = PRIMARY.get(ms[0].get("task_type", "segmentation"), ("miou", "max"))
+        groups = sorted({(m["backbone"], m["adapter"]) for m in ms})
+        for i, (b, a) in enumerate(groups):
+            vals = [m["test"].get(metric) for m in ms if (m["backbone"], m["adapter"]) == (b, a)]
+            vals = [v for v in vals if v is not None]
+            jitter = np.linspace(-0.15, 0.15, len(vals)) if len(vals) > 1 else [0.0]
+            ax.scatter(i + np.asarray(jitter), vals, color=colors[a], s=18, zorder=3)
+            if vals:
+                ax.hlines(np.mean(vals), i - 0.25, i + 0.25, color="k", lw=1.5)
+        ax.set_xticks(range(len(groups)), [f"{a}\n{b}" for b, a in groups], fontsize=8)
+        ax.set_title(f"{task}: test {metric} ({'higher' if direction == 'max' else 'lower'} "
+                     "is better)")
+        ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    written += _save(fig, out, "seed_spread")
+
+    for task, ms in by_task.items():
+        kind = ms[0].get("task_type")
+        if kind == "segmentation":
+            written += _per_class(plt, out, task, ms, colors)
+            written += _panels(plt, out, task, ms)
+        elif kind == "regression":
+            written += _scatter(plt, out, task, ms, colors)
+    written += _spectral_maps(out, runs)
+    return written
+
+
+def _per_class(plt, out: Path, task: str, ms: list[dict], colors) -> list[Path]:
+    names = _class_names(ms[0]["_dir"])
+    if not names:
+        return []
+    adapters = sorted({m["adapter"] for m in ms})
+    fig, ax = plt.subplots(figsize=(max(6, 0.7 * len(names) * len(adapters) / 2 + 3), 3.8))
+    width = 0.8 / len(adapters)
+    for j, a in enumerate(adapters):
+        vals = np.array([[m["test"].get(f"iou/{n}", np.nan) for n in names]
+                         for m in ms if m["adapter"] == a], dtype=float)
+        mean = np.nanmean(vals, axis=0) if vals.size else np.full(len(names), np.nan)
+        std = np.nanstd(vals, axis=0) if vals.shape[0] > 1 else None
+        ax.bar(np.arange(len(names)) + j * width, np.nan_to_num(mean), width, yerr=std,
+               color=colors[a], label=a, capsize=2)
+    ax.set_xticks(np.arange(len(names)) + 0.4 - width / 2, names, rotation=40, ha="right",
+                  fontsize=8)
+    ax.set_ylabel("test IoU")
+    ax.set_ylim(0, 1)
+    ax.set_title(f"{task}: per-class IoU by adaptation (mean over seeds)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return _save(fig, out, f"per_class_iou_{task}")
+
+
+def _panels(plt, out: Path, task: str, ms: list[dict]) -> list[Path]:
+    seed = min(m["seed"] for m in ms)
+    backbone = sorted({m["backbone"] for m in ms})[0]
+    chosen = {m["adapter"]: m for m in ms if m["seed"] == seed and m["backbone"] == backbone}
+    data = {}
+    for a, m in sorted(chosen.items()):
+        p = Path(m["_dir"]) / "samples.npz"
+        if p.is_file():
+            with np.load(p, allow_pickle=False) as z:
+                if "pred" in z.files:
+                    data[a] = {k: z[k] for k in z.files}
+    if not data:
+        return []
+    first = next(iter(data.values()))
+    n = min(3, first["gt"].shape[0])
+    n_cls = max(int(max(max(d["gt"].max(), d["pred"].max()) for d in data.values())) + 1, 2)
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab20"].resampled(max(n_cls, 2)).copy()
+    cmap.set_bad("0.6")
+    cols = 2 + len(data)
+    fig, axes = plt.subplots(n, cols, figsize=(2.4 * cols, 2.4 * n), squeeze=False)
+    for i in range(n):
+        rgb = first["rgb"][i]
+        lo, hi = np.percentile(rgb, [2, 98])
+        axes[i][0].imshow(np.clip((rgb - lo) / max(hi - lo, 1e-6), 0, 1))
+        gt = first["gt"][i].astype(float)
+        ignore = gt < 0
+        gt[ignore] = np.nan
+        axes[i][1].imshow(np.ma.masked_invalid(gt), cmap=cmap, vmin=0, vmax=n_cls - 1,
+                          interpolation="nearest")
+        for j, (a, d) in enumerate(data.items()):
+            pr = d["pred"][i].astype(float)
+            pr[ignore] = np.nan
+            axes[i][2 + j].imshow(np.ma.masked_invalid(pr), cmap=cmap, vmin=0, vmax=n_cls - 1,
+                                  interpolation="nearest")
+            if i == 0:
+                axes[0][2 + j].set_title(f"prediction: {a}", fontsize=9)
+        for ax in axes[i]:
+            ax.axis("off")
+    axes[0][0].set_title("RGB (from the HSI)", fontsize=9)
+    axes[0][1].set_title("ground truth (grey: ignored)", fontsize=9)
+    fig.suptitle(f"{task}, {backbone}, seed {seed}", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, out, f"predictions_{task}")
+
+
+def _scatter(plt, out: Path, task: str, ms: list[dict], colors) -> list[Path]:
+    series: dict[str, list[np.ndarray]] = defaultdict(list)
+    targets: list[str] = []
+    for m in ms:
+        p = Path(m["_dir"]) / "predictions.csv"
+        if not p.is_file():
+            continue
+        rows = list(csv.DictReader(p.open()))
+        if not rows:
+            continue
+        targets = [k[5:] for k in rows[0] if k.startswith("true_")]
+        arr = np.array([[float(r[f"true_{t}"]) for t in targets]
+                        + [float(r[f"pred_{t}"]) for t in targets] for r in rows])
+        series[m["adapter"]].append(arr)
+    if not series:
+        return []
+    fig, axes = plt.subplots(1, len(targets), figsize=(3.3 * len(targets), 3.3), squeeze=False)
+    for k, t in enumerate(targets):
+        ax = axes[0][k]
+        for a, arrs in sorted(series.items()):
+            arr = np.concatenate(arrs)
+            ax.scatter(arr[:, k], arr[:, len(targets) + k], s=8, alpha=0.6, color=colors[a],
+                       label=a)
+        lim = ax.get_xlim()
+        ax.plot(lim, lim, "k--", lw=0.8)
+        ax.set_xlabel(f"true {t}")
+        ax.set_ylabel(f"predicted {t}")
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(f"{task}: predicted vs true (all seeds)")
+    fig.tight_layout()
+    return _save(fig, out, f"hyperview_scatter_{task}")
+
+
+def _spectral_maps(out: Path, runs: list[dict]) -> list[Path]:
+    from hsiadapt.spectral import BandSet, build_map, get_sensor
+    from hsiadapt.spectral.plot import plot_map
+
+    written: list[Path] = []
+    seen = set()
+    for m in runs:
+        src = m.get("source_bands")
+        if not src or m.get("input_mode") not in ("select", "srf"):
+            continue
+        key = (src["name"], m["input_mode"], json.dumps(m.get("adapter_args", {}),
+                                                         sort_keys=True))
+        if key in seen:
+            continue
+        seen.add(key)
+        fwhm = src["fwhm"] if all(f is not None for f in src["fwhm"]) else None
+        bands = BandSet.from_wavelengths(src["centers"], fwhm, valid=src["valid"],
+                                         name=src["name"], order="any")
+        args = {k: v for k, v in m.get("adapter_args", {}).items()
+                if k in ("coverage", "integration")}
+        try:
+            smap = build_map(bands, get_sensor(m.get("target", "sentinel2_l2a")),
+                             m["input_mode"], **args)
+        except ValueError:
+            continue
+        fig = plot_map(smap)
+        written += _save(fig, out, f"spectral_map_{src['name']}_{m['input_mode']}")
+    return written

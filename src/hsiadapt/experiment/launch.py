@@ -1,0 +1,52 @@
+"""Spreading a grid over processes or a SLURM cluster with submitit.
+
+``submitit-local`` runs each grid cell in its own subprocess on this machine (what the tests
+use); ``slurm`` submits them to a SLURM cluster (``launcher.slurm`` holds the executor
+parameters: partition, gpus_per_node, timeout_min, ...). Within a run, Lightning handles
+multi-GPU / multi-node DDP (``trainer.devices``, ``num_nodes``, ``strategy``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from hsiadapt.experiment.config import ExperimentConfig, RunSpec
+from hsiadapt.experiment.run import RunResult, read_metrics, run_one, run_status
+
+__all__ = ["launch_submitit"]
+
+
+def _job(spec: RunSpec, output: str, force: bool, max_epochs: int | None) -> dict:
+    res = run_one(spec, output, force=force, max_epochs=max_epochs)
+    return {"run_id": res.run_id, "status": res.status, "seconds": res.seconds}
+
+
+def launch_submitit(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bool = False,
+                    max_epochs: int | None = None,
+                    echo: Callable[[str], None] = print) -> list[RunResult]:
+    import submitit
+
+    out = Path(cfg.output)
+    todo = [r for r in runs if force or run_status(out / r.run_id) != "finished"]
+    echo(f"{cfg.name}: {len(runs)} runs, {len(todo)} to submit ({cfg.launcher.type})")
+    folder = out / "_submitit" / "%j"
+    if cfg.launcher.type == "slurm":
+        ex = submitit.AutoExecutor(folder=folder, cluster="slurm")
+        ex.update_parameters(**cfg.launcher.slurm)
+    else:
+        ex = submitit.AutoExecutor(folder=folder, cluster="local")
+        ex.update_parameters(timeout_min=int(cfg.launcher.slurm.get("timeout_min", 60)))
+    jobs = []
+    for spec in todo:
+        jobs.append((spec, ex.submit(_job, spec, str(out), force, max_epochs)))
+    results = []
+    for i, (spec, job) in enumerate(jobs, 1):
+        try:
+            r = job.result()
+            echo(f"[{i}/{len(jobs)}] {spec.run_id}: {r['status']} in {r['seconds']:.1f} s")
+        except Exception as err:  # the job itself died (killed, out of memory, ...)
+            echo(f"[{i}/{len(jobs)}] {spec.run_id}: job error {type(err).__name__}: {err}")
+        m = read_metrics(out / spec.run_id) or {}
+        results.append(RunResult(spec.run_id, m.get("status", "failed"), m.get("seconds", 0.0), m))
+    return results

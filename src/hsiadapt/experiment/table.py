@@ -1,0 +1,219 @@
+"""Table 1 from the run folders: mean +- std (n) per task x backbone x adapter.
+
+Primary metric per task type (direction in brackets): segmentation ``miou`` (higher), regression
+``hyperview_score`` (lower), multi-label ``map_macro`` (higher). In each column the best model is
+**bold**; within each backbone the best adaptation is underlined. A regression column can also
+show the rank the mean score would take on a leaderboard (a CSV of public scores). Missing cells
+are shown as ``n/a`` and failed runs are counted, never dropped silently. Literature rows (the
+study's or SpectralEarth's published numbers, from a CSV the user supplies) can be shown beside
+the measured ones and are marked as such.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Cell", "ResultsTable", "build_table", "collect_runs", "leaderboard_rank"]
+
+PRIMARY = {"segmentation": ("miou", "max"), "regression": ("hyperview_score", "min"),
+           "multilabel": ("map_macro", "max")}
+
+
+def collect_runs(root: str | Path) -> list[dict[str, Any]]:
+    """Every ``metrics.json`` under ``root`` (finished and failed)."""
+    out = []
+    for p in sorted(Path(root).rglob("metrics.json")):
+        try:
+            m = json.loads(p.read_text())
+        except (OSError, ValueError):
+            continue
+        m["_dir"] = str(p.parent)
+        out.append(m)
+    return out
+
+
+@dataclass
+class Cell:
+    values: list[float] = field(default_factory=list)
+    failed: int = 0
+    literature: tuple[float, float | None] | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.values)) if self.values else math.nan
+
+    @property
+    def std(self) -> float:
+        return float(np.std(self.values, ddof=1)) if len(self.values) > 1 else 0.0
+
+
+def leaderboard_rank(score: float, board: list[float]) -> int:
+    """1-based rank a (lower-is-better) score would take among ``board`` scores."""
+    return 1 + sum(1 for s in board if s < score)
+
+
+def _read_leaderboard(path: str | Path | None) -> list[float]:
+    if path is None:
+        return []
+    rows = [r for r in csv.DictReader(
+        ln for ln in Path(path).read_text().splitlines() if ln and not ln.startswith("#"))]
+    return sorted(float(r["score"]) for r in rows)
+
+
+@dataclass
+class ResultsTable:
+    columns: list[str]
+    directions: dict[str, str]
+    metrics: dict[str, str]
+    rows: list[tuple[str, str, bool]]  # (backbone, adapter, is_literature)
+    cells: dict[tuple[str, str, str], Cell]
+    ranks: dict[tuple[str, str, str], int]
+    bold: set[tuple[str, str, str]]
+    underline: set[tuple[str, str, str]]
+
+    def _fmt(self, key: tuple[str, str, str], fmt: str) -> str:
+        c = self.cells.get(key)
+        if c is None or (c.n == 0 and c.literature is None):
+            txt = "n/a" if c is None or c.failed == 0 else f"failed ({c.failed})"
+            return txt
+        if c.literature is not None:
+            m, s = c.literature
+            txt = f"{m:.3f}" + (f" ± {s:.3f}" if s is not None else "")
+        else:
+            txt = f"{c.mean:.3f} ± {c.std:.3f} (n={c.n})"
+            if c.failed:
+                txt += f" [+{c.failed} failed]"
+        if key in self.ranks:
+            txt += f", rank {self.ranks[key]}"
+        if fmt == "md":
+            if key in self.bold:
+                txt = f"**{txt}**"
+            if key in self.underline:
+                txt = f"<u>{txt}</u>"
+        elif fmt == "latex":
+            txt = txt.replace("±", r"$\pm$")
+            if key in self.bold:
+                txt = rf"\textbf{{{txt}}}"
+            if key in self.underline:
+                txt = rf"\underline{{{txt}}}"
+        return txt
+
+    def render(self, fmt: str = "md") -> str:
+        heads = [f"{c} ({self.metrics[c]} {'↑' if self.directions[c] == 'max' else '↓'})"
+                 for c in self.columns]
+        if fmt == "csv":
+            lines = ["backbone,adapter,source," + ",".join(
+                f"{c}_{x}" for c in self.columns for x in ("mean", "std", "n", "failed"))]
+            for b, a, lit in self.rows:
+                vals = []
+                for col in self.columns:
+                    cell = self.cells.get((b, a, col), Cell())
+                    if lit and cell.literature:
+                        vals += [f"{cell.literature[0]:.6g}",
+                                 "" if cell.literature[1] is None else f"{cell.literature[1]:.6g}",
+                                 "", ""]
+                    else:
+                        vals += ["" if cell.n == 0 else f"{cell.mean:.6g}",
+                                 "" if cell.n == 0 else f"{cell.std:.6g}", str(cell.n),
+                                 str(cell.failed)]
+                lines.append(f"{b},{a},{'literature' if lit else 'measured'}," + ",".join(vals))
+            return "\n".join(lines)
+        if fmt == "latex":
+            spec = "ll" + "c" * len(self.columns)
+            out = [r"\begin{tabular}{" + spec + "}", r"\toprule",
+                   "Backbone & Adaptation & " + " & ".join(
+                       h.replace("↑", r"$\uparrow$").replace("↓", r"$\downarrow$").replace(
+                           "_", r"\_") for h in heads) + r" \\", r"\midrule"]
+            for b, a, lit in self.rows:
+                name = (b + (" (published)" if lit else "")).replace("_", r"\_")
+                out.append(f"{name} & {a.replace('_', chr(92) + '_')} & " + " & ".join(
+                    self._fmt((b, a, c), "latex") for c in self.columns) + r" \\")
+            out += [r"\bottomrule", r"\end{tabular}"]
+            return "\n".join(out)
+        out = ["| Backbone | Adaptation | " + " | ".join(heads) + " |",
+               "|---|---|" + "---|" * len(self.columns)]
+        for b, a, lit in self.rows:
+            name = b + (" *(published)*" if lit else "")
+            out.append(f"| {name} | {a} | " + " | ".join(
+                self._fmt((b, a, c), "md") for c in self.columns) + " |")
+        out.append("")
+        out.append("mean ± std over seeds (n = finished runs); **bold**: best model per column; "
+                   "underlined: best adaptation per backbone; ↑ higher is better, ↓ lower is "
+                   "better. Literature rows are published numbers, not measured here.")
+        return "\n".join(out)
+
+
+def build_table(runs: list[dict[str, Any]], *, leaderboard: str | Path | None = None,
+                literature: str | Path | None = None) -> ResultsTable:
+    """Aggregate run metrics into a :class:`ResultsTable`."""
+    cells: dict[tuple[str, str, str], Cell] = defaultdict(Cell)
+    columns: list[str] = []
+    directions: dict[str, str] = {}
+    metrics: dict[str, str] = {}
+    rows: list[tuple[str, str, bool]] = []
+    for m in runs:
+        task = m.get("task", "?")
+        key = (m.get("backbone", "?"), m.get("adapter", "?"), task)
+        if (key[0], key[1], False) not in rows:
+            rows.append((key[0], key[1], False))
+        if task not in columns:
+            columns.append(task)
+        if m.get("status") != "finished":
+            cells[key].failed += 1
+            continue
+        metric, direction = PRIMARY.get(m.get("task_type", "segmentation"), ("miou", "max"))
+        directions[task], metrics[task] = direction, metric
+        v = m.get("test", {}).get(metric)
+        if v is None or not math.isfinite(float(v)):
+            cells[key].failed += 1
+            continue
+        cells[key].values.append(float(v))
+    for c in columns:
+        directions.setdefault(c, "max")
+        metrics.setdefault(c, "miou")
+    if literature is not None:
+        for r in csv.DictReader(ln for ln in Path(literature).read_text().splitlines()
+                                if ln and not ln.startswith("#")):
+            key = (r["model"], r["adapter"], r["task"])
+            if r["task"] not in columns:
+                columns.append(r["task"])
+                directions[r["task"]] = "min" if r.get("direction", "max") == "min" else "max"
+                metrics[r["task"]] = r.get("metric", "")
+            if (key[0], key[1], True) not in rows:
+                rows.append((key[0], key[1], True))
+            std = float(r["std"]) if r.get("std") else None
+            cells[key].literature = (float(r["mean"]), std)
+    bold: set[tuple[str, str, str]] = set()
+    underline: set[tuple[str, str, str]] = set()
+    ranks: dict[tuple[str, str, str], int] = {}
+    board = _read_leaderboard(leaderboard)
+    for col in columns:
+        measured = [(b, a) for b, a, lit in rows if not lit and cells.get((b, a, col))
+                    and cells[(b, a, col)].n]
+        if not measured:
+            continue
+        sign = 1 if directions[col] == "max" else -1
+        best = max(measured, key=lambda ba: sign * cells[(ba[0], ba[1], col)].mean)
+        bold.add((best[0], best[1], col))
+        for b in {b for b, _ in measured}:
+            mine = [(bb, a) for bb, a in measured if bb == b]
+            if len(mine) > 1:
+                bb = max(mine, key=lambda ba: sign * cells[(ba[0], ba[1], col)].mean)
+                underline.add((bb[0], bb[1], col))
+        if board and directions[col] == "min" and metrics[col] == "hyperview_score":
+            for b, a in measured:
+                ranks[(b, a, col)] = leaderboard_rank(cells[(b, a, col)].mean, board)
+    rows.sort(key=lambda r: (r[2], r[0], r[1]))
+    return ResultsTable(columns, directions, metrics, rows, dict(cells), ranks, bold, underline)

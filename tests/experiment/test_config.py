@@ -1,0 +1,76 @@
+from pathlib import Path
+
+import pytest
+
+from hsiadapt.experiment.config import ConfigError, load_config
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
+def test_table1_dry_run_lists_the_80_runs():
+    cfg = load_config(CONFIGS / "table1.yaml", data_root="/data")
+    runs = cfg.runs()
+    assert len(runs) == 80
+    assert {r.task.name for r in runs} == {"enmap_bnetd", "enmap_cdl", "enmap_bdforet",
+                                           "hyperview1"}
+    assert {r.adapter.name for r in runs} == {"naive", "srf"}
+    assert sorted({r.seed for r in runs}) == list(range(42, 52))
+    assert len({r.run_id for r in runs}) == 80
+    hv = next(r for r in runs if r.task.name == "hyperview1" and r.adapter.name == "srf")
+    assert hv.adapter.args_for("hyperview1") == {"integration": "boxcar", "coverage": "drop"}
+    assert hv.task.recipe_obj().lr == 5.4e-5 and hv.task.recipe_obj().mask_channel
+    assert len(cfg.runs({"task": ["enmap_cdl"], "adapter": ["srf"]})) == 10
+
+
+@pytest.mark.parametrize(("patch", "msg"), [
+    ("name: x\nseed: [1]\n", "unknown key 'seed'; did you mean 'seeds'"),
+    ("tasks:\n  - {name: a, dataset: enmap_bnetd, recipee: x}\n", "did you mean 'recipe'"),
+    ("tasks:\n  - {name: a, dataset: enmap_bntd}\n", "did you mean 'enmap_bnetd'"),
+    ("adapters:\n  - {name: a, input_mode: sfr}\n", "did you mean 'srf'"),
+    ("backbones:\n  - {name: terramind_v1_tny}\n", "did you mean 'terramind_v1_tiny'"),
+    ("tasks:\n  - {name: a, dataset: enmap_bnetd, recipe_overrides: {lrr: 1}}\n",
+     "did you mean 'lr'"),
+    ("tasks:\n  - {name: a, dataset: enmap_bnetd, normalization: study}\n",
+     "needs raw_statistics"),
+    ("seeds: []\n", "non-empty list"),
+])
+def test_config_errors_name_the_closest_key(tmp_path, patch, msg):
+    base = {
+        "name": "name: x\n",
+        "tasks": "tasks:\n  - {name: a, dataset: enmap_bnetd}\n",
+        "adapters": "adapters:\n  - {name: s, input_mode: srf}\n",
+        "backbones": "backbones:\n  - {name: stub}\n",
+        "seeds": "seeds: [1]\n",
+    }
+    key = patch.split(":")[0]
+    if key in base:
+        base[key] = patch
+        text = "".join(base.values())
+    else:
+        text = "".join(base.values()) + patch
+    p = tmp_path / "c.yaml"
+    p.write_text(text)
+    with pytest.raises(ConfigError, match=msg):
+        load_config(p)
+
+
+def test_yaml_is_loaded_safely(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("name: !!python/object/apply:os.system ['echo pwned']\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(p)
+
+
+def test_reproduce_dry_run_estimate(capsys, tmp_path):
+    from hsiadapt.cli import main
+
+    splits = tmp_path / "splits" / "enmap_bnetd"
+    splits.mkdir(parents=True)
+    (splits / "train.txt").write_text("a\nb\n")
+    (splits / "val.txt").write_text("c\n")
+    assert main(["reproduce", "table1", "--data-root", str(tmp_path), "--dry-run",
+                 "--seconds-per-chip", "1.0"]) == 0
+    out = capsys.readouterr().out
+    # 20 bnetd runs x 3 chips x 100 epochs + published sizes for the others
+    expected = (20 * 3 + 20 * 1360 + 20 * 2166 + 20 * 1386) * 100 / 3600
+    assert f"at most {expected:.0f} GPU hours" in out and "80 runs" in out
