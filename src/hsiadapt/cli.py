@@ -179,6 +179,13 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
                      max_epochs=args.max_epochs)
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from hsiadapt.benchmark.demo import demo
+
+    mode = "quick" if args.quick else "full" if args.full else "default"
+    return demo(mode, args.out, data=args.data, ckpt_path=args.ckpt_path)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from hsiadapt.spectral.resampling import COVERAGE_POLICIES, INTEGRATIONS
 
@@ -274,6 +281,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-epochs", type=int, default=None)
     s.add_argument("--dry-run", action="store_true", help="print the estimate only")
     s.set_defaults(func=_cmd_reproduce)
+
+    s = sub.add_parser("demo", help="the study's protocol on the embedded benchmark, on a CPU",
+                       description="Generate (once) the embedded benchmark from real spectra, "
+                       "fine-tune TerraMind v1 tiny behind every adapter on its tasks, and write "
+                       "the Table-1-style report and figures.")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--quick", action="store_true", help="smallest run (about 2 minutes)")
+    g.add_argument("--full", action="store_true", help="the study's recipe (needs a GPU)")
+    s.add_argument("--out", default="hsiadapt-demo", help="output folder (default ./hsiadapt-demo)")
+    s.add_argument("--data", default=None, help="cache folder for the benchmark "
+                   "(default $HSIADAPT_CACHE or ~/.cache/hsiadapt)")
+    s.add_argument("--ckpt-path", default=None, help="local TerraMind v1 tiny weights")
+    s.set_defaults(func=_cmd_demo)
 
     s = sub.add_parser("sensors", help="list the built-in sensors")
     s.set_defaults(func=_cmd_sensors)

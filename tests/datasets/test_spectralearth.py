@@ -19,7 +19,8 @@ SEG = [EnMAPBNETD, EnMAPCDL, EnMAPBDForet]
 
 
 def test_registry_names_are_pinned():
-    assert DATASETS.names() == ["enmap_bdforet", "enmap_bnetd", "enmap_cdl", "enmap_corine",
+    assert DATASETS.names() == ["demo_canopy", "demo_landcover", "demo_minerals",
+                                "enmap_bdforet", "enmap_bnetd", "enmap_cdl", "enmap_corine",
                                 "hsi_folder", "hyperview1", "hyperview2"]
 
 

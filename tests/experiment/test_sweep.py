@@ -24,7 +24,7 @@ def test_sweep_produces_runs_and_table(tiny_config, tmp_path):
         m = read_metrics(d)
         assert {"resolved_config.yaml", "metrics.json", "stats.json", "samples.npz"} <= {
             p.name for p in d.iterdir()}
-        assert (d / "checkpoints" / "last.ckpt").exists()
+        assert [p.name for p in (d / "checkpoints").iterdir()] == ["best.ckpt"]
         assert list((d / "logs").glob("version_*/metrics.csv"))
         assert m["weights"] == "random" and m["pretrained"] is False
         assert 0.0 <= m["test"]["miou"] <= 1.0 and m["versions"]["torch"]
@@ -54,13 +54,22 @@ def test_failed_run_is_recorded_and_others_complete(tmp_path):
     assert "failed (1)" in table
 
 
-def test_resume_from_last_checkpoint(tiny_config):
+def test_resume_from_last_checkpoint(tiny_config, monkeypatch):
+    from hsiadapt.models.task import SegmentationTask
+
     cfg = load_config(tiny_config)
     spec = cfg.runs()[0]
-    first = run_one(spec, cfg.output, max_epochs=1)
-    assert first.status == "finished" and not first.metrics["resumed_from_checkpoint"]
-    # simulate a kill after the checkpoint was written but before metrics.json
-    (Path(cfg.output) / spec.run_id / "metrics.json").unlink()
+
+    def killed(*args, **kwargs):  # the process dies after training, before testing
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SegmentationTask, "test_step", killed)
+    with pytest.raises((KeyboardInterrupt, SystemExit)):
+        run_one(spec, cfg.output, max_epochs=1)
+    run_dir = Path(cfg.output) / spec.run_id
+    assert (run_dir / "checkpoints" / "last.ckpt").exists()
+    assert not (run_dir / "metrics.json").exists()
+    monkeypatch.undo()
     second = run_one(spec, cfg.output, max_epochs=2)
     assert second.status == "finished" and second.metrics["resumed_from_checkpoint"]
     assert second.metrics["epochs"] == 2

@@ -25,3 +25,6 @@ __all__ = [
     "pad_collate",
     "write_submission",
 ]
+
+# the embedded benchmark's loaders register themselves too
+from hsiadapt.benchmark import datasets as _benchmark_datasets  # noqa: F401

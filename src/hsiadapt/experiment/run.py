@@ -223,6 +223,21 @@ def _save_regression_predictions(task, dm, run_dir: Path) -> None:
     atomic_write(run_dir / "predictions.csv", "\n".join(rows) + "\n")
 
 
+def _slim_checkpoints(ckpt_dir: Path, best: str | None) -> None:
+    """A finished run keeps only its best weights (no optimizer state): ``best.ckpt`` holds
+    ``{"state_dict": ...}`` of plain tensors; ``last.ckpt`` (only needed to resume) goes."""
+    import torch
+
+    if best:
+        state = torch.load(best, map_location="cpu", weights_only=True)
+        tmp = ckpt_dir / ".best.ckpt.tmp"
+        torch.save({"state_dict": state["state_dict"]}, tmp)
+        os.replace(tmp, ckpt_dir / "best.ckpt")
+    for p in ckpt_dir.glob("*.ckpt"):
+        if p.name != "best.ckpt":
+            p.unlink()
+
+
 def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
             max_epochs: int | None = None) -> RunResult:
     """Train, select the best checkpoint, test, and record one run (see the module docstring).
@@ -291,6 +306,7 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
             _save_regression_predictions(task, dm, run_dir)
         else:
             _save_samples(task, dm, run_dir)
+        _slim_checkpoints(ckpt_dir, best)
         metrics = {
             "status": "finished",
             "run_id": spec.run_id,
@@ -325,6 +341,19 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
     return RunResult(spec.run_id, metrics["status"], metrics["seconds"], metrics)
 
 
+def quiet_lightning() -> None:
+    """Keep Lightning's start-up chatter (accelerator lines, tips) out of sweep output."""
+    import warnings
+
+    import lightning.pytorch  # noqa: F401  (its import sets its logger to INFO; override after)
+
+    for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message=".*treespec.*")
+    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+    warnings.filterwarnings("ignore", message=".*exists and is not empty.*")
+
+
 def _fmt_eta(seconds: float) -> str:
     m, s = divmod(int(seconds), 60)
     h, m = divmod(m, 60)
@@ -337,6 +366,7 @@ def run_sweep(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bool = F
     """Run ``runs`` with the config's launcher, printing progress with an ETA."""
     out = Path(cfg.output)
     out.mkdir(parents=True, exist_ok=True)
+    quiet_lightning()
     if cfg.launcher.type != "local":
         from hsiadapt.experiment.launch import launch_submitit
 
