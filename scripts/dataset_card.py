@@ -125,6 +125,32 @@ def main() -> None:
     for task, vals in rows.items():
         v = list(vals.values())
         lines.append(f"| {task} | " + " | ".join(f"{x:.3f}" for x in v) + " |")
+    lines += [
+        "",
+        "Reading: land cover loses nothing when reduced to 12 Sentinel-2 bands (easy); the "
+        "mineral classes, which differ in narrow SWIR absorption features, lose about a quarter "
+        "of their mIoU (hard); the canopy regression is hard even on full spectra (VNIR only, "
+        "LMA and N barely visible) and worse on S2 bands (very hard).",
+        "",
+        "## What it is",
+        "",
+        "* Spectra: the earthlib spectral library (PyPI `earthlib` 1.1.0, MIT licence, "
+        "C. Anderson, https://github.com/earth-chris/earthlib): ICRAF-ISRIC soils, ASD urban "
+        "materials/bark/litter/char, PROSAIL canopies (LAI, LMA, CHL, N in their names); "
+        "10 nm, 400-2450 nm, water windows absent (EnMAP bands there take the nearest "
+        "library band).",
+        "* Resampled to EnMAP's 202 SpectralEarth bands (and HYPERVIEW's 150) by Gaussian "
+        "integration against each band's response (`hsiadapt.spectral`).",
+        "* Scenes: 32 px chips of 3-6 Voronoi parcels, 3 library spectra per parcel mixed pixel "
+        "by pixel, parcel and pixel illumination, a 3x3 mixing blur at boundaries, noise at "
+        "SNR 150 (VNIR) / 100 (SWIR) / 10 (water windows); some parcels unlabelled. 48/16/16 "
+        "chips per segmentation task; 120 canopy fields of 11-24 px with field masks.",
+        "* Written as SpectralEarth chips (202-band int16 GeoTIFF, masks, split lists) and "
+        "HYPERVIEW npz + ground-truth CSV; read by the real loaders (`demo_landcover`, "
+        "`demo_minerals`, `demo_canopy`).",
+        "* It is not the study's data and says nothing about TerraMind on EnMAP; it makes the "
+        "pipeline runnable and checkable anywhere.",
+    ]
     lines += ["", "Raw values:", "", "```", *(f"{k}: {v}" for k, v in rows.items()), "```"]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(lines) + "\n")

@@ -135,3 +135,14 @@ def test_cli_dry_run_and_only(tiny_config, capsys):
     assert main(["run", str(tiny_config), "--dry-run", "--only", "adapter=srf"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[-1].startswith("2 runs") and all("__srf__" in ln for ln in out[:-1])
+
+
+def test_local_gpus_launcher_round_robin(tmp_path):
+    # pinned GPU ids are only environment settings here (the runs use the CPU)
+    p = write_tiny_config(tmp_path, seeds=(0,), adapters=("select", "srf"))
+    p.write_text(p.read_text() + "launcher:\n  type: local-gpus\n  gpus: [0, 1]\n")
+    cfg = load_config(p)
+    lines = []
+    results = run_sweep(cfg, cfg.runs(), echo=lines.append)
+    assert [r.status for r in results] == ["finished", "finished"]
+    assert any("on GPU 0" in ln for ln in lines) and any("on GPU 1" in ln for ln in lines)

@@ -162,15 +162,20 @@ class TrainerSpec:
 @dataclass(frozen=True)
 class LauncherSpec:
     """How the grid is spread: ``local`` (one process, sequential), ``submitit-local`` (one
-    subprocess per run via submitit), ``slurm`` (submitit on a SLURM cluster)."""
+    subprocess per run via submitit), ``local-gpus`` (one subprocess per run, as many at once
+    as there are GPUs, each pinned to its own GPU via ``CUDA_VISIBLE_DEVICES``; ``gpus`` lists
+    them, default all), ``slurm`` (submitit on a SLURM cluster; ``slurm`` holds its executor
+    parameters)."""
 
     type: str = "local"
     max_parallel: int = 1
+    gpus: list[int] = field(default_factory=list)
     slurm: dict[str, Any] = field(default_factory=dict)
 
     def validate(self, where: str) -> None:
-        if self.type not in ("local", "submitit-local", "slurm"):
-            raise ConfigError(f"{where}: launcher type must be local, submitit-local or slurm")
+        if self.type not in ("local", "submitit-local", "local-gpus", "slurm"):
+            raise ConfigError(f"{where}: launcher type must be local, submitit-local, "
+                              "local-gpus or slurm")
 
 
 @dataclass(frozen=True)

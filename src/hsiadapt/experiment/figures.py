@@ -83,9 +83,12 @@ def make_figures(runs_dir: str | Path, out: str | Path | None = None) -> list[Pa
             ax.scatter(i + np.asarray(jitter), vals, color=colors[a], s=18, zorder=3)
             if vals:
                 ax.hlines(np.mean(vals), i - 0.25, i + 0.25, color="k", lw=1.5)
-        ax.set_xticks(range(len(groups)), [f"{a}\n{b}" for b, a in groups], fontsize=8)
+        one_backbone = len({b for b, _ in groups}) == 1
+        ax.set_xticks(range(len(groups)),
+                      [a if one_backbone else f"{a}\n{b}" for b, a in groups], fontsize=8,
+                      rotation=0 if one_backbone else 30)
         ax.set_title(f"{task}: test {metric} ({'higher' if direction == 'max' else 'lower'} "
-                     "is better)")
+                     "is better)" + (f"\n{groups[0][0]}" if one_backbone else ""), fontsize=10)
         ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     written += _save(fig, out, "seed_spread")

@@ -22,6 +22,35 @@ def _job(spec: RunSpec, output: str, force: bool, max_epochs: int | None) -> dic
     return {"run_id": res.run_id, "status": res.status, "seconds": res.seconds}
 
 
+def _local_gpus(cfg: ExperimentConfig, todo: Sequence[RunSpec], folder: Path, force: bool,
+                max_epochs: int | None, echo: Callable[[str], None]) -> list:
+    """One job per GPU at a time, round robin, each seeing only its GPU."""
+    import submitit
+
+    gpus = list(cfg.launcher.gpus)
+    if not gpus:
+        import torch
+
+        gpus = list(range(torch.cuda.device_count()))
+    if not gpus:
+        raise RuntimeError("launcher local-gpus: no GPU visible; list them in launcher.gpus or "
+                           "use launcher type local")
+    running: list = []
+    jobs = []
+    for i, spec in enumerate(todo):
+        if len(running) >= len(gpus):
+            running.pop(0).wait()
+        gpu = gpus[i % len(gpus)]
+        ex = submitit.LocalExecutor(folder=folder)
+        ex.update_parameters(timeout_min=int(cfg.launcher.slurm.get("timeout_min", 600)),
+                             gpus_per_node=1, visible_gpus=[gpu])
+        job = ex.submit(_job, spec, str(cfg.output), force, max_epochs)
+        echo(f"{spec.run_id}: submitted on GPU {gpu}")
+        running.append(job)
+        jobs.append((spec, job))
+    return jobs
+
+
 def launch_submitit(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bool = False,
                     max_epochs: int | None = None,
                     echo: Callable[[str], None] = print) -> list[RunResult]:
@@ -31,15 +60,18 @@ def launch_submitit(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bo
     todo = [r for r in runs if force or run_status(out / r.run_id) != "finished"]
     echo(f"{cfg.name}: {len(runs)} runs, {len(todo)} to submit ({cfg.launcher.type})")
     folder = out / "_submitit" / "%j"
-    if cfg.launcher.type == "slurm":
-        ex = submitit.AutoExecutor(folder=folder, cluster="slurm")
-        ex.update_parameters(**cfg.launcher.slurm)
-    else:
-        ex = submitit.AutoExecutor(folder=folder, cluster="local")
-        ex.update_parameters(timeout_min=int(cfg.launcher.slurm.get("timeout_min", 60)))
     jobs = []
-    for spec in todo:
-        jobs.append((spec, ex.submit(_job, spec, str(out), force, max_epochs)))
+    if cfg.launcher.type == "local-gpus":
+        jobs = _local_gpus(cfg, todo, folder, force, max_epochs, echo)
+    else:
+        if cfg.launcher.type == "slurm":
+            ex = submitit.AutoExecutor(folder=folder, cluster="slurm")
+            ex.update_parameters(**cfg.launcher.slurm)
+        else:
+            ex = submitit.AutoExecutor(folder=folder, cluster="local")
+            ex.update_parameters(timeout_min=int(cfg.launcher.slurm.get("timeout_min", 60)))
+        for spec in todo:
+            jobs.append((spec, ex.submit(_job, spec, str(out), force, max_epochs)))
     results = []
     for i, (spec, job) in enumerate(jobs, 1):
         try:
