@@ -147,10 +147,28 @@ class _HyperviewBase(HSIDataset):
     gt: dict[int, np.ndarray]
     ids: list[int]
 
+    folder: Path
+    size: SizePolicy = None
+
     def target_statistics(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean and std of the targets over this split (original units)."""
         y = np.stack([self.gt[i] for i in self.ids])
         return y.mean(axis=0), y.std(axis=0)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _file(self, sid: int) -> Path:
+        return self.folder / f"{sid}.npz"
+
+    def _load(self, index: int) -> dict[str, Any]:
+        sid = self.ids[index]
+        image, valid = load_hyperview_patch(self._file(sid), len(self.bands))
+        img, val = _apply_size(torch.from_numpy(image), torch.from_numpy(valid), self.size)
+        sample: dict[str, Any] = {"image": img, "valid": val, "sample_index": torch.tensor(sid)}
+        if sid in self.gt:
+            sample["label"] = torch.from_numpy(self.gt[sid].copy())
+        return sample
 
     def _select_train_ids(
         self,
@@ -240,19 +258,6 @@ class Hyperview1(_HyperviewBase):
             self.folder = folder
         if not self.ids:
             raise self._not_found(self.root, f"patches for split {split!r}")
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def _load(self, index: int) -> dict[str, Any]:
-        sid = self.ids[index]
-        image, valid = load_hyperview_patch(self.folder / f"{sid}.npz", len(self.bands))
-        img, val = _apply_size(torch.from_numpy(image), torch.from_numpy(valid), self.size)
-        sample: dict[str, Any] = {"image": img, "valid": val,
-                                  "sample_index": torch.tensor(sid)}
-        if sid in self.gt:
-            sample["label"] = torch.from_numpy(self.gt[sid].copy())
-        return sample
 
 def write_submission(
     path: str | Path,
@@ -356,14 +361,5 @@ class Hyperview2(_HyperviewBase):
                 raise self._not_found(self.root, f"train/{sensor}/NNNN.npz listed in train_gt.csv")
             self.ids = self._select_train_ids(labelled, split, split_file, val_fraction, seed)
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def _load(self, index: int) -> dict[str, Any]:
-        sid = self.ids[index]
-        image, valid = load_hyperview_patch(self.folder / self._names[sid], len(self.bands))
-        img, val = _apply_size(torch.from_numpy(image), torch.from_numpy(valid), self.size)
-        sample: dict[str, Any] = {"image": img, "valid": val, "sample_index": torch.tensor(sid)}
-        if sid in self.gt:
-            sample["label"] = torch.from_numpy(self.gt[sid].copy())
-        return sample
+    def _file(self, sid: int) -> Path:
+        return self.folder / self._names[sid]
