@@ -131,3 +131,9 @@ def test_real_hyperview_patches(realdata, tmp_path):
     inside = y.permute(0, 2, 3, 1)[batch["valid"]]
     assert (inside > 0).all()  # real reflectance inside the fields
     assert inside[:, 7].mean() > inside[:, 2].mean()  # NIR above red over vegetation/soil
+
+
+def test_hyperview2_plot(data_dir):
+    ds = Hyperview2(data_dir / "hyperview2/root", "train", sensor="msi_satellite")
+    fig = ds.plot(ds[0])
+    assert fig.texts and "B=" in fig.texts[0].get_text()

@@ -139,3 +139,8 @@ def test_corine_multilabel(data_dir):
     assert ds19.labels_from_codes([122]).sum() == 0  # roads: no 19-class group
     ds43 = EnMAPCorine(root, "train", num_classes=43)
     assert ds43[0]["label"].shape == (43,) and ds43.labels_from_codes([122])[3] == 1
+
+
+def test_corine_plot(data_dir):
+    ds = EnMAPCorine(data_dir / "spectralearth/root", "val")
+    assert len(ds.plot(ds[0]).axes) == 1

@@ -223,6 +223,16 @@ def _save_regression_predictions(task, dm, run_dir: Path) -> None:
     atomic_write(run_dir / "predictions.csv", "\n".join(rows) + "\n")
 
 
+def _progress_bar() -> bool:
+    """Per-run progress bars on an interactive terminal (HSIADAPT_PROGRESS=1/0 forces it)."""
+    import sys
+
+    forced = os.environ.get("HSIADAPT_PROGRESS")
+    if forced is not None:
+        return forced not in ("", "0", "false", "no")
+    return sys.stdout.isatty()
+
+
 def _slim_checkpoints(ckpt_dir: Path, best: str | None) -> None:
     """A finished run keeps only its best weights (no optimizer state): ``best.ckpt`` holds
     ``{"state_dict": ...}`` of plain tensors; ``last.ckpt`` (only needed to resume) goes."""
@@ -292,8 +302,8 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
             max_epochs=max_epochs if max_epochs is not None else recipe.max_epochs,
             limit_train_batches=recipe.limit_train_batches,
             limit_val_batches=recipe.limit_val_batches, callbacks=callbacks,
-            logger=_loggers(spec, run_dir), enable_progress_bar=bool(os.environ.get(
-                "HSIADAPT_PROGRESS", "")), enable_model_summary=False, num_sanity_val_steps=0,
+            logger=_loggers(spec, run_dir), enable_progress_bar=_progress_bar(),
+            enable_model_summary=False, num_sanity_val_steps=0,
             log_every_n_steps=1, default_root_dir=run_dir)
         resume = str(last) if last.exists() else None
         trainer.fit(task, dm, ckpt_path=resume, weights_only=True)
