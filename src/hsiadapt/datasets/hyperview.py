@@ -27,8 +27,7 @@ satellite MSI - and six targets (B, Cu, Zn, Fe, S, Mn); see :class:`Hyperview2`.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
+import io
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -38,6 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from hsiadapt._atomic import atomic_write_text
 from hsiadapt.datasets.base import DATASETS, HSIDataError, HSIDataset
 from hsiadapt.spectral import BandSet, get_sensor
 from hsiadapt.spectral.io import load_bandset
@@ -279,16 +279,13 @@ def write_submission(
         raise ValueError("duplicate sample_index in predictions")
     if not np.isfinite(pred).all():
         raise ValueError("predictions contain NaN or inf")
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=p.name, suffix=".tmp")
-    with os.fdopen(fd, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["sample_index", *targets])
-        for i, row in sorted(zip(idx, pred.tolist(), strict=True)):
-            w.writerow([i, *(f"{v:.6g}" for v in row)])
-    os.replace(tmp, p)
-    return p
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["sample_index", *targets])
+    for i, row in sorted(zip(idx, pred.tolist(), strict=True)):
+        w.writerow([i, *(f"{v:.6g}" for v in row)])
+    atomic_write_text(path, buf.getvalue())
+    return Path(path)
 
 
 @DATASETS.register("hyperview2")

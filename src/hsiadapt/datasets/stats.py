@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from hsiadapt._atomic import atomic_write_text
 
 __all__ = [
     "BandStatistics",
@@ -107,14 +107,6 @@ def dataset_fingerprint(dataset) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def compute_statistics(
     dataset,
     adapter: torch.nn.Module | None = None,
@@ -168,5 +160,5 @@ def compute_statistics(
     stats = BandStatistics(tuple(rs.mean.tolist()), tuple(rs.std.tolist()), tuple(bands),
                            "data", int(rs.n))
     if cache_file is not None:
-        _atomic_write(cache_file, stats.to_json())
+        atomic_write_text(cache_file, stats.to_json())
     return stats

@@ -12,14 +12,14 @@ transform (atomically). Weights are read from the run's best checkpoint with
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 import yaml
+
+from hsiadapt._atomic import atomic_path
 
 __all__ = ["load_run_model", "predict_scene"]
 
@@ -153,11 +153,7 @@ def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
                    "crs": src.crs, "transform": src.transform, "nodata": NODATA,
                    "compress": "deflate"}
     outp = Path(out)
-    outp.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=outp.parent, prefix=f".{outp.name}.", suffix=".tif")
-    os.close(fd)
-    with rasterio.open(tmp, "w", **profile) as dst:
+    with atomic_path(outp, suffix=".tif") as tmp, rasterio.open(tmp, "w", **profile) as dst:
         dst.write(cls[None])
         dst.update_tags(classes=json.dumps(info["classes"]), run=str(Path(run_dir).name))
-    os.replace(tmp, outp)
     return outp

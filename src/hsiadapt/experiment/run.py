@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import platform
-import tempfile
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -32,6 +31,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from hsiadapt._atomic import atomic_write_text
 from hsiadapt.experiment.config import ExperimentConfig, RunSpec
 
 __all__ = ["RunResult", "atomic_write", "read_metrics", "run_one", "run_status", "run_sweep"]
@@ -41,13 +41,7 @@ log = logging.getLogger(__name__)
 
 def atomic_write(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    atomic_write_text(path, text)
 
 
 def read_metrics(run_dir: Path) -> dict[str, Any] | None:
