@@ -74,3 +74,52 @@ def test_reproduce_dry_run_estimate(capsys, tmp_path):
     # 20 bnetd runs x 3 chips x 100 epochs + published sizes for the others
     expected = (20 * 3 + 20 * 1360 + 20 * 2166 + 20 * 1386) * 100 / 3600
     assert f"at most {expected:.0f} GPU hours" in out and "80 runs" in out
+
+
+def test_table1_runs_build_on_data_in_the_study_layout(tmp_path, data_dir):
+    """Every table1 cell wires up (data, adapter, normalisation, model) on fixture data laid out
+    as the study's data root; the backbone is swapped for the stub (no weights here)."""
+    import dataclasses
+    import shutil
+
+    import numpy as np
+    import torch
+
+    from hsiadapt.experiment.config import BackboneSpec
+    from hsiadapt.experiment.run import build_run
+
+    root = tmp_path / "data"
+    for task in ("enmap_bnetd", "enmap_cdl", "enmap_bdforet"):
+        src = data_dir / "spectralearth/root"
+        shutil.copytree(src / "enmap", root / task / "enmap")
+        shutil.copytree(src / task.split("_")[1], root / task / task.split("_")[1])
+    shutil.copytree(data_dir / "spectralearth/root/splits", root / "splits")
+    shutil.copytree(data_dir / "hyperview1/root", root / "hyperview_1")
+    for d, n in (("enmap", 202), ("enmap_bdforet", 202), ("hyperview_1", 150)):
+        (root / "statistics" / d).mkdir(parents=True)
+        np.save(root / "statistics" / d / "mu.npy", np.full(n, 1500.0, np.float32))
+        np.save(root / "statistics" / d / "sigma.npy", np.full(n, 400.0, np.float32))
+    cfg = load_config(CONFIGS / "table1.yaml", data_root=str(root))
+    stub = BackboneSpec(name="stub", pretrained=False)
+    seen = set()
+    for spec in cfg.runs({"seed": ["42"]}):
+        spec = dataclasses.replace(spec, backbone=stub)
+        small = {"image_size": 32, "batch_size": 2}
+        if spec.task.recipe == "study_segmentation":
+            small["head"] = {"channels": 8, "num_convs": 2}
+        task_spec = dataclasses.replace(spec.task, recipe_overrides={
+            **spec.task.recipe_overrides, **small})
+        spec = dataclasses.replace(spec, task=task_spec)
+        dm, task, _recipe = build_run(spec)
+        batch = next(iter(dm.train_dataloader()))
+        out = task(batch)
+        assert torch.isfinite(out).all()
+        assert dm.statistics.scheme == "study"
+        if spec.task.name != "hyperview1":
+            assert task.num_classes == len(dm.info.classes) and dm.info.classes[-1] == "Background"
+        else:
+            expected = 9 if spec.adapter.name == "srf" else 12
+            assert dm.adapter.out_channels == expected
+            assert task.model.backbone_info.bands[-1] == "MASK"
+        seen.add((spec.task.name, spec.adapter.name))
+    assert len(seen) == 8
