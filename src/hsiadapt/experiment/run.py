@@ -33,6 +33,7 @@ import yaml
 
 from hsiadapt._atomic import atomic_write_text
 from hsiadapt.experiment.config import ExperimentConfig, RunSpec
+from hsiadapt.models.precision import apply_precision
 
 __all__ = ["RunResult", "atomic_write", "read_metrics", "run_one", "run_status", "run_sweep"]
 
@@ -120,6 +121,16 @@ def _resolve(path: str | None, data_root: str) -> Path | None:
     return p if p.is_absolute() else Path(data_root) / p
 
 
+def run_precision(spec: RunSpec) -> str:
+    """The Lightning precision of a run: ``trainer.precision``, else the recipe's on a GPU, else
+    ``32-true`` (CPU)."""
+    import torch
+
+    accel = spec.trainer.accelerator
+    on_gpu = torch.cuda.is_available() and accel in ("auto", "gpu", "cuda")
+    return spec.trainer.precision or (spec.task.recipe_obj().precision if on_gpu else "32-true")
+
+
 def build_run(spec: RunSpec, run_dir: Path | None = None):
     """Data module, task and recipe for a run (no training)."""
     from hsiadapt.datasets.datamodule import HSIDataModule
@@ -162,7 +173,8 @@ def build_run(spec: RunSpec, run_dir: Path | None = None):
         ckpt_path=str(_resolve(spec.backbone.ckpt_path, spec.data_root))
         if spec.backbone.ckpt_path else None,
         adapter_args=None if fixed else adapter_args, head_args=recipe.head,
-        backbone_args=spec.backbone.args, mask_channel=recipe.mask_channel)
+        backbone_args=spec.backbone.args, mask_channel=recipe.mask_channel,
+        precision=run_precision(spec))
     task = build_task(model, recipe, info, class_weights=spec.task.class_weights)
     return dm, task, recipe
 
@@ -286,11 +298,10 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
                                   save_last=True, save_top_k=1, enable_version_counter=False)
         callbacks: list[Any] = [ckpt_cb, EarlyStopping(monitor=monitor, mode=mode,
                                                        patience=recipe.patience)]
-        accel = spec.trainer.accelerator
-        on_gpu = torch.cuda.is_available() and accel in ("auto", "gpu", "cuda")
-        precision = spec.trainer.precision or (recipe.precision if on_gpu else "32-true")
+        precision = run_precision(spec)
+        matmul = apply_precision(precision)  # after every import a run makes (terratorch's lowers it)
         trainer = L.Trainer(
-            accelerator=accel, devices=spec.trainer.devices, num_nodes=spec.trainer.num_nodes,
+            accelerator=spec.trainer.accelerator, devices=spec.trainer.devices, num_nodes=spec.trainer.num_nodes,
             strategy=spec.trainer.strategy, precision=precision,
             deterministic=spec.trainer.deterministic,
             max_epochs=max_epochs if max_epochs is not None else recipe.max_epochs,
@@ -306,6 +317,11 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
             raise RuntimeError("the dataset has no test split to score")
         trainer.test(task, dm, ckpt_path=best, weights_only=True, verbose=False)
         test = {k: v for k, v in getattr(task, "last_metrics", {}).items()}
+        if torch.get_float32_matmul_precision() != matmul:
+            raise RuntimeError(
+                f"the float32 matmul precision changed during the run (set {matmul!r}, now "
+                f"{torch.get_float32_matmul_precision()!r}): a library imported mid-run changed "
+                "it, so the run's numbers are not at the precision it records")
         if recipe.task == "regression":
             _save_regression_predictions(task, dm, run_dir)
         else:
@@ -331,6 +347,7 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
                 "name": dm.info.bands.name, "centers": dm.info.bands.centers.tolist(),
                 "fwhm": [None if f != f else f for f in dm.info.bands.fwhm.tolist()],
                 "valid": dm.info.bands.valid.tolist()},
+            "precision": precision, "float32_matmul_precision": matmul,
             "weights": task.model.backbone_info.pretrained,
             "pretrained": task.model.backbone_info.pretrained != "random",
             "hardware": _hardware(), "versions": _versions(), "digest": spec.digest(),

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from hsiadapt.models.precision import import_terratorch
 from hsiadapt.registry import Registry
 
 __all__ = ["BACKBONES", "Backbone", "WeightsNotFoundError", "build_backbone"]
@@ -126,8 +127,8 @@ def _terramind(variant: str, dim: int) -> Callable[..., Backbone]:
             new_bands: names in ``bands`` that are not S2L2A bands (e.g. ``"MASK"``); their
                 patch-embedding weights start random.
         """
-        from terratorch.models.backbones.terramind.model import terramind_register as tm
-        from terratorch.registry import BACKBONE_REGISTRY
+        tm = import_terratorch("terratorch.models.backbones.terramind.model.terramind_register")
+        BACKBONE_REGISTRY = import_terratorch("terratorch.registry").BACKBONE_REGISTRY
 
         all_bands = list(tm.PRETRAINED_BANDS["untok_sen2l2a@224"])
         chosen = list(bands) if bands is not None else all_bands
@@ -179,7 +180,7 @@ def _prithvi(variant: str) -> Callable[..., Backbone]:
     def factory(bands: Sequence[str] | None = None, pretrained: bool = True,
                 ckpt_path: str | os.PathLike | None = None, **kwargs: Any) -> Backbone:
         """Prithvi-EO-2.0 through terratorch, on the six HLS bands (``hls`` sensor)."""
-        from terratorch.registry import BACKBONE_REGISTRY
+        BACKBONE_REGISTRY = import_terratorch("terratorch.registry").BACKBONE_REGISTRY
 
         chosen = list(bands) if bands is not None else list(_PRITHVI_BANDS)
         ckpt = _check_ckpt(ckpt_path)

@@ -50,8 +50,10 @@ class SegmentationHead(nn.Module):
     def __init__(self, dim: int, num_classes: int, *, channels: int = 256, num_convs: int = 4,
                  dropout: float = 0.21, layer: int = -1) -> None:
         super().__init__()
-        from terratorch.models.decoders.fcn_decoder import FCNDecoder
-        from terratorch.models.heads.segmentation_head import SegmentationHead as TTHead
+        from hsiadapt.models.precision import import_terratorch
+
+        FCNDecoder = import_terratorch("terratorch.models.decoders.fcn_decoder").FCNDecoder
+        TTHead = import_terratorch("terratorch.models.heads.segmentation_head").SegmentationHead
 
         self.layer = layer
         self.decoder = FCNDecoder([dim], channels=channels, num_convs=num_convs)

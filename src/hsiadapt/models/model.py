@@ -24,6 +24,7 @@ from torch import nn
 from hsiadapt.adapters import ADAPTERS, build_adapter
 from hsiadapt.models.backbones import Backbone, build_backbone
 from hsiadapt.models.heads import MultiLabelHead, RegressionHead, SegmentationHead
+from hsiadapt.models.precision import DEFAULT_PRECISION, apply_precision, matmul_precision_for
 from hsiadapt.spectral import BandSet, SpectralMap, build_map, get_sensor
 from hsiadapt.spectral.io import load_bandset
 
@@ -84,6 +85,8 @@ class AdaptedModel(nn.Module):
         self.head = head
         self.mask_channel = mask_channel
         self.input_mode = input_mode
+        self.precision: str = DEFAULT_PRECISION  # set by build_model
+        self.matmul_precision: str = torch.get_float32_matmul_precision()
 
     def forward(self, x: torch.Tensor, valid: torch.Tensor | None = None,
                 wavelengths: torch.Tensor | None = None) -> torch.Tensor:
@@ -116,6 +119,7 @@ def build_model(
     backbone_args: dict[str, Any] | None = None,
     mask_channel: bool = False,
     full_spectrum_init: Literal["srf", "select"] = "srf",
+    precision: str = DEFAULT_PRECISION,
 ) -> AdaptedModel:
     """Assemble a model for one task.
 
@@ -135,7 +139,11 @@ def build_model(
         backbone_args: extra backbone arguments.
         mask_channel: append the validity mask as an input channel.
         full_spectrum_init: matrix that initialises the full-spectrum embedding.
+        precision: the Lightning precision the model will run in; the process's float32 matmul
+            precision is set from it once the backbone is built (terratorch's import lowers it;
+            see :mod:`hsiadapt.models.precision`).
     """
+    matmul_precision_for(precision)  # an unknown precision fails before anything is built
     src = source if isinstance(source, BandSet) else load_bandset(source)
     dst = target if isinstance(target, BandSet) else get_sensor(target)
     adapter_args = dict(adapter_args or {})
@@ -183,4 +191,7 @@ def build_model(
         head = MultiLabelHead(bb.dim, num_outputs, **hargs)
     else:
         raise ValueError(f"unknown task {task!r}: segmentation, regression or multilabel")
-    return AdaptedModel(adapter, bb, head, mask_channel=mask_channel, input_mode=input_mode)
+    model = AdaptedModel(adapter, bb, head, mask_channel=mask_channel, input_mode=input_mode)
+    model.precision = precision
+    model.matmul_precision = apply_precision(precision)
+    return model
