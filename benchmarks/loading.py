@@ -30,8 +30,8 @@ from rasterio.transform import from_origin
 
 from hsiadapt.adapters import build_adapter
 from hsiadapt.datasets import EnMAPBNETD
-from hsiadapt.datasets.datamodule import HSIDataModule
-from hsiadapt.datasets.stats import compute_statistics
+from hsiadapt.data.datamodule import HSIDataModule
+from hsiadapt.data.stats import compute_statistics
 
 
 def write_chips(root: Path, n: int) -> None:

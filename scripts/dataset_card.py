@@ -25,7 +25,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from hsiadapt.adapters import build_adapter
-from hsiadapt.benchmark.generate import BenchmarkSpec, ensure_benchmark
+from hsiadapt.demo.generate import BenchmarkSpec, ensure_benchmark
 from hsiadapt.datasets import DATASETS
 from hsiadapt.models.metrics import confusion_matrix, hyperview_score, segmentation_scores
 

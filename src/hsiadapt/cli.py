@@ -94,7 +94,7 @@ def _parse_kv(items: Sequence[str]) -> dict[str, object]:
 def _cmd_data_check(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from hsiadapt.datasets.check import check_dataset, format_report
+    from hsiadapt.data.check import check_dataset, format_report
 
     spectrum = np.load(args.spectrum, allow_pickle=False) if args.spectrum else None
     rep = check_dataset(args.dataset, args.root, dataset_args=_parse_kv(args.arg),
@@ -116,7 +116,8 @@ def _parse_only(items: Sequence[str]) -> dict[str, list[str]]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from hsiadapt.experiment.config import load_config
-    from hsiadapt.experiment.run import run_status, run_sweep
+    from hsiadapt.experiment.record import run_status
+    from hsiadapt.experiment.sweep import run_sweep
 
     cfg = load_config(args.config, data_root=args.data_root, output=args.output)
     runs = cfg.runs(_parse_only(args.only))
@@ -139,7 +140,7 @@ def _cmd_table(args: argparse.Namespace) -> int:
 
     runs = collect_runs(args.runs)
     if not runs:
-        print(f"hsiadapt: error: no metrics.json under {args.runs}", file=sys.stderr)
+        print(f"hsiadapt: error: no run folders (metrics.json) under {args.runs}", file=sys.stderr)
         return 2
     table = build_table(runs, leaderboard=args.leaderboard, literature=args.literature)
     text = table.render(args.format)
@@ -180,7 +181,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from hsiadapt.benchmark.demo import demo
+    from hsiadapt.demo.main import demo
 
     mode = "quick" if args.quick else "full" if args.full else "default"
     return demo(mode, args.out, data=args.data, ckpt_path=args.ckpt_path)
@@ -303,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hsiadapt`` command."""
     args = build_parser().parse_args(argv)
+    import hsiadapt.demo  # noqa: F401  (registers the embedded benchmark's dataset loaders)
     from hsiadapt.spectral import SpectralError
 
     try:

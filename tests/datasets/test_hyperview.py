@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 import torch
 
+from hsiadapt.data.collate import pad_collate
 from hsiadapt.datasets import (
     DatasetNotFoundError,
     HSIDataError,
     Hyperview1,
     Hyperview2,
-    pad_collate,
     write_submission,
 )
 

@@ -7,7 +7,7 @@ import rasterio
 
 from hsiadapt.experiment.config import load_config
 from hsiadapt.experiment.predict import NODATA, predict_scene
-from hsiadapt.experiment.run import run_sweep
+from hsiadapt.experiment.sweep import run_sweep
 
 
 def test_predict_on_real_potsdam_tiles(realdata, tmp_path):
@@ -33,7 +33,7 @@ def test_predict_on_real_potsdam_tiles(realdata, tmp_path):
     """))
     cfg = load_config(cfg_path)
     [res] = run_sweep(cfg, cfg.runs(), echo=lambda s: None)
-    assert res.status == "finished", res.metrics.get("error")
+    assert res.status == "finished", res.error
     scene = tmp_path / "scene.tif"
     shutil.copy(realdata / "enmap_potsdam_tiles/images/enmap_potsdam_tile_96_96.tif", scene)
     with rasterio.open(scene, "r+") as dst:

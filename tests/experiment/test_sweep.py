@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from hsiadapt.experiment.config import load_config
-from hsiadapt.experiment.run import read_metrics, run_one, run_sweep
+from hsiadapt.experiment.record import read_record
+from hsiadapt.experiment.run import run_one
+from hsiadapt.experiment.sweep import run_sweep
 from hsiadapt.experiment.table import build_table, collect_runs
 
 from .conftest import write_tiny_config
@@ -21,13 +23,13 @@ def test_sweep_produces_runs_and_table(tiny_config, tmp_path):
     assert [r.status for r in results] == ["finished"] * 4
     for r in results:
         d = Path(cfg.output) / r.run_id
-        m = read_metrics(d)
+        m = read_record(d)
         assert {"resolved_config.yaml", "metrics.json", "stats.json", "samples.npz"} <= {
             p.name for p in d.iterdir()}
         assert [p.name for p in (d / "checkpoints").iterdir()] == ["best.ckpt"]
         assert list((d / "logs").glob("version_*/metrics.csv"))
-        assert m["weights"] == "random" and m["pretrained"] is False
-        assert 0.0 <= m["test"]["miou"] <= 1.0 and m["versions"]["torch"]
+        assert m.weights == "random" and m.pretrained is False
+        assert 0.0 <= m.test["miou"] <= 1.0 and m.versions["torch"]
     table = build_table(collect_runs(cfg.output))
     md = table.render("md")
     assert "| stub | select |" in md and "(n=2)" in md
@@ -49,7 +51,7 @@ def test_failed_run_is_recorded_and_others_complete(tmp_path):
     results = {r.run_id: r for r in run_sweep(cfg, cfg.runs(), echo=lambda s: None)}
     assert results["bnetd__stub__srf__seed0"].status == "finished"
     bad = results["broken__stub__srf__seed0"]
-    assert bad.status == "failed" and "not found" in bad.metrics["error"]
+    assert bad.status == "failed" and "not found" in bad.error
     table = build_table(collect_runs(cfg.output)).render("md")
     assert "failed (1)" in table
 
@@ -71,8 +73,8 @@ def test_resume_from_last_checkpoint(tiny_config, monkeypatch):
     assert not (run_dir / "metrics.json").exists()
     monkeypatch.undo()
     second = run_one(spec, cfg.output, max_epochs=2)
-    assert second.status == "finished" and second.metrics["resumed_from_checkpoint"]
-    assert second.metrics["epochs"] == 2
+    assert second.status == "finished" and second.record.resumed_from_checkpoint
+    assert second.record.epochs == 2
 
 
 def test_interrupted_sweep_resumes_with_every_run_once(tmp_path):

@@ -4,7 +4,7 @@ import lightning as L
 import pytest
 import torch
 
-from hsiadapt.datasets.datamodule import HSIDataModule
+from hsiadapt.data.datamodule import HSIDataModule
 from hsiadapt.models.model import build_model
 from hsiadapt.models.recipes import RECIPES, get_recipe
 from hsiadapt.models.task import RegressionTask, SegmentationTask, build_task

@@ -7,7 +7,7 @@ from hsiadapt.datasets.base import (
     HSIDataset,
 )
 from hsiadapt.datasets.folder import HSIFolder
-from hsiadapt.datasets.hyperview import Hyperview1, Hyperview2, pad_collate, write_submission
+from hsiadapt.datasets.hyperview import Hyperview1, Hyperview2, write_submission
 from hsiadapt.datasets.spectralearth import EnMAPBDForet, EnMAPBNETD, EnMAPCDL, EnMAPCorine
 
 __all__ = [
@@ -22,9 +22,5 @@ __all__ = [
     "HSIFolder",
     "Hyperview1",
     "Hyperview2",
-    "pad_collate",
     "write_submission",
 ]
-
-# the embedded benchmark's loaders register themselves too
-from hsiadapt.benchmark import datasets as _benchmark_datasets  # noqa: F401

@@ -15,7 +15,7 @@ from 11 x 11 up to ~300 x 300 pixels, with a field mask; targets P (P2O5), K (K2
 ``sample_index`` column, such as SpectralEarth's HYPERVIEW split). ``test`` is the test folder
 (no labels). Targets are in original units (standardisation belongs to the model).
 
-Patch size policy (``size``): ``None`` keeps the native size (batch with ``pad_collate``);
+Patch size policy (``size``): ``None`` keeps the native size (batch with :func:`hsiadapt.data.collate.pad_collate`);
 ``("pad", S)`` zero-pads (or centre-crops) to S x S, the padding marked invalid; ``("resize", S)``
 resizes bilinearly, the mask nearest. In every case ``valid`` (the field mask) travels with the
 sample, and pixels outside the field are 0 in ``image``.
@@ -42,7 +42,7 @@ from hsiadapt.datasets.base import DATASETS, HSIDataError, HSIDataset
 from hsiadapt.spectral import BandSet, get_sensor
 from hsiadapt.spectral.io import load_bandset
 
-__all__ = ["Hyperview1", "Hyperview2", "load_hyperview_patch", "pad_collate", "write_submission"]
+__all__ = ["Hyperview1", "Hyperview2", "load_hyperview_patch", "write_submission"]
 
 SizePolicy = tuple[Literal["pad", "resize"], int] | None
 _URL = "https://platform.ai4eo.eu/seeing-beyond-the-visible-permanent"
@@ -99,27 +99,6 @@ def _apply_size(image: torch.Tensor, valid: torch.Tensor, size: SizePolicy):
         vout[oy : oy + hh, ox : ox + ww] = valid[y0 : y0 + hh, x0 : x0 + ww]
         return out, vout
     raise ValueError(f"size policy must be None, ('pad', S) or ('resize', S); got {size!r}")
-
-
-def pad_collate(samples: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Collate samples of different sizes by zero-padding to the largest (padding invalid)."""
-    h = max(s["image"].shape[-2] for s in samples)
-    w = max(s["image"].shape[-1] for s in samples)
-    out: dict[str, Any] = {}
-    for key in samples[0]:
-        vals = [s[key] for s in samples]
-        if key in ("image", "valid", "mask"):
-            fill = -1 if key == "mask" else 0
-            padded = []
-            for v in vals:
-                pad = (0, w - v.shape[-1], 0, h - v.shape[-2])
-                padded.append(F.pad(v, pad, value=fill) if any(pad) else v)
-            out[key] = torch.stack(padded)
-        elif torch.is_tensor(vals[0]):
-            out[key] = torch.stack(vals)
-        else:
-            out[key] = vals
-    return out
 
 
 def _read_gt(path: Path, targets: Sequence[str]) -> dict[int, np.ndarray]:

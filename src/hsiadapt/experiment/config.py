@@ -200,6 +200,18 @@ class RunSpec:
         d["recipe"] = self.task.recipe_obj().to_dict()
         return d
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunSpec:
+        """The spec :meth:`to_dict` wrote (a run folder's ``resolved_config.yaml``)."""
+        def part(kind: type, key: str) -> Any:
+            names = {f.name for f in dataclasses.fields(kind)}
+            return kind(**{k: v for k, v in (data.get(key) or {}).items() if k in names})
+
+        return cls(experiment=str(data["experiment"]), task=part(TaskSpec, "task"),
+                   adapter=part(AdapterSpec, "adapter"), backbone=part(BackboneSpec, "backbone"),
+                   seed=int(data["seed"]), data_root=str(data.get("data_root", ".")),
+                   trainer=part(TrainerSpec, "trainer"))
+
     def digest(self) -> str:
         payload = json.dumps(self.to_dict(), sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from hsiadapt.experiment.table import PRIMARY, collect_runs
+from hsiadapt.experiment.plan import fixed_adapter
+from hsiadapt.experiment.record import RunRecord, collect_records
 
 __all__ = ["make_figures"]
 
@@ -50,34 +51,33 @@ def _colors(adapters: list[str]) -> dict[str, Any]:
     return {a: cmap(i % 10) for i, a in enumerate(sorted(adapters))}
 
 
-def _class_names(run_dir: str) -> list[str]:
-    m = json.loads((Path(run_dir) / "metrics.json").read_text())
-    return [k.split("/", 1)[1] for k in m.get("test", {}) if k.startswith("iou/")]
+def _class_names(m: RunRecord) -> list[str]:
+    return [k.split("/", 1)[1] for k in m.test if k.startswith("iou/")]
 
 
 def make_figures(runs_dir: str | Path, out: str | Path | None = None) -> list[Path]:
     """Write every figure that the runs allow; returns the files written."""
     plt = _plt()
-    runs = [m for m in collect_runs(runs_dir) if m.get("status") == "finished"]
+    runs = [m for m in collect_records(runs_dir) if m.finished]
     out = Path(out) if out is not None else Path(runs_dir) / "figures"
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     if not runs:
         return written
-    colors = _colors(list({m["adapter"] for m in runs}))
-    by_task: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    colors = _colors(list({m.adapter for m in runs}))
+    by_task: dict[str, list[RunRecord]] = defaultdict(list)
     for m in runs:
-        by_task[m["task"]].append(m)
+        by_task[m.task].append(m)
 
     # seed spread -----------------------------------------------------------------------------
     tasks = sorted(by_task)
     fig, axes = plt.subplots(1, len(tasks), figsize=(4.2 * len(tasks), 3.6), squeeze=False)
     for ax, task in zip(axes[0], tasks, strict=True):
         ms = by_task[task]
-        metric, direction = PRIMARY.get(ms[0].get("task_type", "segmentation"), ("miou", "max"))
-        groups = sorted({(m["backbone"], m["adapter"]) for m in ms})
+        metric, direction = ms[0].primary()
+        groups = sorted({(m.backbone, m.adapter) for m in ms})
         for i, (b, a) in enumerate(groups):
-            vals = [m["test"].get(metric) for m in ms if (m["backbone"], m["adapter"]) == (b, a)]
+            vals = [m.value(metric) for m in ms if (m.backbone, m.adapter) == (b, a)]
             vals = [v for v in vals if v is not None]
             jitter = np.linspace(-0.15, 0.15, len(vals)) if len(vals) > 1 else [0.0]
             ax.scatter(i + np.asarray(jitter), vals, color=colors[a], s=18, zorder=3)
@@ -94,7 +94,7 @@ def make_figures(runs_dir: str | Path, out: str | Path | None = None) -> list[Pa
     written += _save(fig, out, "seed_spread")
 
     for task, ms in by_task.items():
-        kind = ms[0].get("task_type")
+        kind = ms[0].task_type
         if kind == "segmentation":
             written += _per_class(plt, out, task, ms, colors)
             written += _panels(plt, out, task, ms)
@@ -104,16 +104,16 @@ def make_figures(runs_dir: str | Path, out: str | Path | None = None) -> list[Pa
     return written
 
 
-def _per_class(plt, out: Path, task: str, ms: list[dict], colors) -> list[Path]:
-    names = _class_names(ms[0]["_dir"])
+def _per_class(plt, out: Path, task: str, ms: list[RunRecord], colors) -> list[Path]:
+    names = _class_names(ms[0])
     if not names:
         return []
-    adapters = sorted({m["adapter"] for m in ms})
+    adapters = sorted({m.adapter for m in ms})
     fig, ax = plt.subplots(figsize=(max(6, 0.7 * len(names) * len(adapters) / 2 + 3), 3.8))
     width = 0.8 / len(adapters)
     for j, a in enumerate(adapters):
-        vals = np.array([[m["test"].get(f"iou/{n}", np.nan) for n in names]
-                         for m in ms if m["adapter"] == a], dtype=float)
+        vals = np.array([[m.test.get(f"iou/{n}", np.nan) for n in names]
+                         for m in ms if m.adapter == a], dtype=float)
         mean = np.nanmean(vals, axis=0) if vals.size else np.full(len(names), np.nan)
         std = np.nanstd(vals, axis=0) if vals.shape[0] > 1 else None
         ax.bar(np.arange(len(names)) + j * width, np.nan_to_num(mean), width, yerr=std,
@@ -128,13 +128,13 @@ def _per_class(plt, out: Path, task: str, ms: list[dict], colors) -> list[Path]:
     return _save(fig, out, f"per_class_iou_{task}")
 
 
-def _panels(plt, out: Path, task: str, ms: list[dict]) -> list[Path]:
-    seed = min(m["seed"] for m in ms)
-    backbone = sorted({m["backbone"] for m in ms})[0]
-    chosen = {m["adapter"]: m for m in ms if m["seed"] == seed and m["backbone"] == backbone}
+def _panels(plt, out: Path, task: str, ms: list[RunRecord]) -> list[Path]:
+    seed = min(m.seed for m in ms)
+    backbone = sorted({m.backbone for m in ms})[0]
+    chosen = {m.adapter: m for m in ms if m.seed == seed and m.backbone == backbone}
     data = {}
     for a, m in sorted(chosen.items()):
-        p = Path(m["_dir"]) / "samples.npz"
+        p = Path(m.path or ".") / "samples.npz"
         if p.is_file():
             with np.load(p, allow_pickle=False) as z:
                 if "pred" in z.files:
@@ -175,11 +175,11 @@ def _panels(plt, out: Path, task: str, ms: list[dict]) -> list[Path]:
     return _save(fig, out, f"predictions_{task}")
 
 
-def _scatter(plt, out: Path, task: str, ms: list[dict], colors) -> list[Path]:
+def _scatter(plt, out: Path, task: str, ms: list[RunRecord], colors) -> list[Path]:
     series: dict[str, list[np.ndarray]] = defaultdict(list)
     targets: list[str] = []
     for m in ms:
-        p = Path(m["_dir"]) / "predictions.csv"
+        p = Path(m.path or ".") / "predictions.csv"
         if not p.is_file():
             continue
         rows = list(csv.DictReader(p.open()))
@@ -188,7 +188,7 @@ def _scatter(plt, out: Path, task: str, ms: list[dict], colors) -> list[Path]:
         targets = [k[5:] for k in rows[0] if k.startswith("true_")]
         arr = np.array([[float(r[f"true_{t}"]) for t in targets]
                         + [float(r[f"pred_{t}"]) for t in targets] for r in rows])
-        series[m["adapter"]].append(arr)
+        series[m.adapter].append(arr)
     if not series:
         return []
     fig, axes = plt.subplots(1, len(targets), figsize=(3.3 * len(targets), 3.3), squeeze=False)
@@ -208,31 +208,27 @@ def _scatter(plt, out: Path, task: str, ms: list[dict], colors) -> list[Path]:
     return _save(fig, out, f"hyperview_scatter_{task}")
 
 
-def _spectral_maps(out: Path, runs: list[dict]) -> list[Path]:
-    from hsiadapt.spectral import BandSet, build_map, get_sensor
+def _spectral_maps(out: Path, runs: list[RunRecord]) -> list[Path]:
+    from hsiadapt.adapters import build_adapter
     from hsiadapt.spectral.plot import plot_map
 
     written: list[Path] = []
     seen = set()
     for m in runs:
-        src = m.get("source_bands")
-        if not src or m.get("input_mode") not in ("select", "srf"):
+        bands = m.bands()
+        if bands is None or not fixed_adapter(m.input_mode):
             continue
-        key = (src["name"], m["input_mode"], json.dumps(m.get("adapter_args", {}),
-                                                         sort_keys=True))
+        key = (bands.name, m.input_mode, json.dumps(m.adapter_args, sort_keys=True))
         if key in seen:
             continue
         seen.add(key)
-        fwhm = src["fwhm"] if all(f is not None for f in src["fwhm"]) else None
-        bands = BandSet.from_wavelengths(src["centers"], fwhm, valid=src["valid"],
-                                         name=src["name"], order="any")
-        args = {k: v for k, v in m.get("adapter_args", {}).items()
-                if k in ("coverage", "integration")}
         try:
-            smap = build_map(bands, get_sensor(m.get("target", "sentinel2_l2a")),
-                             m["input_mode"], **args)
-        except ValueError:
+            adapter = build_adapter(m.input_mode, bands, m.target, **m.adapter_args)
+        except (ValueError, KeyError):
+            continue
+        smap = getattr(adapter, "map", None)  # fixed adapters that are a SpectralMap
+        if smap is None:
             continue
         fig = plot_map(smap)
-        written += _save(fig, out, f"spectral_map_{src['name']}_{m['input_mode']}")
+        written += _save(fig, out, f"spectral_map_{bands.name}_{m.input_mode}")
     return written

@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hsiadapt.experiment.config import ExperimentConfig, RunSpec
-from hsiadapt.experiment.run import RunResult, read_metrics, run_one, run_status
+from hsiadapt.experiment.record import read_record, run_status
+from hsiadapt.experiment.run import RunResult, run_one
 
 __all__ = ["launch_submitit"]
 
@@ -79,6 +80,7 @@ def launch_submitit(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bo
             echo(f"[{i}/{len(jobs)}] {spec.run_id}: {r['status']} in {r['seconds']:.1f} s")
         except Exception as err:  # the job itself died (killed, out of memory, ...)
             echo(f"[{i}/{len(jobs)}] {spec.run_id}: job error {type(err).__name__}: {err}")
-        m = read_metrics(out / spec.run_id) or {}
-        results.append(RunResult(spec.run_id, m.get("status", "failed"), m.get("seconds", 0.0), m))
+        rec = read_record(out / spec.run_id)
+        results.append(RunResult(spec.run_id, rec.status if rec else "failed",
+                                 rec.seconds if rec else 0.0, rec))
     return results

@@ -12,6 +12,7 @@ transform (atomically). Weights are read from the run's best checkpoint with
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,57 +21,75 @@ import torch.nn.functional as F
 import yaml
 
 from hsiadapt._atomic import atomic_path
+from hsiadapt.adapters import SpectralAdapter
+from hsiadapt.data.transforms import Normalize
+from hsiadapt.models.model import AdaptedModel
+from hsiadapt.spectral import BandSet
 
-__all__ = ["load_run_model", "predict_scene"]
+__all__ = ["LoadedRun", "load_run_model", "predict_scene"]
 
 NODATA = 255
 
 
-def load_run_model(run_dir: str | Path):
-    """Rebuild a finished run's model with its best weights.
+@dataclass
+class LoadedRun:
+    """A finished segmentation run rebuilt for inference."""
 
-    Returns ``(model, adapter_or_None, stats(mean, std) or None, info dict)``.
-    """
+    model: AdaptedModel
+    adapter: SpectralAdapter | None  # the fixed adapter of the data pipeline
+    normalize: Normalize | None
+    bands: BandSet  # the source bands the run trained on
+    classes: list[str]
+    class_codes: list[int] | None
+    chip_px: int | None
+    image_size: int | None
+    patch: int
+
+
+def load_run_model(run_dir: str | Path) -> LoadedRun:
+    """Rebuild a finished run's model (through the run plan) with its best weights."""
     from hsiadapt.adapters import build_adapter
-    from hsiadapt.models.model import build_model
-    from hsiadapt.spectral import BandSet, get_sensor
+    from hsiadapt.experiment.config import RunSpec
+    from hsiadapt.experiment.plan import build_run_model, plan_run
+    from hsiadapt.experiment.record import CONFIG_FILE, read_record
 
     rd = Path(run_dir)
-    m = json.loads((rd / "metrics.json").read_text())
-    if m.get("status") != "finished":
-        raise ValueError(f"{rd}: run is not finished (status {m.get('status')!r})")
-    if m.get("task_type") != "segmentation":
-        raise ValueError(f"{rd}: predict writes class maps; this run is {m.get('task_type')}")
-    cfg = yaml.safe_load((rd / "resolved_config.yaml").read_text())
-    src = m["source_bands"]
-    fwhm = src["fwhm"] if all(f is not None for f in src["fwhm"]) else None
-    bands = BandSet.from_wavelengths(src["centers"], fwhm, valid=src["valid"], name=src["name"],
-                                     order="any")
-    mode = m["input_mode"]
-    fixed = mode in ("select", "srf")
-    classes = [k.split("/", 1)[1] for k in m["test"] if k.startswith("iou/")]
-    target = get_sensor(m.get("target", "sentinel2_l2a"))
-    adapter = build_adapter(mode, bands, target, **m.get("adapter_args", {})) if fixed else None
-    recipe = cfg["recipe"]
-    model = build_model(task="segmentation", source=bands, input_mode="none" if fixed else mode,
-                        backbone=m["backbone"], target=adapter.target if fixed else target,
-                        num_outputs=len(classes), pretrained=False,
-                        adapter_args=None if fixed else m.get("adapter_args", {}),
-                        head_args=recipe.get("head", {}),
-                        backbone_args=cfg["backbone"].get("args", {}),
-                        mask_channel=recipe.get("mask_channel", False))
+    if not rd.is_dir():
+        raise FileNotFoundError(f"run folder {rd.resolve()} does not exist; pass the folder of a "
+                                "finished run (<output>/<run_id>)")
+    rec = read_record(rd)
+    if rec is None:
+        raise ValueError(f"{rd}: not a run folder (no readable metrics.json)")
+    if not rec.finished:
+        raise ValueError(f"{rd}: run is not finished (status {rec.status!r})")
+    if rec.task_type != "segmentation":
+        raise ValueError(f"{rd}: predict writes class maps; this run is {rec.task_type}")
+    bands = rec.bands()
+    if bands is None:
+        raise ValueError(f"{rd}: the run record has no source band table")
+    spec = RunSpec.from_dict(yaml.safe_load((rd / CONFIG_FILE).read_text()))
+    plan = plan_run(spec, precision=rec.precision or "32-true")
+    # weights come from the run's checkpoint, never from the hub or the original ckpt_path
+    plan = replace(plan, model=replace(plan.model, pretrained=False, ckpt_path=None))
+    classes = [k.split("/", 1)[1] for k in rec.test if k.startswith("iou/")]
+    adapter = None
+    if plan.data.adapter is not None:
+        adapter = build_adapter(plan.data.adapter, bands, plan.data.target,
+                                **plan.data.adapter_args).eval()
+    model = build_run_model(plan, bands, len(classes),
+                            target=adapter.target if adapter is not None else None)
     ckpt_dir = rd / "checkpoints"
     ckpt = ckpt_dir / "best.ckpt" if (ckpt_dir / "best.ckpt").exists() else ckpt_dir / "last.ckpt"
     state = torch.load(ckpt, map_location="cpu", weights_only=True)["state_dict"]
     state = {k.removeprefix("model."): v for k, v in state.items() if k.startswith("model.")}
     model.load_state_dict(state)
-    stats = None
+    normalize = None
     if (rd / "stats.json").exists():
         s = json.loads((rd / "stats.json").read_text())
-        stats = (torch.tensor(s["mean"]), torch.tensor(s["std"]))
-    info = {"bands": bands, "classes": classes, "chip_px": m.get("chip_px"),
-            "image_size": recipe.get("image_size"), "patch": model.backbone_info.patch_size}
-    return model.eval(), adapter, stats, info
+        normalize = Normalize(torch.tensor(s["mean"]), torch.tensor(s["std"]))
+    return LoadedRun(model=model.eval(), adapter=adapter, normalize=normalize, bands=bands,
+                     classes=classes, class_codes=None, chip_px=rec.chip_px,
+                     image_size=plan.recipe.image_size, patch=model.backbone_info.patch_size)
 
 
 def _window(n: int) -> torch.Tensor:
@@ -87,28 +106,27 @@ def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
     from hsiadapt.datasets.raster import read_image
     from hsiadapt.spectral.io import read_geotiff_bands
 
-    model, adapter, stats, info = load_run_model(run_dir)
+    run = load_run_model(run_dir)
+    model, adapter = run.model, run.adapter
     bands = read_geotiff_bands(image)
-    if len(bands) != len(info["bands"]) or not np.allclose(bands.centers, info["bands"].centers,
-                                                           atol=1.0):
+    if len(bands) != len(run.bands) or not np.allclose(bands.centers, run.bands.centers,
+                                                       atol=1.0):
         raise ValueError(
-            f"{image}: its {len(bands)} bands do not match the {len(info['bands'])} bands the run "
+            f"{image}: its {len(bands)} bands do not match the {len(run.bands)} bands the run "
             "trained on; predict needs data from the same sensor and band table")
     x, valid = read_image(Path(image), len(bands), valid_bands=bands.valid)
     img = torch.from_numpy(x)
     if adapter is not None:
         with torch.no_grad():
             img = adapter(img[None])[0]
-    if stats is not None:
-        mean, std = stats
-        std = torch.where(std > 0, std, torch.ones_like(std))
-        img = (img - mean[:, None, None]) / std[:, None, None]
     vt = torch.from_numpy(valid)
+    if run.normalize is not None:
+        img = run.normalize({"image": img, "valid": vt})["image"]
     img = img * vt[None]
     _c, h, w = img.shape
-    t = int(tile or info["chip_px"] or info["image_size"] or 128)
-    size = int(info["image_size"] or t)
-    p = info["patch"]
+    t = int(tile or run.chip_px or run.image_size or 128)
+    size = int(run.image_size or t)
+    p = run.patch
     if size % p:
         size = (size // p + 1) * p
     stride = max(1, int(t * (1 - overlap)))
@@ -122,7 +140,7 @@ def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
     if pad_h or pad_w:
         img = F.pad(img, (0, pad_w, 0, pad_h))
         vt = F.pad(vt, (0, pad_w, 0, pad_h))
-    k = len(info["classes"])
+    k = len(run.classes)
     acc = torch.zeros(k, img.shape[1], img.shape[2])
     wsum = torch.zeros(img.shape[1], img.shape[2])
     win = _window(t)
@@ -155,5 +173,5 @@ def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
     outp = Path(out)
     with atomic_path(outp, suffix=".tif") as tmp, rasterio.open(tmp, "w", **profile) as dst:
         dst.write(cls[None])
-        dst.update_tags(classes=json.dumps(info["classes"]), run=str(Path(run_dir).name))
+        dst.update_tags(classes=json.dumps(run.classes), run=str(Path(run_dir).name))
     return outp

@@ -57,7 +57,7 @@ def reproduce(name: str, data_root: str, *, output: str | None = None,
               seconds_per_chip: float = 0.05, dry_run: bool = False,
               max_epochs: int | None = None, echo: Callable[[str], None] = print) -> int:
     from hsiadapt.experiment.figures import make_figures
-    from hsiadapt.experiment.run import run_sweep
+    from hsiadapt.experiment.sweep import run_sweep
     from hsiadapt.experiment.table import build_table, collect_runs
 
     cfg = load_config(find_config(name), data_root=data_root, output=output)

@@ -1,7 +1,8 @@
 """Table 1 from the run folders: mean +- std (n) per task x backbone x adapter.
 
-Primary metric per task type (direction in brackets): segmentation ``miou`` (higher), regression
-``hyperview_score`` (lower), multi-label ``map_macro`` (higher). In each column the best model is
+Each column shows the primary metric its runs recorded (declared by the task: segmentation
+``miou``, higher is better; HYPERVIEW-style regression ``hyperview_score``, lower; multi-label
+``map_macro``, higher). In each column the best model is
 **bold**; within each backbone the best adaptation is underlined. A regression column can also
 show the rank the mean score would take on a leaderboard (a CSV of public scores). Missing cells
 are shown as ``n/a`` and failed runs are counted, never dropped silently. Literature rows (the
@@ -12,32 +13,20 @@ the measured ones and are marked as such.
 from __future__ import annotations
 
 import csv
-import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from hsiadapt.experiment.record import RunRecord, collect_records
+
 __all__ = ["Cell", "ResultsTable", "build_table", "collect_runs", "leaderboard_rank"]
 
-PRIMARY = {"segmentation": ("miou", "max"), "regression": ("hyperview_score", "min"),
-           "multilabel": ("map_macro", "max")}
-
-
-def collect_runs(root: str | Path) -> list[dict[str, Any]]:
-    """Every ``metrics.json`` under ``root`` (finished and failed)."""
-    out = []
-    for p in sorted(Path(root).rglob("metrics.json")):
-        try:
-            m = json.loads(p.read_text())
-        except (OSError, ValueError):
-            continue
-        m["_dir"] = str(p.parent)
-        out.append(m)
-    return out
+def collect_runs(root: str | Path) -> list[RunRecord]:
+    """Every run record under ``root`` (finished and failed)."""
+    return collect_records(root)
 
 
 @dataclass
@@ -155,7 +144,7 @@ class ResultsTable:
         return "\n".join(out)
 
 
-def build_table(runs: list[dict[str, Any]], *, leaderboard: str | Path | None = None,
+def build_table(runs: list[RunRecord], *, leaderboard: str | Path | None = None,
                 literature: str | Path | None = None) -> ResultsTable:
     """Aggregate run metrics into a :class:`ResultsTable`."""
     cells: dict[tuple[str, str, str], Cell] = defaultdict(Cell)
@@ -164,18 +153,18 @@ def build_table(runs: list[dict[str, Any]], *, leaderboard: str | Path | None = 
     metrics: dict[str, str] = {}
     rows: list[tuple[str, str, bool]] = []
     for m in runs:
-        task = m.get("task", "?")
-        key = (m.get("backbone", "?"), m.get("adapter", "?"), task)
+        task = m.task or "?"
+        key = (m.backbone or "?", m.adapter or "?", task)
         if (key[0], key[1], False) not in rows:
             rows.append((key[0], key[1], False))
         if task not in columns:
             columns.append(task)
-        if m.get("status") != "finished":
+        if not m.finished:
             cells[key].failed += 1
             continue
-        metric, direction = PRIMARY.get(m.get("task_type", "segmentation"), ("miou", "max"))
+        metric, direction = m.primary()
         directions[task], metrics[task] = direction, metric
-        v = m.get("test", {}).get(metric)
+        v = m.value(metric)
         if v is None or not math.isfinite(float(v)):
             cells[key].failed += 1
             continue

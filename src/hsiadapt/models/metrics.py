@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-__all__ = ["confusion_matrix", "hyperview_score", "segmentation_scores"]
+__all__ = ["confusion_matrix", "hyperview_score", "regression_scores", "segmentation_scores"]
 
 
 def confusion_matrix(pred: torch.Tensor, target: torch.Tensor, num_classes: int,
@@ -88,4 +88,26 @@ def hyperview_score(pred: np.ndarray, true: np.ndarray, train_mean: np.ndarray,
     for t, m, r in zip(targets, mse, ratio, strict=True):
         out[f"mse_{t}"] = float(m)
         out[f"mse_ratio_{t}"] = float(r)
+    return out
+
+
+def regression_scores(pred: np.ndarray, true: np.ndarray,
+                      targets: Sequence[str]) -> dict[str, float]:
+    """MSE, RMSE and R² per target (original units) and their means over targets.
+
+    R² is ``1 - SSE / SST`` about the evaluation set's own mean (NaN for a constant target).
+    """
+    p, y = np.asarray(pred, np.float64), np.asarray(true, np.float64)
+    if p.shape != y.shape or p.ndim != 2 or p.shape[1] != len(targets):
+        raise ValueError(f"shapes pred {p.shape}, true {y.shape} for {len(targets)} targets")
+    mse = ((p - y) ** 2).mean(axis=0)
+    sst = ((y - y.mean(axis=0)) ** 2).mean(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = np.where(sst > 0, 1.0 - mse / np.where(sst > 0, sst, 1.0), np.nan)
+    out = {"mse": float(mse.mean()), "rmse": float(np.sqrt(mse).mean()),
+           "r2": float(np.nanmean(r2)) if np.isfinite(r2).any() else float("nan")}
+    for t, m, r in zip(targets, mse, r2, strict=True):
+        out[f"mse_{t}"] = float(m)
+        out[f"rmse_{t}"] = float(np.sqrt(m))
+        out[f"r2_{t}"] = float(r)
     return out

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from hsiadapt.adapters import ADAPTERS, build_adapter
-from hsiadapt.models.backbones import Backbone, build_backbone
+from hsiadapt.models.backbones import BACKBONES, Backbone, build_backbone
 from hsiadapt.models.heads import MultiLabelHead, RegressionHead, SegmentationHead
 from hsiadapt.models.precision import DEFAULT_PRECISION, apply_precision, matmul_precision_for
 from hsiadapt.spectral import BandSet, SpectralMap, build_map, get_sensor
@@ -34,26 +34,17 @@ INPUT_MODES = (*ADAPTERS.names(), "full_spectrum", "native")
 MASK_BAND = "MASK"
 
 
-def _patch_linear(backbone: Backbone) -> tuple[nn.Module, str, nn.Linear]:
-    """The ``nn.Linear`` patch projection (input laid out as (ph, pw, band)) of a backbone."""
-    m = backbone.module
-    emb = getattr(m, "encoder_embeddings", None)
-    if emb is not None:  # TerraMind
-        parent = next(iter(emb.values()))
-        return parent, "proj", parent.proj
-    if isinstance(getattr(m, "proj", None), nn.Linear):  # stub
-        return m, "proj", m.proj
-    raise NotImplementedError(
-        f"full_spectrum input is implemented for TerraMind and the stub backbone, not {backbone.name}"
-    )
-
-
 def expand_patch_embedding(backbone: Backbone, spectral_map: SpectralMap,
                            extra_channels: int = 0) -> None:
     """Replace the backbone's patch embedding for the map's target bands by one for its source
     bands: ``W'[d, p, j] = sum_k W[d, p, k] * M[j, k]`` (plus ``extra_channels`` trailing
     channels kept from the old embedding). In place."""
-    parent, attr, lin = _patch_linear(backbone)
+    card = BACKBONES.get(backbone.name)
+    if card.patch_embedding is None:
+        supported = [n for n in BACKBONES.names() if BACKBONES.get(n).patch_embedding is not None]
+        raise NotImplementedError(f"full_spectrum input needs a patch embedding to extend; backbone "
+                                  f"{backbone.name!r} declares none (supported: {supported})")
+    parent, attr, lin = card.patch_embedding(backbone.module)
     n_tgt = len(spectral_map.target) + extra_channels
     d, fan_in = lin.weight.shape
     if fan_in % n_tgt:
@@ -147,38 +138,38 @@ def build_model(
     src = source if isinstance(source, BandSet) else load_bandset(source)
     dst = target if isinstance(target, BandSet) else get_sensor(target)
     adapter_args = dict(adapter_args or {})
-    bargs = dict(backbone_args or {})
+    card = BACKBONES.get(backbone)
     extra = [MASK_BAND] if mask_channel else []
-    if extra and backbone.startswith("terramind"):
-        bargs.setdefault("new_bands", extra)
+
+    def make(bands: list[str] | None, n_channels: int) -> Backbone:
+        """Build the backbone for these input bands, by the policy it declares."""
+        kw = dict(backbone_args or {})
+        if extra:
+            if card.extra_channels is not None:
+                kw.setdefault(card.extra_channels, extra)
+            elif card.input == "named_bands":
+                raise ValueError(f"backbone {backbone!r} cannot take the extra mask channel; "
+                                 "set the recipe's mask_channel to false")
+        if card.input == "channels":
+            kw.setdefault("in_chans", n_channels + len(extra))
+        if card.input != "wavelengths" and bands is not None:
+            kw["bands"] = bands + extra
+        return build_backbone(backbone, pretrained=pretrained, ckpt_path=ckpt_path, **kw)
+
     adapter = None
     if input_mode in ADAPTERS:
         adapter = build_adapter(input_mode, src, dst, **adapter_args)
-        bands = adapter.target.names + extra
-        if backbone in ("stub",):
-            bargs.setdefault("in_chans", len(bands))
-        bb = build_backbone(backbone, bands=bands, pretrained=pretrained, ckpt_path=ckpt_path,
-                            **bargs)
+        bb = make(adapter.target.names, len(adapter.target))
     elif input_mode == "none":
-        bands = dst.names + extra
-        if backbone == "stub":
-            bargs.setdefault("in_chans", len(bands))
-        bb = build_backbone(backbone, bands=bands, pretrained=pretrained, ckpt_path=ckpt_path,
-                            **bargs)
+        bb = make(dst.names, len(dst))
     elif input_mode == "full_spectrum":
         smap = build_map(src, dst, full_spectrum_init,
                          **{k: v for k, v in adapter_args.items() if k in ("coverage",
                                                                             "integration")})
-        bands = smap.target.names + extra
-        if backbone == "stub":
-            bargs.setdefault("in_chans", len(bands))
-        bb = build_backbone(backbone, bands=bands, pretrained=pretrained, ckpt_path=ckpt_path,
-                            **bargs)
+        bb = make(smap.target.names, len(smap.target))
         expand_patch_embedding(bb, smap, extra_channels=len(extra))
     elif input_mode == "native":
-        if backbone in ("spectralearth_vit_s16", "stub"):
-            bargs.setdefault("in_chans", len(src) + len(extra))
-        bb = build_backbone(backbone, pretrained=pretrained, ckpt_path=ckpt_path, **bargs)
+        bb = make(None, len(src))
     else:
         raise ValueError(f"unknown input_mode {input_mode!r}: use one of "
                          f"{', '.join((*INPUT_MODES, 'none'))}")

@@ -35,6 +35,12 @@ class Recipe:
     precision: str = "16-mixed"
     head: dict[str, Any] = field(default_factory=dict)
     mask_channel: bool = False
+    #: what early stopping and checkpoint selection watch: ``None`` - the task's primary metric
+    #: on the validation split; or a logged name such as ``"val/loss"`` (the study's choice)
+    monitor: str | None = None
+    #: regression only: the primary score - ``"hyperview"`` (the challenge's score, lower is
+    #: better), ``"rmse"`` (mean over targets, lower) or ``"r2"`` (mean over targets, higher)
+    regression_score: Literal["hyperview", "rmse", "r2"] = "hyperview"
     limit_train_batches: int | float | None = None
     limit_val_batches: int | float | None = None
 

@@ -14,7 +14,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from hsiadapt.models.metrics import confusion_matrix, hyperview_score, segmentation_scores
+from hsiadapt.models.metrics import (
+    confusion_matrix,
+    hyperview_score,
+    regression_scores,
+    segmentation_scores,
+)
 from hsiadapt.models.model import AdaptedModel
 from hsiadapt.models.recipes import Recipe
 
@@ -86,7 +91,7 @@ class HSITask(L.LightningModule):
             vals = {}
         for k, v in vals.items():
             if isinstance(v, (int, float)) and np.isfinite(v):
-                self.log(f"{stage}/{k}", float(v), prog_bar=k in ("miou", "hyperview_score"))
+                self.log(f"{stage}/{k}", float(v), prog_bar=k == self.primary[0])
         self.last_metrics = {f"{stage}/{k}": v for k, v in vals.items()}
 
     def on_validation_epoch_end(self) -> None:
@@ -109,14 +114,29 @@ class HSITask(L.LightningModule):
                     "lr_scheduler": {"scheduler": sch, "monitor": "val/loss", "interval": "epoch"}}
         return opt
 
-    #: metric used for early stopping and checkpoint selection, and its direction
-    monitor: tuple[str, str] = ("val/loss", "min")
+    #: the task's primary test metric and its direction (declared once, here, per task)
+    primary: tuple[str, str] = ("loss", "min")
+
+    @property
+    def monitor(self) -> tuple[str, str]:
+        """What early stopping and checkpoint selection watch, and its direction: the recipe's
+        ``monitor`` when set (a ``.../loss`` is minimised), else the primary metric on ``val``."""
+        name = self.recipe.monitor
+        metric, direction = self.primary
+        if name is None:
+            return f"val/{metric}", direction
+        if name.endswith("loss"):
+            return name, "min"
+        if name.split("/", 1)[-1] == metric:
+            return name, direction
+        raise ValueError(f"recipe monitor {name!r}: use 'val/loss' or 'val/{metric}' (the "
+                         "task's primary metric)")
 
 
 class SegmentationTask(HSITask):
     """Cross-entropy with the dataset's ignore index (and optional class weights)."""
 
-    monitor = ("val/miou", "max")
+    primary = ("miou", "max")
     target_key = "mask"
 
     def __init__(self, model: AdaptedModel, recipe: Recipe, *, num_classes: int,
@@ -154,9 +174,13 @@ class SegmentationTask(HSITask):
 
 
 class RegressionTask(HSITask):
-    """MSE on standardised targets; metrics in original units (HYPERVIEW score)."""
+    """MSE on standardised targets; metrics in original units: MSE, RMSE and R² per target and
+    on average, and the HYPERVIEW score. The primary one is the recipe's ``regression_score``."""
 
-    monitor = ("val/hyperview_score", "min")
+    @property
+    def primary(self) -> tuple[str, str]:  # type: ignore[override]
+        return {"hyperview": ("hyperview_score", "min"), "rmse": ("rmse", "min"),
+                "r2": ("r2", "max")}[self.recipe.regression_score]
 
     def __init__(self, model: AdaptedModel, recipe: Recipe, *, target_mean: list[float],
                  target_std: list[float], target_names: list[str],
@@ -187,17 +211,19 @@ class RegressionTask(HSITask):
 
     def compute_metrics(self, stage: str) -> dict[str, Any]:
         p, y = np.concatenate(self._pred[stage]), np.concatenate(self._true[stage])
+        out: dict[str, Any] = regression_scores(p, y, self.target_names)
         try:
-            return hyperview_score(p, y, self.t_mean.cpu().numpy(), self.target_names,
-                                   self.reduction)
+            out.update(hyperview_score(p, y, self.t_mean.cpu().numpy(), self.target_names,
+                                       self.reduction))
         except ValueError:
-            return {"hyperview_score": float("nan")}
+            out["hyperview_score"] = float("nan")
+        return out
 
 
 class MultiLabelTask(HSITask):
     """BCE on logits; macro/micro F1 and mAP (torchmetrics)."""
 
-    monitor = ("val/map_macro", "max")
+    primary = ("map_macro", "max")
 
     def __init__(self, model: AdaptedModel, recipe: Recipe, *, num_classes: int) -> None:
         super().__init__(model, recipe)

@@ -6,9 +6,9 @@ validated tuple of :class:`Band` objects; the order is the order of the bands in
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -270,6 +270,22 @@ class BandSet(Sequence[Band]):
     def valid(self) -> np.ndarray:
         """Good-band flags, shape ``(n,)`` (``False`` = bad band)."""
         return np.array([b.valid for b in self._bands], dtype=bool)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description (name, band names, centres and FWHM in nm, good-band flags);
+        :meth:`from_dict` reads it back. Response curves are not stored."""
+        return {"name": self.name, "names": self.names, "centers": self.centers.tolist(),
+                "fwhm": [None if f != f else float(f) for f in self.fwhm.tolist()],
+                "valid": self.valid.tolist()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BandSet:
+        """The band set :meth:`to_dict` wrote (data order kept as stored)."""
+        fw = data.get("fwhm")
+        fwhm = fw if fw is not None and all(f is not None for f in fw) else None
+        return cls.from_wavelengths(data["centers"], fwhm, data.get("names"),
+                                    valid=data.get("valid"), name=data.get("name", "custom"),
+                                    order="any")
 
     def subset(self, indices: Sequence[int] | np.ndarray, name: str | None = None) -> BandSet:
         """The bands at ``indices`` (0-based), in that order."""

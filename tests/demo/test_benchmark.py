@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from hsiadapt.benchmark.generate import BenchmarkSpec, ensure_benchmark, mineral_classes
-from hsiadapt.benchmark.library import load_library, parse_prosail_name
 from hsiadapt.datasets import DATASETS
+from hsiadapt.demo.generate import BenchmarkSpec, ensure_benchmark, mineral_classes
+from hsiadapt.demo.library import load_library, parse_prosail_name
 from hsiadapt.spectral import get_sensor
 
 SMALL = BenchmarkSpec(chip=16, n_train=4, n_val=2, n_test=2, n_fields=10, seed=1)

@@ -2,8 +2,11 @@ import numpy as np
 import pytest
 import torch
 
-from hsiadapt.datasets.check import check_dataset, format_report
-from hsiadapt.datasets.datamodule import HSIDataModule, pretraining_statistics
+from hsiadapt.data.check import check_dataset, format_report
+from hsiadapt.data.datamodule import HSIDataModule
+from hsiadapt.models.backbones import BACKBONES
+
+TM_STATS = BACKBONES.get("terramind_v1_tiny").pretraining_statistics
 
 
 def _dm(data_dir, tmp_path, **kw):
@@ -28,7 +31,7 @@ def test_pipeline_shapes_and_normalisation(data_dir, tmp_path):
 
 
 def test_augmentations_move_image_and_mask_together():
-    from hsiadapt.datasets.transforms import StudyAugment
+    from hsiadapt.data.transforms import StudyAugment
 
     mask = torch.zeros(32, 32, dtype=torch.int64)
     mask[:16, 16:], mask[16:, :16], mask[16:, 16:] = 1, 2, 3
@@ -51,7 +54,8 @@ def test_augmentations_move_image_and_mask_together():
 @pytest.mark.parametrize("scheme", ["study", "pretraining", "none"])
 def test_other_normalisations(data_dir, tmp_path, scheme):
     raw = (np.full(202, 2000.0), np.full(202, 500.0))
-    dm = _dm(data_dir, tmp_path, normalization=scheme, raw_statistics=raw)
+    dm = _dm(data_dir, tmp_path, normalization=scheme, raw_statistics=raw,
+             pretraining_statistics=TM_STATS)
     dm.setup("fit")
     if scheme == "study":
         np.testing.assert_allclose(dm.statistics.mean, 2000.0)
@@ -76,7 +80,7 @@ def test_no_adapter_delivers_all_bands(data_dir, tmp_path):
 
 def test_pretraining_statistics_unknown_band():
     with pytest.raises(ValueError, match="no statistics for bands"):
-        pretraining_statistics(["RED", "NIR"])
+        TM_STATS(["RED", "NIR"])
 
 
 def test_data_check_fixture(data_dir):

@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from hsiadapt.adapters import build_adapter
+from hsiadapt.data.cache import AdaptedCache
+from hsiadapt.data.stats import RunningStats, compute_statistics, propagated_statistics
 from hsiadapt.datasets import EnMAPBNETD, Hyperview1
-from hsiadapt.datasets.cache import AdaptedCache
-from hsiadapt.datasets.stats import RunningStats, compute_statistics, propagated_statistics
 
 
 def test_running_stats_matches_numpy():

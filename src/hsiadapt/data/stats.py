@@ -128,7 +128,7 @@ def compute_statistics(
     """
     from torch.utils.data import DataLoader, Subset
 
-    from hsiadapt.datasets.hyperview import pad_collate
+    from hsiadapt.data.collate import pad_collate
 
     key = dataset_fingerprint(dataset)
     if adapter is not None and hasattr(adapter, "weight"):

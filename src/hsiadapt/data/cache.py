@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from hsiadapt.datasets.stats import dataset_fingerprint
+from hsiadapt.data.stats import dataset_fingerprint
 
 __all__ = ["AdaptedCache", "cache_key"]
 

@@ -8,7 +8,7 @@ def test_demo_quick_end_to_end_and_rerun(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HSIADAPT_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     # as on a machine without the TerraMind tiny weights cached, whatever this one has
-    monkeypatch.setattr("hsiadapt.benchmark.demo.terramind_tiny_weights_available", lambda: False)
+    monkeypatch.setattr("hsiadapt.demo.main.terramind_tiny_weights_available", lambda: False)
     out = tmp_path / "demo"
     assert main(["demo", "--quick", "--out", str(out)]) == 0
     text = capsys.readouterr().out

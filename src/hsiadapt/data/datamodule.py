@@ -12,31 +12,19 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from hsiadapt.adapters import build_adapter
+from hsiadapt.data.cache import AdaptedCache
+from hsiadapt.data.collate import pad_collate
+from hsiadapt.data.stats import BandStatistics, compute_statistics, propagated_statistics
+from hsiadapt.data.transforms import Normalize, StudyAugment
 from hsiadapt.datasets.base import DATASETS
-from hsiadapt.datasets.cache import AdaptedCache
-from hsiadapt.datasets.hyperview import pad_collate
-from hsiadapt.datasets.stats import BandStatistics, compute_statistics, propagated_statistics
-from hsiadapt.datasets.transforms import Normalize, StudyAugment
 
-__all__ = ["HSIDataModule", "pretraining_statistics"]
+__all__ = ["HSIDataModule", "StatisticsLookup"]
+
+#: ``lookup(band_names) -> (mean, std)``: a backbone's pretraining statistics by band name
+#: (:meth:`hsiadapt.models.backbones.BackboneDef.pretraining_statistics`).
+StatisticsLookup = Callable[[list[str]], tuple[list[float], list[float]]]
 
 Normalization = Literal["data", "study", "pretraining", "none"]
-
-
-def pretraining_statistics(band_names: list[str], backbone: str = "terramind_v1") -> BandStatistics:
-    """The backbone's pretraining mean/std for the named bands (TerraMind v1 S2L2A)."""
-    from hsiadapt.models.pretrained_stats import terramind_s2l2a_statistics
-
-    if not backbone.startswith("terramind"):
-        raise ValueError(f"no pretraining statistics known for backbone {backbone!r}")
-    table = terramind_s2l2a_statistics()
-    missing = [b for b in band_names if b not in table]
-    if missing:
-        raise ValueError(f"TerraMind S2L2A has no statistics for bands {missing}; known: "
-                         f"{list(table)}")
-    return BandStatistics(tuple(table[b][0] for b in band_names),
-                          tuple(table[b][1] for b in band_names), tuple(band_names),
-                          "pretraining")
 
 
 class _Pipeline(Dataset):
@@ -82,7 +70,9 @@ class HSIDataModule(L.LightningDataModule):
         augment: the study's random resized crop + flips on the training split.
         normalization: ``"data"`` (from the adapted training data, cached), ``"study"``
             (raw statistics propagated through the map; needs ``raw_statistics``),
-            ``"pretraining"`` (TerraMind S2L2A statistics by band name) or ``"none"``.
+            ``"pretraining"`` (the backbone's pretraining statistics by band name, from
+            ``pretraining_statistics``) or ``"none"``.
+        pretraining_statistics: band names -> ``(mean, std)``, for ``"pretraining"``.
         raw_statistics: ``(mean, std)`` per source band for ``"study"`` (e.g. SpectralEarth's
             ``mu.npy``/``sigma.npy``).
         cache_dir: cache adapted chips (fixed adapters) and statistics there.
@@ -104,6 +94,7 @@ class HSIDataModule(L.LightningDataModule):
         augment: bool = True,
         normalization: Normalization = "data",
         raw_statistics: tuple[np.ndarray, np.ndarray] | None = None,
+        pretraining_statistics: StatisticsLookup | None = None,
         cache_dir: str | Path | None = None,
         stats_samples: int | None = None,
     ) -> None:
@@ -122,7 +113,11 @@ class HSIDataModule(L.LightningDataModule):
                              "pretraining or none")
         if normalization == "study" and raw_statistics is None:
             raise ValueError("normalization='study' needs raw_statistics=(mean, std) per band")
+        if normalization == "pretraining" and pretraining_statistics is None:
+            raise ValueError("normalization='pretraining' needs pretraining_statistics (the "
+                             "backbone's statistics by band name)")
         self.normalization = normalization
+        self.pretraining_statistics = pretraining_statistics
         self.raw_statistics = raw_statistics
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.stats_samples = stats_samples
@@ -177,7 +172,8 @@ class HSIDataModule(L.LightningDataModule):
     def _statistics(self) -> BandStatistics:
         names = self.adapter.target.names if self.adapter is not None else self.info.bands.names
         if self.normalization == "pretraining":
-            return pretraining_statistics(names)
+            mean, std = self.pretraining_statistics(list(names))  # type: ignore[misc]
+            return BandStatistics(tuple(mean), tuple(std), tuple(names), "pretraining")
         if self.normalization == "study":
             mean, std = self.raw_statistics  # type: ignore[misc]
             if self.adapter is None:

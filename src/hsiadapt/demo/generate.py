@@ -1,7 +1,7 @@
 """Generate the embedded benchmark from real spectra, in the real on-disk formats.
 
 Three tasks of graded spectral difficulty, all built from earthlib's real spectra resampled to
-the sensor's bands through their responses (:mod:`hsiadapt.benchmark.library`):
+the sensor's bands through their responses (:mod:`hsiadapt.demo.library`):
 
 * ``landcover`` (coarse, 4 classes: vegetation, bare soil, built-up, non-photosynthetic
   vegetation/char) - classes differ in broad spectral shape;
@@ -33,23 +33,13 @@ from pathlib import Path
 
 import numpy as np
 
-from hsiadapt.benchmark.library import Library, load_library, parse_prosail_name
+from hsiadapt.demo.classes import LANDCOVER, MINERALS
+from hsiadapt.demo.library import Library, load_library, parse_prosail_name
 from hsiadapt.spectral import BandSet, get_sensor
 
 __all__ = ["GENERATOR_VERSION", "BenchmarkSpec", "default_cache_dir", "ensure_benchmark"]
 
 GENERATOR_VERSION = 2
-
-LANDCOVER = {  # class code -> (name, earthlib LEVEL_3 classes)
-    1: ("vegetation", ("canopy",)),
-    2: ("bare soil", ("soil", "dirt", "sand")),
-    3: ("built-up", ("asphalt", "road", "parking_lot", "sidewalk", "driveway", "comp_shingle",
-                     "concrete_tile", "tile", "metal", "paint", "wood_shingle", "bridge")),
-    4: ("npv and char", ("bark", "litter", "npv", "wood", "char")),
-}
-MINERALS = {1: "Al-OH (2200 nm)", 2: "carbonate (2340 nm)", 3: "iron oxide (900 nm)",
-            4: "weak features"}
-
 
 @dataclass(frozen=True)
 class BenchmarkSpec:

@@ -1,12 +1,12 @@
 """Loaders of the embedded benchmark: the real SpectralEarth and HYPERVIEW loaders, configured
-for the benchmark's class lists and targets (see :mod:`hsiadapt.benchmark.generate`)."""
+for the benchmark's class lists and targets (see :mod:`hsiadapt.demo.generate`)."""
 
 from __future__ import annotations
 
-from hsiadapt.benchmark.generate import LANDCOVER, MINERALS
 from hsiadapt.datasets.base import DATASETS
 from hsiadapt.datasets.hyperview import Hyperview1
 from hsiadapt.datasets.spectralearth import SpectralEarthSegmentation
+from hsiadapt.demo.classes import LANDCOVER, MINERALS
 
 __all__ = ["DemoCanopy", "DemoLandcover", "DemoMinerals"]
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import yaml
 
-from hsiadapt.benchmark.generate import BenchmarkSpec, ensure_benchmark
+from hsiadapt.demo.generate import BenchmarkSpec, ensure_benchmark
 
 __all__ = ["MODES", "demo", "terramind_tiny_weights_available"]
 
@@ -99,7 +99,8 @@ def demo(mode: Mode = "default", out: str | Path = "hsiadapt-demo", *,
     """Run the demo; returns 0 when every run finished and the report was written."""
     from hsiadapt.experiment.config import load_config
     from hsiadapt.experiment.figures import make_figures
-    from hsiadapt.experiment.run import atomic_write, run_sweep
+    from hsiadapt.experiment.run import atomic_write
+    from hsiadapt.experiment.sweep import run_sweep
     from hsiadapt.experiment.table import build_table, collect_runs
 
     t0 = time.time()

@@ -1,0 +1,199 @@
+"""One run plan: a resolved run config turned into what to build, in one place.
+
+:func:`plan_run` decides, from what the components declare about themselves (never from their
+names), where the spectral adapter runs - a *fixed* adapter (``trainable = False``: select,
+srf, ...) in the data pipeline, where its output is cached; a learned one (or the full-spectrum
+embedding, or a native backbone) in the model - and which statistics normalise the input.
+``run``, ``predict``, ``figures`` and the demo all build through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hsiadapt.adapters import ADAPTERS
+from hsiadapt.experiment.config import RunSpec
+from hsiadapt.models.precision import DEFAULT_PRECISION
+from hsiadapt.models.recipes import Recipe
+
+if TYPE_CHECKING:
+    from hsiadapt.data.datamodule import HSIDataModule
+    from hsiadapt.models.model import AdaptedModel
+    from hsiadapt.models.task import HSITask
+    from hsiadapt.spectral import BandSet
+
+__all__ = ["BuiltRun", "DataPlan", "ModelPlan", "RunPlan", "build_datamodule", "build_run",
+           "build_run_model", "fixed_adapter", "plan_run", "run_precision"]
+
+
+def fixed_adapter(input_mode: str) -> bool:
+    """Whether an input mode is a fixed adapter (runs in the data pipeline, cacheable)."""
+    return input_mode in ADAPTERS and not ADAPTERS.get(input_mode).trainable
+
+
+def run_precision(spec: RunSpec) -> str:
+    """The Lightning precision of a run: ``trainer.precision``, else the recipe's on a GPU, else
+    ``32-true`` (CPU)."""
+    import torch
+
+    accel = spec.trainer.accelerator
+    on_gpu = torch.cuda.is_available() and accel in ("auto", "gpu", "cuda")
+    return spec.trainer.precision or (spec.task.recipe_obj().precision if on_gpu
+                                      else DEFAULT_PRECISION)
+
+
+def _resolve(path: str | None, data_root: str) -> Path | None:
+    if path is None:
+        return None
+    p = Path(path)
+    return p if p.is_absolute() else Path(data_root) / p
+
+
+@dataclass(frozen=True)
+class DataPlan:
+    """The data pipeline of a run."""
+
+    dataset: str
+    root: Path
+    dataset_args: dict[str, Any]
+    adapter: str | None  # the fixed adapter applied in the pipeline, or None
+    adapter_args: dict[str, Any]
+    target: str
+    batch_size: int
+    num_workers: int
+    size: int | None
+    normalization: str
+    raw_statistics: Path | None  # folder with mu.npy / sigma.npy (normalization "study")
+    cache: bool
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    """The model of a run (its input bands are known once the dataset is opened)."""
+
+    input_mode: str  # "none" when the adapter ran in the data pipeline
+    backbone: str
+    target: str
+    pretrained: bool
+    ckpt_path: str | None
+    adapter_args: dict[str, Any] | None
+    head_args: dict[str, Any]
+    backbone_args: dict[str, Any]
+    mask_channel: bool
+    precision: str
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    spec: RunSpec
+    recipe: Recipe
+    data: DataPlan
+    model: ModelPlan
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def precision(self) -> str:
+        return self.model.precision
+
+
+def plan_run(spec: RunSpec, *, precision: str | None = None) -> RunPlan:
+    """The plan of one run (nothing is read or built).
+
+    Raises:
+        ValueError: a combination that cannot work (e.g. pretraining statistics for bands the
+            backbone was not pretrained on).
+    """
+    recipe = spec.task.recipe_obj()
+    mode = spec.adapter.input_mode
+    fixed = fixed_adapter(mode)
+    adapter_args = spec.adapter.args_for(spec.task.name)
+    if spec.task.normalization == "pretraining" and not fixed:
+        raise ValueError("normalization 'pretraining' needs the data in the target bands: use a "
+                         "fixed adapter (select/srf) or another normalization")
+    dataset_args = dict(spec.task.dataset_args)
+    if isinstance(dataset_args.get("size"), list):
+        dataset_args["size"] = tuple(dataset_args["size"])
+    data = DataPlan(
+        dataset=spec.task.dataset,
+        root=_resolve(spec.task.root or spec.task.name, spec.data_root) or Path(spec.task.name),
+        dataset_args=dataset_args, adapter=mode if fixed else None,
+        adapter_args=adapter_args if fixed else {}, target=spec.backbone.target,
+        batch_size=recipe.batch_size, num_workers=spec.task.num_workers,
+        size=recipe.image_size, normalization=spec.task.normalization,
+        raw_statistics=_resolve(spec.task.raw_statistics, spec.data_root)
+        if spec.task.normalization == "study" else None,
+        cache=spec.task.cache and fixed)
+    ckpt = _resolve(spec.backbone.ckpt_path, spec.data_root)
+    model = ModelPlan(
+        input_mode="none" if fixed else mode, backbone=spec.backbone.name,
+        target=spec.backbone.target, pretrained=spec.backbone.pretrained,
+        ckpt_path=str(ckpt) if ckpt else None, adapter_args=None if fixed else adapter_args,
+        head_args=dict(recipe.head), backbone_args=dict(spec.backbone.args),
+        mask_channel=recipe.mask_channel, precision=precision or run_precision(spec))
+    return RunPlan(spec=spec, recipe=recipe, data=data, model=model)
+
+
+def build_datamodule(plan: RunPlan, cache_dir: Path | None = None) -> HSIDataModule:
+    """The data module of a plan (set up for fitting)."""
+    import numpy as np
+
+    from hsiadapt.data.datamodule import HSIDataModule
+    from hsiadapt.models.backbones import BACKBONES
+
+    d = plan.data
+    raw_stats = None
+    if d.raw_statistics is not None:
+        raw_stats = (np.load(d.raw_statistics / "mu.npy", allow_pickle=False),
+                     np.load(d.raw_statistics / "sigma.npy", allow_pickle=False))
+    dm = HSIDataModule(
+        d.dataset, d.root, dataset_args=d.dataset_args, adapter=d.adapter,
+        adapter_args=d.adapter_args if d.adapter else None, target=d.target,
+        batch_size=d.batch_size, num_workers=d.num_workers, size=d.size,
+        normalization=d.normalization,  # type: ignore[arg-type]
+        raw_statistics=raw_stats,
+        pretraining_statistics=BACKBONES.get(plan.model.backbone).pretraining_statistics,
+        cache_dir=cache_dir if d.cache else None)
+    dm.setup("fit")
+    return dm
+
+
+def build_run_model(plan: RunPlan, source: BandSet | str, num_outputs: int,
+                    target: BandSet | str | None = None) -> AdaptedModel:
+    """The model of a plan for data in ``source`` bands (``target``: the fixed adapter's output
+    bands when it ran in the pipeline, e.g. after a coverage ``drop``)."""
+    from hsiadapt.models.model import build_model
+
+    m = plan.model
+    return build_model(
+        task=plan.recipe.task, source=source, input_mode=m.input_mode, backbone=m.backbone,
+        target=target if target is not None else m.target, num_outputs=num_outputs,
+        pretrained=m.pretrained, ckpt_path=m.ckpt_path, adapter_args=m.adapter_args,
+        head_args=m.head_args, backbone_args=m.backbone_args, mask_channel=m.mask_channel,
+        precision=m.precision)
+
+
+@dataclass
+class BuiltRun:
+    """A plan with its data module and Lightning task built."""
+
+    plan: RunPlan
+    datamodule: HSIDataModule
+    task: HSITask
+
+
+def build_run(spec: RunSpec, run_dir: Path | None = None, *,
+              precision: str | None = None) -> BuiltRun:
+    """Plan, then build the data module and task of a run (no training)."""
+    from hsiadapt.models.task import build_task
+
+    plan = plan_run(spec, precision=precision)
+    dm = build_datamodule(plan, (run_dir.parent / "_cache") if run_dir is not None else None)
+    info = dm.info
+    num_out = len(info.classes) if info.task in ("segmentation", "multilabel") else len(
+        info.targets)
+    model = build_run_model(plan, info.bands, num_out,
+                            target=dm.adapter.target if dm.adapter is not None else None)
+    task = build_task(model, plan.recipe, info, class_weights=spec.task.class_weights)
+    return BuiltRun(plan=plan, datamodule=dm, task=task)

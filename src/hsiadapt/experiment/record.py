@@ -1,0 +1,177 @@
+"""The run folder's schema: one typed, versioned record of what a run holds.
+
+A run folder ``<output>/<run_id>/`` is one row of the results database. This module is the only
+code that writes or reads its ``metrics.json``; table, figures, predict and the demo read runs
+through :func:`read_record` / :func:`collect_records`.
+
+Schema versions: ``1`` (this one). Folders written before the schema had a version (the same
+keys, no ``schema``) read as version 1; a folder from a newer hsiadapt, or one whose record is
+not a mapping, is refused with a message saying so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from hsiadapt._atomic import atomic_write_text
+from hsiadapt.spectral import BandSet
+
+__all__ = ["RECORD_FILE", "SCHEMA_VERSION", "RecordError", "RunRecord", "RunStatus",
+           "collect_records", "read_record", "run_status", "write_record"]
+
+SCHEMA_VERSION = 1
+RECORD_FILE = "metrics.json"
+CONFIG_FILE = "resolved_config.yaml"
+
+RunStatus = Literal["finished", "failed", "partial", "pending"]
+
+
+class RecordError(ValueError):
+    """A run folder's record cannot be read with this version of hsiadapt."""
+
+
+@dataclass
+class RunRecord:
+    """What a run folder records (``metrics.json``).
+
+    Identity: ``run_id``, ``task``, ``dataset``, ``adapter``, ``input_mode``, ``backbone``,
+    ``seed``, ``task_type``. Outcome: ``status``, ``test`` (metric name -> value),
+    ``primary_metric`` and ``direction`` (``max``/``min``), ``monitor``/``monitor_mode`` and
+    ``best_val``, ``epochs``, ``seconds``, ``resumed_from_checkpoint``, ``error`` and
+    ``traceback`` for a failed run. Provenance: ``digest`` (the resolved config's), the source
+    band table, the adapter's arguments and target sensor, ``weights`` (``hf`` / ``ckpt:...`` /
+    ``random``), ``precision`` and ``float32_matmul_precision``, ``hardware``, ``versions``.
+    """
+
+    run_id: str
+    status: Literal["finished", "failed"]
+    task: str = ""
+    dataset: str = ""
+    adapter: str = ""
+    input_mode: str = ""
+    backbone: str = ""
+    seed: int = 0
+    task_type: str = ""
+    test: dict[str, float] = field(default_factory=dict)
+    primary_metric: str | None = None
+    direction: Literal["max", "min"] | None = None
+    monitor: str | None = None
+    monitor_mode: str | None = None
+    best_val: float | None = None
+    epochs: int = 0
+    seconds: float = 0.0
+    resumed_from_checkpoint: bool = False
+    adapter_args: dict[str, Any] = field(default_factory=dict)
+    chip_px: int | None = None
+    target: str = "sentinel2_l2a"
+    source_bands: dict[str, Any] | None = None
+    weights: str = "random"
+    pretrained: bool = False
+    precision: str | None = None
+    float32_matmul_precision: str | None = None
+    hardware: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    digest: str = ""
+    error: str | None = None
+    traceback: str | None = None
+    schema: int = SCHEMA_VERSION
+    #: the folder the record was read from (not stored)
+    path: Path | None = field(default=None, compare=False)
+
+    @property
+    def finished(self) -> bool:
+        return self.status == "finished"
+
+    def bands(self) -> BandSet | None:
+        """The source band table the run trained on."""
+        return BandSet.from_dict(self.source_bands) if self.source_bands else None
+
+    def primary(self) -> tuple[str, str]:
+        """``(metric, direction)`` of the run's task."""
+        if self.primary_metric and self.direction:
+            return self.primary_metric, self.direction
+        return _LEGACY_PRIMARY.get(self.task_type, ("miou", "max"))
+
+    def value(self, metric: str | None = None) -> float | None:
+        """A test metric (default the primary one); ``None`` when absent."""
+        v = self.test.get(metric or self.primary()[0])
+        return None if v is None else float(v)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d.pop("path")
+        return d
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "record") -> RunRecord:
+        if not isinstance(data, Mapping):
+            raise RecordError(f"{where}: not a run record (a JSON object was expected)")
+        version = int(data.get("schema", 1))
+        if version > SCHEMA_VERSION:
+            raise RecordError(f"{where}: written by a newer hsiadapt (run-folder schema {version}, "
+                              f"this version reads up to {SCHEMA_VERSION}); upgrade hsiadapt")
+        known = {f.name for f in dataclasses.fields(cls)} - {"path"}
+        kwargs = {k: v for k, v in data.items() if k in known}
+        if "run_id" not in kwargs:
+            raise RecordError(f"{where}: the record has no run_id; the folder is not a run "
+                              "folder written by hsiadapt")
+        kwargs.setdefault("status", "failed")
+        kwargs["schema"] = SCHEMA_VERSION
+        return cls(**kwargs)
+
+
+# task type -> primary metric, for records written before runs stored their primary metric
+_LEGACY_PRIMARY = {"segmentation": ("miou", "max"), "regression": ("hyperview_score", "min"),
+                   "multilabel": ("map_macro", "max")}
+
+
+def write_record(run_dir: str | Path, record: RunRecord) -> Path:
+    """Write ``record`` as the run folder's ``metrics.json`` (atomically)."""
+    p = Path(run_dir) / RECORD_FILE
+    atomic_write_text(p, json.dumps(record.to_dict(), indent=1, default=float))
+    return p
+
+
+def read_record(run_dir: str | Path) -> RunRecord | None:
+    """The run folder's record; ``None`` when it has none (or it is unreadable JSON: a write
+    that never completed).
+
+    Raises:
+        RecordError: the record is from an incompatible schema.
+    """
+    p = Path(run_dir) / RECORD_FILE
+    try:
+        data = json.loads(p.read_text())
+    except (OSError, ValueError):
+        return None
+    if isinstance(data, dict):
+        data.setdefault("run_id", Path(run_dir).name)  # records written before the schema
+    rec = RunRecord.from_dict(data, str(p))
+    rec.path = Path(run_dir)
+    return rec
+
+
+def run_status(run_dir: str | Path) -> RunStatus:
+    """``finished``, ``failed``, ``partial`` (started, not finished) or ``pending``."""
+    try:
+        rec = read_record(run_dir)
+    except RecordError:
+        return "failed"
+    if rec is not None:
+        return rec.status
+    return "partial" if (Path(run_dir) / CONFIG_FILE).exists() else "pending"
+
+
+def collect_records(root: str | Path) -> list[RunRecord]:
+    """Every run record under ``root`` (finished and failed), in path order."""
+    out = []
+    for p in sorted(Path(root).rglob(RECORD_FILE)):
+        rec = read_record(p.parent)
+        if rec is not None:
+            out.append(rec)
+    return out

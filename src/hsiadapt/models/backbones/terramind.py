@@ -1,0 +1,100 @@
+"""TerraMind v1 (through terratorch) on the S2L2A modality: 12 Sentinel-2 L2A bands by name."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from torch import nn
+
+from hsiadapt.models.backbones._weights import hf_cached, offline_error
+from hsiadapt.models.backbones.base import (
+    Backbone,
+    BackboneDef,
+    check_ckpt,
+    register_backbone,
+)
+from hsiadapt.models.precision import import_terratorch
+from hsiadapt.models.pretrained_stats import terramind_s2l2a_statistics
+
+__all__: list[str] = []
+
+_TERRAMIND = {
+    "terramind_v1_tiny": 192,
+    "terramind_v1_small": 384,
+    "terramind_v1_base": 768,
+    "terramind_v1_large": 1024,
+}
+
+
+def _terramind(variant: str, dim: int) -> Callable[..., Backbone]:
+    def factory(
+        bands: Sequence[str] | None = None,
+        pretrained: bool = True,
+        ckpt_path: str | os.PathLike | None = None,
+        new_bands: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> Backbone:
+        """TerraMind v1 ViT encoder on the S2L2A modality.
+
+        Args:
+            bands: S2L2A band names the input carries (default all 12); pretrained patch-embedding
+                weights are selected by name (terratorch), so a dropped band is simply absent.
+            pretrained: load the official weights (Hugging Face cache / download).
+            ckpt_path: load a local weights file instead (takes precedence).
+            new_bands: names in ``bands`` that are not S2L2A bands (e.g. ``"MASK"``); their
+                patch-embedding weights start random.
+        """
+        tm = import_terratorch("terratorch.models.backbones.terramind.model.terramind_register")
+        BACKBONE_REGISTRY = import_terratorch("terratorch.registry").BACKBONE_REGISTRY
+
+        all_bands = list(tm.PRETRAINED_BANDS["untok_sen2l2a@224"])
+        chosen = list(bands) if bands is not None else all_bands
+        unknown = [b for b in chosen if b not in all_bands and b not in new_bands]
+        if unknown:
+            raise ValueError(f"{variant}: bands {unknown} are not TerraMind S2L2A bands {all_bands}")
+        ckpt = check_ckpt(ckpt_path)
+        source = "random"
+        build_kwargs: dict[str, Any] = dict(modalities=["S2L2A"], pretrained=False, **kwargs)
+        if ckpt is not None:
+            source = f"ckpt:{ckpt}"
+        elif pretrained:
+            info = tm.pretrained_weights[variant]
+            path = hf_cached(info["hf_hub_id"], info["hf_hub_filename"])
+            if path is None:
+                try:
+                    from huggingface_hub import hf_hub_download
+
+                    path = hf_hub_download(info["hf_hub_id"], info["hf_hub_filename"])
+                except Exception as err:
+                    raise offline_error(variant, info["hf_hub_id"], info["hf_hub_filename"],
+                                         err) from None
+            ckpt, source = Path(path), "hf"
+        if ckpt is not None:
+            # terratorch's own loader: state dict loaded weights-only, then patch-embedding
+            # weights selected by band name
+            module = BACKBONE_REGISTRY.build(variant, ckpt_path=str(ckpt), **build_kwargs)
+        else:
+            module = BACKBONE_REGISTRY.build(variant, **build_kwargs)
+        if chosen != all_bands:
+            tm.select_modality_patch_embed_weights(module, {"S2L2A": chosen},
+                                                   tm.PRETRAINED_BANDS)
+        return Backbone(module=module, name=variant, bands=chosen, dim=dim, patch_size=16,
+                        pretrained=source)
+
+    factory.__name__ = variant
+    return factory
+
+
+def _terramind_patch_embedding(module: nn.Module) -> tuple[nn.Module, str, nn.Linear]:
+    parent = next(iter(module.encoder_embeddings.values()))  # the S2L2A modality's embedding
+    return parent, "proj", parent.proj
+
+
+for _name, _dim in _TERRAMIND.items():
+    register_backbone(BackboneDef(
+        name=_name, factory=_terramind(_name, _dim), input="named_bands", target="sentinel2_l2a",
+        dim=_dim, patch_size=16, statistics=terramind_s2l2a_statistics,
+        patch_embedding=_terramind_patch_embedding, extra_channels="new_bands"))

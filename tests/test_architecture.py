@@ -1,0 +1,144 @@
+"""The package's floors: no import cycle, and no import from a lower package to a higher one.
+
+Every ``import`` statement counts, the lazy ones inside functions too (a lazy import is still a
+dependency). Floors, lowest first; a module may import its own package and lower floors only.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "hsiadapt"
+
+#: package (or top-level module) -> floor
+FLOORS = {
+    "_atomic": 0, "registry": 0, "hints": 0,
+    "spectral": 1,
+    "adapters": 2, "datasets": 2,
+    "data": 3, "models": 3,
+    "experiment": 4,
+    "demo": 5,
+    "cli": 6, "__main__": 7, "__init__": 7,
+}
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(SRC.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _imports(path: Path, modules: set[str]) -> set[str]:
+    """hsiadapt modules imported by the file (``from X import name`` -> ``X.name`` when that is a
+    module, else ``X``)."""
+    out: set[str] = set()
+    pkg = _module_name(path)
+    is_pkg = path.name == "__init__.py"
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.startswith("hsiadapt"))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = pkg.split(".")
+                if not is_pkg:
+                    base = base[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                mod = ".".join([*base, node.module] if node.module else base)
+            else:
+                mod = node.module or ""
+            if not mod.startswith("hsiadapt"):
+                continue
+            for a in node.names:
+                full = f"{mod}.{a.name}"
+                out.add(full if full in modules else mod)
+    return out
+
+
+def _graph() -> dict[str, set[str]]:
+    files = {_module_name(p): p for p in SRC.rglob("*.py")}
+    modules = set(files)
+    return {m: {i for i in _imports(p, modules) if i in modules and i != m}
+            for m, p in files.items()}
+
+
+def _package(mod: str) -> str:
+    parts = mod.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def test_floors_known():
+    unknown = {_package(m) for m in _graph()} - set(FLOORS)
+    assert not unknown, f"packages without a floor in FLOORS: {unknown}"
+
+
+def test_no_import_upwards():
+    bad = []
+    for mod, deps in _graph().items():
+        for d in deps:
+            a, b = _package(mod), _package(d)
+            if a != b and FLOORS[b] >= FLOORS[a]:
+                bad.append(f"{mod} (floor {FLOORS[a]}) imports {d} (floor {FLOORS[b]})")
+    assert not bad, "\n".join(sorted(bad))
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+    counter = [0]
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_no_import_cycle():
+    # a package's __init__ re-exporting its submodules is not a cycle of concern
+    graph = {m: {d for d in deps if not (m.endswith(_package(m)) and m.count(".") == 1
+                                         and d.startswith(m + "."))}
+             for m, deps in _graph().items()}
+    cycles = _cycles(graph)
+    assert not cycles, f"import cycles: {cycles}"
+
+
+def test_checker_sees_a_cycle_and_an_upward_import():
+    assert _cycles({"a": {"b"}, "b": {"a"}, "c": set()}) == [["a", "b"]]
+    g = _graph()
+    assert "hsiadapt.spectral.band" in g["hsiadapt.spectral"]
+
+
+@pytest.mark.parametrize("path", sorted(SRC.rglob("*.py")), ids=lambda p: str(p.relative_to(SRC)))
+def test_file_size(path):
+    n = len(path.read_text().splitlines())
+    assert n <= 400, f"{path.relative_to(SRC)} has {n} lines; split it (house style: ~400)"
