@@ -8,6 +8,7 @@ import io
 import json
 import sys
 from collections.abc import Sequence
+from typing import Literal
 
 __all__ = ["main"]
 
@@ -183,7 +184,8 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from hsiadapt.demo.main import demo
 
-    mode = "quick" if args.quick else "full" if args.full else "default"
+    mode: Literal["quick", "default", "full"] = (
+        "quick" if args.quick else "full" if args.full else "default")
     return demo(mode, args.out, data=args.data, ckpt_path=args.ckpt_path)
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
+
+from hsiadapt.hints import unknown_name
 
 __all__ = ["Registry"]
 
@@ -40,12 +41,12 @@ class Registry(Generic[T]):
             KeyError: unknown name; the message lists the known names and the closest one.
         """
         if name not in self._items:
-            close = difflib.get_close_matches(name, list(self._items), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise KeyError(
-                f"unknown {self.kind} {name!r}.{hint} Known: {', '.join(sorted(self._items))}"
-            )
+            raise KeyError(unknown_name(self.kind, name, self._items))
         return self._items[name]
+
+    def unregister(self, name: str) -> T:
+        """Remove ``name`` (for plug-ins and tests that register temporarily)."""
+        return self._items.pop(name)
 
     def names(self) -> list[str]:
         """Registered names, sorted."""

@@ -29,7 +29,7 @@ def test_every_sensor_is_valid(name):
 
 
 def test_unknown_sensor_suggests():
-    with pytest.raises(KeyError, match="Did you mean 'sentinel2_l2a'"):
+    with pytest.raises(KeyError, match="(?i)did you mean 'sentinel2_l2a'"):
         get_sensor("sentinel2_l2")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -62,6 +63,16 @@ class SpectralAdapter(nn.Module):
 
     def project(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def linear_matrix(self) -> np.ndarray | None:
+        """The ``(C_in, C_out)`` matrix when the adapter is a fixed linear map (a ``weight``
+        buffer of that shape), else ``None``; statistics can be propagated through it."""
+        w = getattr(self, "weight", None)
+        if self.trainable or not isinstance(w, torch.Tensor):
+            return None
+        if tuple(w.shape) != (self.in_channels, self.out_channels):
+            return None
+        return w.detach().cpu().numpy().astype(np.float64)
 
     # The band names travel with the state dict, so weights are never loaded into an adapter
     # built for other bands.

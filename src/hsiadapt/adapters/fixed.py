@@ -8,7 +8,7 @@ source bands no target band uses. ``dense=True`` applies the full matrix as one 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -31,6 +31,8 @@ def _runs(w: np.ndarray) -> list[tuple[int, int]]:
 
 class LinearMapAdapter(SpectralAdapter):
     """Applies a fixed :class:`~hsiadapt.spectral.SpectralMap` (weights in buffer ``weight``)."""
+
+    weight: torch.Tensor
 
     def __init__(self, spectral_map: SpectralMap, *, dense: bool = False) -> None:
         super().__init__(spectral_map.source, spectral_map.target)
@@ -70,7 +72,7 @@ class LinearMapAdapter(SpectralAdapter):
                     o.add_(x[:, j], alpha=wl[j][k])
         return out
 
-    def _load_from_state_dict(self, *args, **kwargs) -> None:  # type: ignore[override]
+    def _load_from_state_dict(self, *args: Any, **kwargs: Any) -> None:
         super()._load_from_state_dict(*args, **kwargs)
         self._weights_list = None
         w = self.weight.detach().cpu().numpy().astype(np.float64)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from hsiadapt.datasets.base import DATASETS, DatasetNotFoundError, HSIDataError
+from hsiadapt.datasets.base import DATASETS, DatasetNotFoundError, HSIDataError, HSIDataset
 from hsiadapt.spectral.sanity import spectral_sanity
 
 __all__ = ["CheckReport", "check_dataset", "format_report"]
@@ -49,7 +50,7 @@ def check_dataset(
     files...) are collected, not raised. The spectral sanity check runs on the data's mean
     spectrum over valid pixels, or on ``mean_spectrum`` when given (e.g. a published ``mu.npy``).
     """
-    cls = DATASETS.get(dataset)
+    cls: Callable[..., HSIDataset] = DATASETS.get(dataset)
     rep = CheckReport(dataset=dataset, root=str(root))
     opened = {}
     for split in ("train", "val", "test"):

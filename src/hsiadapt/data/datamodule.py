@@ -11,12 +11,12 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from hsiadapt.adapters import build_adapter
+from hsiadapt.adapters import SpectralAdapter, build_adapter
 from hsiadapt.data.cache import AdaptedCache
 from hsiadapt.data.collate import pad_collate
 from hsiadapt.data.stats import BandStatistics, compute_statistics, propagated_statistics
 from hsiadapt.data.transforms import Normalize, StudyAugment
-from hsiadapt.datasets.base import DATASETS
+from hsiadapt.datasets.base import DATASETS, HSIDataset
 
 __all__ = ["HSIDataModule", "StatisticsLookup"]
 
@@ -42,7 +42,7 @@ class _Pipeline(Dataset):
 
 
 class _AdaptSample:
-    def __init__(self, adapter: torch.nn.Module) -> None:
+    def __init__(self, adapter: SpectralAdapter) -> None:
         self.adapter = adapter.eval()
 
     def __call__(self, s: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +99,7 @@ class HSIDataModule(L.LightningDataModule):
         stats_samples: int | None = None,
     ) -> None:
         super().__init__()
-        self.dataset_cls = DATASETS.get(dataset)
+        self.dataset_cls: Callable[..., HSIDataset] = DATASETS.get(dataset)
         self.dataset_name = dataset
         self.root = Path(root)
         self.dataset_args = dict(dataset_args or {})
@@ -121,18 +121,18 @@ class HSIDataModule(L.LightningDataModule):
         self.raw_statistics = raw_statistics
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.stats_samples = stats_samples
-        self.adapter: torch.nn.Module | None = None
+        self.adapter: SpectralAdapter | None = None
         self.statistics: BandStatistics | None = None
         self.splits: dict[str, Dataset] = {}
-        self.raw: dict[str, Dataset] = {}
+        self.raw: dict[str, HSIDataset] = {}
 
-    def _raw(self, split: str):
+    def _raw(self, split: str) -> HSIDataset:
         if split not in self.raw:
             self.raw[split] = self.dataset_cls(self.root, split, **self.dataset_args)
         return self.raw[split]
 
     @property
-    def info(self):
+    def info(self) -> HSIDataset:
         """The training split's dataset (classes, targets, bands, ignore index)."""
         return self._raw("train")
 
@@ -179,7 +179,12 @@ class HSIDataModule(L.LightningDataModule):
             if self.adapter is None:
                 return BandStatistics(tuple(map(float, mean)), tuple(map(float, std)),
                                       tuple(names), "study")
-            return propagated_statistics(mean, std, self.adapter.weight.numpy(), names)
+            matrix = self.adapter.linear_matrix()
+            if matrix is None:
+                raise ValueError(f"normalization 'study' propagates per-band statistics through a "
+                                 f"linear map; adapter {self.adapter_name!r} is not one: use "
+                                 "normalization: data")
+            return propagated_statistics(mean, std, matrix, names)
         base, _ = self._adapted("train")
         cached = isinstance(base, AdaptedCache)
         return compute_statistics(

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from hsiadapt._atomic import atomic_write_text
+from hsiadapt.adapters import SpectralAdapter
 
 __all__ = [
     "BandStatistics",
@@ -109,7 +110,7 @@ def dataset_fingerprint(dataset) -> str:
 
 def compute_statistics(
     dataset,
-    adapter: torch.nn.Module | None = None,
+    adapter: SpectralAdapter | None = None,
     *,
     batch_size: int = 16,
     num_workers: int = 0,
@@ -131,8 +132,9 @@ def compute_statistics(
     from hsiadapt.data.collate import pad_collate
 
     key = dataset_fingerprint(dataset)
-    if adapter is not None and hasattr(adapter, "weight"):
-        key += "-" + hashlib.sha256(adapter.weight.detach().cpu().numpy().tobytes()).hexdigest()[:12]
+    weight = getattr(adapter, "weight", None)
+    if isinstance(weight, torch.Tensor):
+        key += "-" + hashlib.sha256(weight.detach().cpu().numpy().tobytes()).hexdigest()[:12]
     if max_samples is not None:
         key += f"-n{max_samples}"
     cache_file = Path(cache_dir) / f"stats-{key}.json" if cache_dir is not None else None

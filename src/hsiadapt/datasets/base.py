@@ -125,7 +125,7 @@ class HSIDataset(Dataset):
         valid = sample.get("valid")
         lo, hi = np.percentile(rgb, [2, 98]) if rgb.size else (0, 1)
         rgb = np.clip((rgb - lo) / max(hi - lo, 1e-6), 0, 1)
-        panels = [("image (RGB)", rgb, None)]
+        panels: list[tuple[str, Any, str | None]] = [("image (RGB)", rgb, None)]
         if "mask" in sample:
             m = sample["mask"].numpy().astype(float)
             m[sample["mask"].numpy() == self.ignore_index] = np.nan

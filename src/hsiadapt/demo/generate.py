@@ -151,7 +151,7 @@ def _write_geotiff(path: Path, arr: np.ndarray, dtype: str) -> None:
 def _segmentation_task(root: Path, name: str, spec: BenchmarkSpec, rng, pools, spectra,
                        snr, first_id: int) -> None:
     classes = sorted(pools)
-    ids = {}
+    ids: dict[str, list[str]] = {}
     n = {"train": spec.n_train, "val": spec.n_val, "test": spec.n_test}
     count = first_id  # tasks share root/enmap (as in SpectralEarth) with disjoint patch ids
     for split, k in n.items():

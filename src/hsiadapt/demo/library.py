@@ -11,6 +11,7 @@ ENVI file directly and resamples it to a sensor through the sensor's band respon
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -71,8 +72,7 @@ def load_library() -> Library:
     b = int(hdr["samples"])
     raw = np.frombuffer(data.joinpath("spectra.sli").read_bytes(), dtype="<f4")
     spectra = raw.reshape(n, b).astype(np.float64)
-    with data.joinpath("spectra.csv").open(newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = list(csv.DictReader(io.StringIO(data.joinpath("spectra.csv").read_text())))
     if len(rows) != n:
         raise ValueError(f"earthlib metadata has {len(rows)} rows for {n} spectra")
     bands = BandSet.from_wavelengths(wl_um, fwhm=0.010, unit="um", name="earthlib",

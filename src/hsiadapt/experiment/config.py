@@ -9,7 +9,6 @@ path, so a config cannot make hsiadapt execute code.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -19,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from hsiadapt.hints import did_you_mean, unknown_name
 from hsiadapt.models.recipes import RECIPES, Recipe
 
 __all__ = ["AdapterSpec", "BackboneSpec", "ConfigError", "ExperimentConfig", "RunSpec",
@@ -33,9 +33,8 @@ def _check_keys(where: str, data: Mapping[str, Any], cls: type) -> None:
     valid = [f.name for f in dataclasses.fields(cls) if f.init]
     for k in data:
         if k not in valid:
-            close = difflib.get_close_matches(str(k), valid, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ConfigError(f"{where}: unknown key {k!r}{hint} Valid keys: {', '.join(valid)}")
+            raise ConfigError(f"{where}: unknown key {k!r}{did_you_mean(k, valid)} Valid keys: "
+                              f"{', '.join(valid)}")
 
 
 def _mk(where: str, cls: type, data: Any) -> Any:
@@ -75,10 +74,7 @@ class TaskSpec:
         from hsiadapt.datasets import DATASETS
 
         if self.dataset not in DATASETS:
-            close = difflib.get_close_matches(self.dataset, DATASETS.names(), n=1)
-            raise ConfigError(f"{where}: unknown dataset {self.dataset!r}"
-                              + (f"; did you mean {close[0]!r}?" if close else "")
-                              + f" Known: {', '.join(DATASETS.names())}")
+            raise ConfigError(unknown_name("dataset", self.dataset, DATASETS.names(), where))
         if self.recipe not in RECIPES:
             raise ConfigError(f"{where}: unknown recipe {self.recipe!r}; known: "
                               f"{', '.join(RECIPES)}")
@@ -105,13 +101,10 @@ class AdapterSpec:
     task_args: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def validate(self, where: str) -> None:
-        from hsiadapt.models.model import INPUT_MODES
+        from hsiadapt.models.model import input_modes
 
-        if self.input_mode not in INPUT_MODES:
-            close = difflib.get_close_matches(self.input_mode, INPUT_MODES, n=1)
-            raise ConfigError(f"{where}: unknown input_mode {self.input_mode!r}"
-                              + (f"; did you mean {close[0]!r}?" if close else "")
-                              + f" Known: {', '.join(INPUT_MODES)}")
+        if self.input_mode not in input_modes():
+            raise ConfigError(unknown_name("input_mode", self.input_mode, input_modes(), where))
 
     def args_for(self, task: str) -> dict[str, Any]:
         return {**self.args, **self.task_args.get(task, {})}
@@ -132,10 +125,7 @@ class BackboneSpec:
         from hsiadapt.spectral import list_sensors
 
         if self.name not in BACKBONES:
-            close = difflib.get_close_matches(self.name, BACKBONES.names(), n=1)
-            raise ConfigError(f"{where}: unknown backbone {self.name!r}"
-                              + (f"; did you mean {close[0]!r}?" if close else "")
-                              + f" Known: {', '.join(BACKBONES.names())}")
+            raise ConfigError(unknown_name("backbone", self.name, BACKBONES.names(), where))
         if self.target not in list_sensors():
             raise ConfigError(f"{where}: unknown target sensor {self.target!r}")
 
@@ -271,10 +261,8 @@ def load_config(path: str | Path, *, data_root: str | None = None,
         raise ConfigError(f"{p}: the top level must be a mapping")
     for k in raw:
         if k not in _TOP:
-            close = difflib.get_close_matches(str(k), sorted(_TOP), n=1)
-            raise ConfigError(f"{p}: unknown key {k!r}"
-                              + (f"; did you mean {close[0]!r}?" if close else "")
-                              + f" Valid keys: {', '.join(sorted(_TOP))}")
+            raise ConfigError(f"{p}: unknown key {k!r}{did_you_mean(k, sorted(_TOP))} Valid keys: "
+                              f"{', '.join(sorted(_TOP))}")
     for req in ("name", "tasks", "adapters", "backbones", "seeds"):
         if req not in raw:
             raise ConfigError(f"{p}: missing required key {req!r}")

@@ -77,8 +77,8 @@ def make_figures(runs_dir: str | Path, out: str | Path | None = None) -> list[Pa
         metric, direction = ms[0].primary()
         groups = sorted({(m.backbone, m.adapter) for m in ms})
         for i, (b, a) in enumerate(groups):
-            vals = [m.value(metric) for m in ms if (m.backbone, m.adapter) == (b, a)]
-            vals = [v for v in vals if v is not None]
+            got = [m.value(metric) for m in ms if (m.backbone, m.adapter) == (b, a)]
+            vals = [v for v in got if v is not None]
             jitter = np.linspace(-0.15, 0.15, len(vals)) if len(vals) > 1 else [0.0]
             ax.scatter(i + np.asarray(jitter), vals, color=colors[a], s=18, zorder=3)
             if vals:

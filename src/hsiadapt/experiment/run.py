@@ -180,7 +180,7 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
             accelerator=spec.trainer.accelerator, devices=spec.trainer.devices,
             num_nodes=spec.trainer.num_nodes, strategy=spec.trainer.strategy,
             precision=precision,  # type: ignore[arg-type]
-            deterministic=spec.trainer.deterministic,
+            deterministic=spec.trainer.deterministic,  # type: ignore[arg-type]
             max_epochs=max_epochs if max_epochs is not None else recipe.max_epochs,
             limit_train_batches=recipe.limit_train_batches,
             limit_val_batches=recipe.limit_val_batches, callbacks=callbacks,
@@ -208,7 +208,7 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
         record = RunRecord(
             status="finished", **_identity(spec),
             test={k.removeprefix("test/"): v for k, v in test.items()},
-            primary_metric=primary, direction=direction,
+            primary_metric=primary, direction="min" if direction == "min" else "max",
             monitor=monitor, monitor_mode=mode,
             best_val=float(ckpt_cb.best_model_score) if ckpt_cb.best_model_score is not None
             else None,

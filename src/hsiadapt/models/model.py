@@ -28,9 +28,15 @@ from hsiadapt.models.precision import DEFAULT_PRECISION, apply_precision, matmul
 from hsiadapt.spectral import BandSet, SpectralMap, build_map, get_sensor
 from hsiadapt.spectral.io import load_bandset
 
-__all__ = ["INPUT_MODES", "AdaptedModel", "build_model", "expand_patch_embedding"]
+__all__ = ["INPUT_MODES", "AdaptedModel", "build_model", "expand_patch_embedding", "input_modes"]
 
+#: the built-in input modes (adapters registered later, e.g. by a plug-in, join ``input_modes()``)
 INPUT_MODES = (*ADAPTERS.names(), "full_spectrum", "native")
+
+
+def input_modes() -> tuple[str, ...]:
+    """Every input mode: each registered adapter, ``full_spectrum`` and ``native``."""
+    return (*ADAPTERS.names(), "full_spectrum", "native")
 MASK_BAND = "MASK"
 
 
@@ -172,7 +178,7 @@ def build_model(
         bb = make(None, len(src))
     else:
         raise ValueError(f"unknown input_mode {input_mode!r}: use one of "
-                         f"{', '.join((*INPUT_MODES, 'none'))}")
+                         f"{', '.join((*input_modes(), 'none'))}")
     hargs = dict(head_args or {})
     if task == "segmentation":
         head: nn.Module = SegmentationHead(bb.dim, num_outputs, **hargs)

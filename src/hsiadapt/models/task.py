@@ -104,14 +104,14 @@ class HSITask(L.LightningModule):
         r = self.recipe
         opt = torch.optim.AdamW(self.parameters(), lr=r.lr, weight_decay=r.weight_decay)
         if r.scheduler == "cosine":
-            sch = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=r.cosine_t_max,
+            cos = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=r.cosine_t_max,
                                                              eta_min=r.cosine_eta_min)
-            return {"optimizer": opt, "lr_scheduler": {"scheduler": sch, "interval": "epoch"}}
+            return {"optimizer": opt, "lr_scheduler": {"scheduler": cos, "interval": "epoch"}}
         if r.scheduler == "plateau":
-            sch = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, patience=r.plateau_patience,
-                                                             factor=r.plateau_factor)
-            return {"optimizer": opt,
-                    "lr_scheduler": {"scheduler": sch, "monitor": "val/loss", "interval": "epoch"}}
+            plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
+                opt, patience=r.plateau_patience, factor=r.plateau_factor)
+            return {"optimizer": opt, "lr_scheduler": {"scheduler": plateau,
+                                                       "monitor": "val/loss", "interval": "epoch"}}
         return opt
 
     #: the task's primary test metric and its direction (declared once, here, per task)
@@ -137,6 +137,7 @@ class SegmentationTask(HSITask):
     """Cross-entropy with the dataset's ignore index (and optional class weights)."""
 
     primary = ("miou", "max")
+    class_weights: torch.Tensor
     target_key = "mask"
 
     def __init__(self, model: AdaptedModel, recipe: Recipe, *, num_classes: int,
@@ -181,6 +182,9 @@ class RegressionTask(HSITask):
     def primary(self) -> tuple[str, str]:  # type: ignore[override]
         return {"hyperview": ("hyperview_score", "min"), "rmse": ("rmse", "min"),
                 "r2": ("r2", "max")}[self.recipe.regression_score]
+
+    t_mean: torch.Tensor
+    t_std: torch.Tensor
 
     def __init__(self, model: AdaptedModel, recipe: Recipe, *, target_mean: list[float],
                  target_std: list[float], target_names: list[str],

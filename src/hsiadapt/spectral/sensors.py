@@ -128,13 +128,11 @@ def get_sensor(name: str) -> BandSet:
     """
     key = name.strip().lower().replace("-", "_")
     if key not in _SENSORS:
-        import difflib
+        from hsiadapt.hints import unknown_name
 
-        close = difflib.get_close_matches(key, list(_SENSORS), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
         raise KeyError(
-            f"unknown sensor {name!r}.{hint} Known sensors: {', '.join(sorted(_SENSORS))}. "
-            "For another sensor pass a file with its wavelengths (see hsiadapt.spectral.io)."
+            unknown_name("sensor", name, _SENSORS) + ". For another sensor pass a file with "
+            "its wavelengths (see hsiadapt.spectral.io)."
         )
     return _SENSORS[key].factory()
 

@@ -28,7 +28,7 @@ class _DOFATokens(nn.Module):
         wl_um = (wavelengths[0] if wavelengths.ndim == 2 else wavelengths) / 1000.0
         from timm.layers import resample_abs_pos_embed
 
-        m = self.inner
+        m: Any = self.inner
         tokens, _ = m.patch_embed(x, wl_um)
         grid = (x.shape[-2] // m.patch_size, x.shape[-1] // m.patch_size)
         pos = resample_abs_pos_embed(m.pos_embed, new_size=grid, num_prefix_tokens=1)

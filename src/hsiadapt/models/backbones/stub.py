@@ -58,7 +58,9 @@ def stub(bands: Sequence[str] | None = None, pretrained: bool = False,
 
 
 def _stub_patch_embedding(module: nn.Module) -> tuple[nn.Module, str, nn.Linear]:
-    return module, "proj", module.proj
+    proj = module.proj
+    assert isinstance(proj, nn.Linear)
+    return module, "proj", proj
 
 
 register_backbone(BackboneDef(name="stub", factory=stub, input="channels", target=None, dim=32,

@@ -89,7 +89,8 @@ def _terramind(variant: str, dim: int) -> Callable[..., Backbone]:
 
 
 def _terramind_patch_embedding(module: nn.Module) -> tuple[nn.Module, str, nn.Linear]:
-    parent = next(iter(module.encoder_embeddings.values()))  # the S2L2A modality's embedding
+    embeddings: Any = module.encoder_embeddings
+    parent = next(iter(embeddings.values()))  # the S2L2A modality's embedding
     return parent, "proj", parent.proj
 
 

@@ -28,7 +28,7 @@ class _TimmTokens(nn.Module):
         self.inner = inner
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        m = self.inner
+        m: Any = self.inner
         h = m.patch_embed(x)
         h = m._pos_embed(h)
         h = m.norm_pre(h)
