@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
+from hsiadapt.spectral._parse import floats as _floats
+from hsiadapt.spectral._parse import unit_scale as _unit_scale
 from hsiadapt.spectral.band import BandSet, SpectralError
+from hsiadapt.spectral.envi import _envi_list as _envi_list  # (re-exported: benchmark uses it)
+from hsiadapt.spectral.envi import _parse_envi_header as _parse_envi_header  # (same)
+from hsiadapt.spectral.envi import read_envi_header
 from hsiadapt.spectral.sensors import get_sensor, list_sensors
 
 __all__ = [
@@ -22,41 +26,6 @@ __all__ = [
     "read_geotiff_bands",
     "read_wavelength_file",
 ]
-
-_UNIT_SCALE = {
-    "nanometers": 1.0,
-    "nanometer": 1.0,
-    "nm": 1.0,
-    "micrometers": 1000.0,
-    "micrometer": 1000.0,
-    "microns": 1000.0,
-    "micron": 1000.0,
-    "um": 1000.0,
-    "µm": 1000.0,
-}
-
-
-def _unit_scale(unit: str | None, centers: np.ndarray, where: str) -> float:
-    if unit is None or not unit.strip() or unit.strip().lower() in ("unknown", "index"):
-        # no unit given: infer from magnitude, the same way BandSet validation judges it
-        return 1000.0 if centers.max() < 30 else 1.0
-    scale = _UNIT_SCALE.get(unit.strip().lower())
-    if scale is None:
-        raise SpectralError(
-            f"{where}: wavelength unit {unit!r} is not understood; use Nanometers or Micrometers"
-        )
-    return scale
-
-
-def _floats(values: list[str], what: str, where: str) -> np.ndarray:
-    try:
-        return np.array([float(v) for v in values], dtype=np.float64)
-    except ValueError as err:
-        raise SpectralError(f"{where}: {what} has a non-numeric entry ({err})") from None
-
-
-def _envi_list(text: str) -> list[str]:
-    return [v.strip() for v in text.strip().strip("{}").split(",") if v.strip()]
 
 
 def read_geotiff_bands(path: str | Path, name: str | None = None) -> BandSet:
@@ -116,47 +85,6 @@ def read_geotiff_bands(path: str | Path, name: str | None = None) -> BandSet:
         valid=valid,
         name=name or p.stem,
         order="any",
-    )
-
-
-def _parse_envi_header(text: str) -> Mapping[str, str]:
-    if not text.lstrip().upper().startswith("ENVI"):
-        raise SpectralError("not an ENVI header (the first line must be 'ENVI')")
-    out: dict[str, str] = {}
-    for m in re.finditer(r"^\s*([^=\n]+?)\s*=\s*(\{[^}]*\}|[^\n]*)", text, flags=re.M):
-        out[m.group(1).strip().lower()] = m.group(2).strip()
-    return out
-
-
-def read_envi_header(path: str | Path, name: str | None = None) -> BandSet:
-    """Band wavelengths from an ENVI ``.hdr`` file (``wavelength``, ``fwhm``, ``bbl``).
-
-    Raises:
-        SpectralError: no wavelength list, or a band count that disagrees with ``bands``.
-    """
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"no such ENVI header: {p}")
-    hdr = _parse_envi_header(p.read_text(errors="replace"))
-    where = str(p)
-    if "wavelength" not in hdr:
-        raise SpectralError(
-            f"{where}: ENVI header has no 'wavelength' list; add one or pass a wavelength file"
-        )
-    centers = _floats(_envi_list(hdr["wavelength"]), "wavelength", where)
-    if "bands" in hdr and int(hdr["bands"]) != centers.size:
-        raise SpectralError(
-            f"{where}: header says bands = {hdr['bands']} but lists {centers.size} wavelengths"
-        )
-    scale = _unit_scale(hdr.get("wavelength units"), centers, where)
-    fw = _floats(_envi_list(hdr["fwhm"]), "fwhm", where) * scale if "fwhm" in hdr else None
-    valid = (
-        np.array([float(v) != 0 for v in _envi_list(hdr["bbl"])], dtype=bool)
-        if "bbl" in hdr
-        else None
-    )
-    return BandSet.from_wavelengths(
-        centers * scale, fw, valid=valid, name=name or p.stem, order="any"
     )
 
 

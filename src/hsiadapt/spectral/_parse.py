@@ -1,0 +1,44 @@
+"""Small parsing helpers shared by the readers in :mod:`hsiadapt.spectral.io` and ``envi``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hsiadapt.spectral.band import MICROMETRE_SUSPICION_NM, SpectralError
+
+_UNIT_SCALE = {
+    "nanometers": 1.0,
+    "nanometer": 1.0,
+    "nanometres": 1.0,
+    "nanometre": 1.0,
+    "nm": 1.0,
+    "micrometers": 1000.0,
+    "micrometer": 1000.0,
+    "micrometres": 1000.0,
+    "micrometre": 1000.0,
+    "microns": 1000.0,
+    "micron": 1000.0,
+    "um": 1000.0,
+    "µm": 1000.0,
+}
+
+
+def unit_scale(unit: str | None, centers: np.ndarray, where: str) -> float:
+    """Factor that turns ``centers`` (in ``unit``) into nm; infers the unit when none is given."""
+    if unit is None or not unit.strip() or unit.strip().lower() in ("unknown", "index"):
+        # no unit given: infer from magnitude, the same way BandSet validation judges it
+        return 1000.0 if centers.max() < MICROMETRE_SUSPICION_NM else 1.0
+    scale = _UNIT_SCALE.get(unit.strip().lower())
+    if scale is None:
+        raise SpectralError(
+            f"{where}: wavelength unit {unit!r} is not understood; use Nanometers or Micrometers"
+        )
+    return scale
+
+
+def floats(values: list[str], what: str, where: str) -> np.ndarray:
+    """``values`` as float64, or a :class:`SpectralError` naming the entry that is not a number."""
+    try:
+        return np.array([float(v) for v in values], dtype=np.float64)
+    except ValueError as err:
+        raise SpectralError(f"{where}: {what} has a non-numeric entry ({err})") from None
