@@ -60,3 +60,15 @@ def test_missing_and_ambiguous_partners_are_named(tmp_path):
     assert resolve_envi_pair(tmp_path / "scene.dat") == (tmp_path / "scene.dat", hdr)
     with pytest.raises(FileNotFoundError, match="nope"):
         resolve_envi_pair(tmp_path / "nope.hdr")
+
+
+def test_unknown_extension_pairs_by_size(tmp_path):
+    # Cubert writes scene.cue + scene.hdr: an extension outside the usual list, found because
+    # the header describes exactly the file's size (2 x 3 x 3 float32 = 72 bytes)
+    data = tmp_path / "Auto017.cue"
+    hdr = write_image(data, _cube(), WL, header_path=tmp_path / "Auto017.hdr")
+    (tmp_path / "Auto017.jpg").write_bytes(b"\xff\xd8" * 50)  # the quick-look beside it
+    assert resolve_envi_pair(hdr) == (data, hdr)
+    assert resolve_envi_pair(data) == (data, hdr)
+    with pytest.raises(SpectralError, match=r"Auto017\.jpg\.hdr and Auto017\.hdr \(describing"):
+        resolve_envi_pair(tmp_path / "Auto017.jpg")  # 100 bytes: not what the header describes

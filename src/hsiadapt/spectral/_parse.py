@@ -42,3 +42,23 @@ def floats(values: list[str], what: str, where: str) -> np.ndarray:
         return np.array([float(v) for v in values], dtype=np.float64)
     except ValueError as err:
         raise SpectralError(f"{where}: {what} has a non-numeric entry ({err})") from None
+
+
+def looks_binary(head: bytes) -> bool:
+    """True when the first bytes of a file are not text (NUL bytes, or mostly non-text bytes).
+
+    A float32 cube need not contain NUL bytes, so bytes that are neither printable ASCII nor valid
+    UTF-8 count too; a text table in Latin-1 with one ``µ`` still reads as text.
+    """
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    control = sum(b < 32 and b not in (9, 10, 12, 13) for b in head)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.start < len(head) - 3:  # not just a multi-byte character cut at the end
+            high = sum(b >= 128 for b in head)
+            return (control + high) / len(head) > 0.10
+    return control / len(head) > 0.05

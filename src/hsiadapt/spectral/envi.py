@@ -20,12 +20,16 @@ from typing import Literal
 from hsiadapt.spectral._parse import floats, unit_scale
 from hsiadapt.spectral.band import BandSet, SpectralError
 
-__all__ = ["DATA_SUFFIXES", "read_envi_header", "resolve_envi_pair"]
+__all__ = ["DATA_SUFFIXES", "NoEnviPartner", "read_envi_header", "resolve_envi_pair"]
 
 #: Extensions an ENVI binary may have besides none at all (matched case-insensitively).
 DATA_SUFFIXES = (".img", ".bsq", ".bil", ".bip", ".dat", ".raw", ".sli")
 
 LIBRARY_FILE_TYPE = "envi spectral library"
+
+
+class NoEnviPartner(SpectralError):
+    """Raised by :func:`resolve_envi_pair` when the header or data file of a pair is missing."""
 
 
 def _parse_envi_header(text: str) -> Mapping[str, str]:
@@ -168,43 +172,95 @@ def _find_sibling(directory: Path, names: list[str]) -> list[Path]:
     return found
 
 
+#: Bytes per value of each ENVI 'data type' code.
+_ITEMSIZE = {1: 1, 2: 2, 3: 4, 4: 4, 5: 8, 6: 8, 9: 16, 12: 2, 13: 4, 14: 8, 15: 8}
+
+
+def _implied_size(header: Path) -> int | None:
+    """Bytes the data file of ``header`` must have, or ``None`` when the header does not say."""
+    try:
+        hdr = _parse_envi_header(header.read_text(errors="replace"))
+        n = int(hdr["samples"]) * int(hdr["lines"]) * int(hdr.get("bands", "1"))
+        return int(hdr.get("header offset", "0")) + n * _ITEMSIZE[int(hdr["data type"])]
+    except (SpectralError, KeyError, ValueError, OSError):
+        return None
+
+
+def header_names(data_path: Path) -> list[str]:
+    """Names the header of ``data_path`` may have, most specific first: ``scene.img.hdr``, then
+    ``scene.hdr`` when the file has an extension (for an extension outside
+    :data:`DATA_SUFFIXES`, e.g. Cubert's ``.cue``, only if that header describes a file of
+    exactly this size)."""
+    names = [data_path.name + ".hdr"]
+    if data_path.suffix:
+        names.append(data_path.stem + ".hdr")
+    return names
+
+
+def _data_for_header(p: Path) -> Path:
+    base = p.name[: -len(".hdr")]
+    names = [base] + [base + s for s in DATA_SUFFIXES]
+    found = [q for q in _find_sibling(p.parent, names) if q != p]
+    if not found:
+        # any other extension (e.g. Cubert's scene.cue) if its size is what the header describes
+        size = _implied_size(p)
+        prefix = base.lower() + "."
+        found = [
+            q
+            for q in p.parent.iterdir()
+            if q.name.lower().startswith(prefix)
+            and q.suffix.lower() != ".hdr"
+            and q.is_file()
+            and q.stat().st_size == size
+        ]
+    if not found:
+        raise NoEnviPartner(
+            f"{p}: no ENVI data file beside this header; looked for {', '.join(names)} (or "
+            f"{base}.* of the size the header describes) in {p.parent}. Put the binary next to "
+            "its header under one of these names"
+        )
+    if len(found) > 1:
+        raise SpectralError(
+            f"{p}: several files could be this header's data: "
+            f"{', '.join(sorted(q.name for q in found))}; pass the data file itself"
+        )
+    return found[0]
+
+
+def _header_for_data(p: Path) -> Path:
+    specific, *others = header_names(p)
+    found = _find_sibling(p.parent, [specific])
+    if not found and others:
+        found = _find_sibling(p.parent, others)
+        if p.suffix.lower() not in DATA_SUFFIXES:
+            found = [h for h in found if _implied_size(h) == p.stat().st_size]
+    if not found:
+        also = f" and {others[0]} (describing a file of {p.stat().st_size} bytes)" if others else ""
+        raise NoEnviPartner(
+            f"{p}: no ENVI header beside this file; looked for {specific}{also} in {p.parent}"
+        )
+    return found[0]
+
+
 def resolve_envi_pair(path: str | Path) -> tuple[Path, Path]:
     """``(data_path, header_path)`` of an ENVI data set, given either file.
 
     Given a header ``scene.hdr``, the data file is ``scene`` (no extension) or ``scene`` with one
-    of :data:`DATA_SUFFIXES`; given ``scene.img.hdr``, it is ``scene.img``. Given a data file
-    ``scene.img``, the header is ``scene.img.hdr`` or ``scene.hdr``; given ``scene`` (no
-    extension, or any other name), it is ``scene.hdr``.
+    of :data:`DATA_SUFFIXES`, or failing those ``scene.<anything>`` of exactly the size the
+    header describes; given ``scene.img.hdr``, it is ``scene.img``. Given a data file
+    ``scene.img``, the header is ``scene.img.hdr`` or ``scene.hdr``; given ``scene``, it is
+    ``scene.hdr``; given ``scene.v01`` (an extension outside :data:`DATA_SUFFIXES`),
+    ``scene.v01.hdr``, or ``scene.hdr`` if that describes a file of this size. Names match
+    case-insensitively.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        SpectralError: no partner file, or several candidate data files for one header.
+        NoEnviPartner: no partner file (a :class:`SpectralError`).
+        SpectralError: several candidate data files for one header.
     """
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"no such file: {p}")
     if p.suffix.lower() == ".hdr":
-        base = p.name[: -len(".hdr")]
-        names = [base] + [base + s for s in DATA_SUFFIXES]
-        found = [q for q in _find_sibling(p.parent, names) if q != p]
-        if not found:
-            raise SpectralError(
-                f"{p}: no ENVI data file beside this header; looked for "
-                f"{', '.join(names)} in {p.parent}. Put the binary next to its header under one "
-                "of these names"
-            )
-        if len(found) > 1:
-            raise SpectralError(
-                f"{p}: several files could be this header's data: "
-                f"{', '.join(q.name for q in found)}; pass the data file itself"
-            )
-        return found[0], p
-    names = [p.name + ".hdr"]
-    if p.suffix.lower() in DATA_SUFFIXES:
-        names.append(p.stem + ".hdr")
-    found = _find_sibling(p.parent, names)
-    if not found:
-        raise SpectralError(
-            f"{p}: no ENVI header beside this file; looked for {' and '.join(names)} in {p.parent}"
-        )
-    return p, found[0]
+        return _data_for_header(p), p
+    return p, _header_for_data(p)

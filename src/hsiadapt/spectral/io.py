@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import csv
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from hsiadapt.spectral._parse import floats as _floats
+from hsiadapt.spectral._parse import looks_binary
 from hsiadapt.spectral._parse import unit_scale as _unit_scale
 from hsiadapt.spectral.band import BandSet, SpectralError
+from hsiadapt.spectral.envi import (
+    NoEnviPartner,
+    header_names,
+    read_envi_header,
+    resolve_envi_pair,
+)
 from hsiadapt.spectral.envi import _envi_list as _envi_list  # (re-exported: benchmark uses it)
 from hsiadapt.spectral.envi import _parse_envi_header as _parse_envi_header  # (same)
-from hsiadapt.spectral.envi import read_envi_header
 from hsiadapt.spectral.sensors import get_sensor, list_sensors
 
 __all__ = [
@@ -41,13 +48,15 @@ def read_geotiff_bands(path: str | Path, name: str | None = None) -> BandSet:
         FileNotFoundError: no such file.
     """
     import rasterio
-    from rasterio.errors import RasterioIOError
+    from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"no such GeoTIFF: {p}")
     try:
-        src = rasterio.open(p)
+        with warnings.catch_warnings():  # only metadata is read: georeferencing is irrelevant
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            src = rasterio.open(p)
     except RasterioIOError as err:
         raise SpectralError(f"{p}: cannot be read as a raster ({err}); is it truncated?") from None
     with src:
@@ -99,6 +108,10 @@ def read_wavelength_file(path: str | Path, name: str | None = None) -> BandSet:
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"no such wavelength file: {p}")
+    if _is_binary(p):
+        raise SpectralError(
+            f"{p} is a binary file, not a text table of wavelengths. {ACCEPTED_INPUTS}"
+        )
     lines = [
         ln for ln in p.read_text(errors="replace").splitlines() if ln.strip() and ln[0] != "#"
     ]
@@ -137,12 +150,49 @@ def read_wavelength_file(path: str | Path, name: str | None = None) -> BandSet:
     )
 
 
+def _is_binary(path: Path) -> bool:
+    with path.open("rb") as f:
+        return looks_binary(f.read(8192))
+
+
+def _starts_with_envi(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(4).upper() == b"ENVI"
+
+
+def _is_raster(path: Path) -> bool:
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with rasterio.open(path):
+                return True
+    except RasterioIOError:
+        return False
+
+
+#: What :func:`load_bandset` (and so the CLI's ``spectral`` command) accepts, for error messages.
+ACCEPTED_INPUTS = (
+    "Accepted: a built-in sensor name (hsiadapt sensors), a GeoTIFF (or another GDAL raster) "
+    "with wavelength metadata, an ENVI header (.hdr) or the ENVI data file beside it (scene, "
+    "scene.img, scene.dat, lib.sli ...), or a text table of wavelengths (CSV/TSV with a "
+    "'wavelength' column, or plain numbers)"
+)
+
+
 def load_bandset(spec: str | Path) -> BandSet:
-    """A built-in sensor name, or a file: ``.tif``/``.tiff`` (GDAL metadata), ``.hdr`` (ENVI),
-    anything else as a wavelength table.
+    """The band table named by ``spec``.
+
+    ``spec`` is a built-in sensor name, or a file: ``.tif``/``.tiff`` (GDAL metadata); an ENVI
+    header or the ENVI data file beside one, with or without an extension (the pair is found with
+    :func:`~hsiadapt.spectral.envi.resolve_envi_pair`); another GDAL raster; or a text table of
+    wavelengths. A binary file is never read as a text table.
 
     Raises:
-        SpectralError: neither a known sensor nor an existing file.
+        SpectralError: neither a known sensor nor an existing file, a binary file that is neither
+            a raster nor ENVI data with a header, or a file without usable wavelengths.
     """
     s = str(spec)
     if s.strip().lower().replace("-", "_") in list_sensors():
@@ -157,9 +207,26 @@ def load_bandset(spec: str | Path) -> BandSet:
             f"{s!r} is neither a built-in sensor{hint} nor an existing file. Sensors: "
             f"{', '.join(list_sensors())}"
         )
+    if p.is_dir():
+        raise SpectralError(f"{p} is a folder; pass one file. {ACCEPTED_INPUTS}")
     suffix = p.suffix.lower()
     if suffix in (".tif", ".tiff"):
         return read_geotiff_bands(p)
     if suffix == ".hdr":
         return read_envi_header(p)
-    return read_wavelength_file(p)
+    if _starts_with_envi(p):  # an ENVI header without the .hdr extension
+        return read_envi_header(p)
+    try:
+        header: Path | None = resolve_envi_pair(p)[1]  # an ENVI data file beside its header
+    except NoEnviPartner:
+        header = None
+    if header is not None:
+        return read_envi_header(header)
+    if not _is_binary(p):
+        return read_wavelength_file(p)
+    if _is_raster(p):
+        return read_geotiff_bands(p)
+    raise SpectralError(
+        f"{p} is a binary file, but neither a raster GDAL can read nor ENVI data with a header "
+        f"beside it (looked for {' and '.join(header_names(p))}). {ACCEPTED_INPUTS}"
+    )
