@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hsiadapt.spectral.band import MICROMETRE_SUSPICION_NM, SpectralError
+from hsiadapt.spectral._plausibility import MICROMETRE_SUSPICION_NM
+from hsiadapt.spectral.band import SpectralError
 
 _UNIT_SCALE = {
     "nanometers": 1.0,
@@ -33,6 +34,17 @@ def unit_scale(unit: str | None, centers: np.ndarray, where: str) -> float:
         raise SpectralError(
             f"{where}: wavelength unit {unit!r} is not understood; use Nanometers or Micrometers"
         )
+    positive = centers[centers > 0]
+    if positive.size:
+        typical = float(np.median(positive))
+        in_um = typical < MICROMETRE_SUSPICION_NM
+        if in_um != (scale == 1000.0):
+            said, are = ("micrometres", "nanometres") if scale == 1000.0 else ("nm", "micrometres")
+            raise SpectralError(
+                f"{where}: the wavelength unit is {unit!r} ({said}) but the values "
+                f"({positive.min():g}-{positive.max():g}, median {typical:g}) are {are}; "
+                "correct the unit (or leave it out to have it inferred)"
+            )
     return scale
 
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
 
 from hsiadapt.spectral._parse import floats, unit_scale
-from hsiadapt.spectral.band import BandSet, SpectralError
+from hsiadapt.spectral.band import BandOrder, BandSet, SpectralError
 
 __all__ = ["DATA_SUFFIXES", "NoEnviPartner", "read_envi_header", "resolve_envi_pair"]
 
@@ -88,7 +87,7 @@ def bandset_from_header(
     hdr: Mapping[str, str],
     where: str,
     name: str,
-    order: Literal["increasing", "any"] = "any",
+    order: BandOrder = "detectors",
 ) -> BandSet:
     """The band set an ENVI header describes (``wavelength``, ``wavelength units``, ``fwhm``,
     ``bbl``), checked against the header's own band count."""
@@ -137,13 +136,22 @@ def _data_name(header: Path) -> str:
     return stem if dot and f".{ext.lower()}" in DATA_SUFFIXES else base
 
 
-def read_envi_header(path: str | Path, name: str | None = None) -> BandSet:
+def read_envi_header(
+    path: str | Path, name: str | None = None, *, order: BandOrder = "detectors"
+) -> BandSet:
     """Band wavelengths from an ENVI header, in nm, in data order.
 
     ``path`` is the header (``scene.hdr``) or the data file beside it (``scene``, ``scene.img``
     ...; see :func:`resolve_envi_pair`). Reads ``wavelength`` (converted from ``wavelength
     units``), ``fwhm`` and ``bbl``. For a spectral library (``file type = ENVI Spectral
     Library``) the wavelengths run along ``samples``; for an image along ``bands``.
+
+    Args:
+        path: the header or the data file.
+        name: name for the band set (default: the data file's name without extension).
+        order: order the centres must have (see :class:`~hsiadapt.spectral.BandSet`); the default
+            ``"detectors"`` accepts sorted tables and multi-detector product order (EnMAP's VNIR
+            then SWIR) but not a shuffled table; pass ``"any"`` for data stored in another order.
 
     Raises:
         SpectralError: no wavelength list, or a wavelength count that disagrees with the header.
@@ -154,7 +162,7 @@ def read_envi_header(path: str | Path, name: str | None = None) -> BandSet:
         raise FileNotFoundError(f"no such ENVI header: {p}")
     if not _is_header(p):
         p = resolve_envi_pair(p)[1]
-    return bandset_from_header(_read_header(p), str(p), name or _data_name(p))
+    return bandset_from_header(_read_header(p), str(p), name or _data_name(p), order)
 
 
 def _find_sibling(directory: Path, names: list[str]) -> list[Path]:

@@ -16,7 +16,7 @@ import numpy as np
 from hsiadapt.spectral._parse import floats as _floats
 from hsiadapt.spectral._parse import looks_binary
 from hsiadapt.spectral._parse import unit_scale as _unit_scale
-from hsiadapt.spectral.band import BandSet, SpectralError
+from hsiadapt.spectral.band import BandOrder, BandSet, SpectralError
 from hsiadapt.spectral.envi import (
     NoEnviPartner,
     header_names,
@@ -35,12 +35,21 @@ __all__ = [
 ]
 
 
-def read_geotiff_bands(path: str | Path, name: str | None = None) -> BandSet:
+def read_geotiff_bands(
+    path: str | Path, name: str | None = None, *, order: BandOrder = "detectors"
+) -> BandSet:
     """Band wavelengths from a GeoTIFF's GDAL metadata.
 
     Looks, in order, for per-band tags ``wavelength`` / ``fwhm`` / ``wavelength_units`` / ``bbl``
     (as written by GDAL's ENVI driver and the EnMAP-Box), then for dataset tags in the ``ENVI``
     domain (``wavelength = {...}``). The good-band list (``bbl``, 0 = bad) becomes ``valid``.
+
+    Args:
+        path: the raster (any format GDAL reads).
+        name: name for the band set (default: the file name without extension).
+        order: order the centres must have (see :class:`~hsiadapt.spectral.BandSet`); the default
+            ``"detectors"`` accepts sorted tables and multi-detector product order (EnMAP's VNIR
+            then SWIR) but not a shuffled table; pass ``"any"`` for data stored in another order.
 
     Raises:
         SpectralError: the file has no wavelength metadata (the message says how to provide it)
@@ -93,17 +102,20 @@ def read_geotiff_bands(path: str | Path, name: str | None = None) -> BandSet:
         None if fw is None else fw * scale,
         valid=valid,
         name=name or p.stem,
-        order="any",
+        order=order,
     )
 
 
-def read_wavelength_file(path: str | Path, name: str | None = None) -> BandSet:
+def read_wavelength_file(
+    path: str | Path, name: str | None = None, *, order: BandOrder = "detectors"
+) -> BandSet:
     """Band wavelengths from a text table.
 
     Accepted: a CSV/TSV with a header naming a centre column (``wavelength``, ``center_nm``,
     ``wavelength_nm``, ``center``...) and optionally ``fwhm``/``fwhm_nm`` and ``bbl``/``valid``;
     or plain numbers, one per line or comma-separated on one line (nm, or micrometres when all
-    values are below 30). Lines starting with ``#`` are comments.
+    values are below 30). Lines starting with ``#`` are comments. ``order``: as for
+    :func:`read_geotiff_bands`.
     """
     p = Path(path)
     if not p.exists():
@@ -146,7 +158,7 @@ def read_wavelength_file(path: str | Path, name: str | None = None) -> BandSet:
         None if fw is None else fw * scale,
         valid=valid,
         name=name or p.stem,
-        order="any",
+        order=order,
     )
 
 
@@ -182,13 +194,14 @@ ACCEPTED_INPUTS = (
 )
 
 
-def load_bandset(spec: str | Path) -> BandSet:
+def load_bandset(spec: str | Path, *, order: BandOrder = "detectors") -> BandSet:
     """The band table named by ``spec``.
 
     ``spec`` is a built-in sensor name, or a file: ``.tif``/``.tiff`` (GDAL metadata); an ENVI
     header or the ENVI data file beside one, with or without an extension (the pair is found with
     :func:`~hsiadapt.spectral.envi.resolve_envi_pair`); another GDAL raster; or a text table of
-    wavelengths. A binary file is never read as a text table.
+    wavelengths. A binary file is never read as a text table. ``order`` applies to files (see
+    :func:`read_geotiff_bands`); a built-in sensor has its own.
 
     Raises:
         SpectralError: neither a known sensor nor an existing file, a binary file that is neither
@@ -211,21 +224,21 @@ def load_bandset(spec: str | Path) -> BandSet:
         raise SpectralError(f"{p} is a folder; pass one file. {ACCEPTED_INPUTS}")
     suffix = p.suffix.lower()
     if suffix in (".tif", ".tiff"):
-        return read_geotiff_bands(p)
+        return read_geotiff_bands(p, order=order)
     if suffix == ".hdr":
-        return read_envi_header(p)
+        return read_envi_header(p, order=order)
     if _starts_with_envi(p):  # an ENVI header without the .hdr extension
-        return read_envi_header(p)
+        return read_envi_header(p, order=order)
     try:
         header: Path | None = resolve_envi_pair(p)[1]  # an ENVI data file beside its header
     except NoEnviPartner:
         header = None
     if header is not None:
-        return read_envi_header(header)
+        return read_envi_header(header, order=order)
     if not _is_binary(p):
-        return read_wavelength_file(p)
+        return read_wavelength_file(p, order=order)
     if _is_raster(p):
-        return read_geotiff_bands(p)
+        return read_geotiff_bands(p, order=order)
     raise SpectralError(
         f"{p} is a binary file, but neither a raster GDAL can read nor ENVI data with a header "
         f"beside it (looked for {' and '.join(header_names(p))}). {ACCEPTED_INPUTS}"

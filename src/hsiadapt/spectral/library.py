@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hsiadapt.spectral.band import BandSet, SpectralError
+from hsiadapt.spectral.band import BandOrder, BandSet, SpectralError
 from hsiadapt.spectral.envi import (
     _data_name,
     _envi_list,
@@ -100,7 +100,9 @@ def _scale_factor(hdr, where: str) -> float | None:
     return f
 
 
-def read_envi_library(path: str | Path, name: str | None = None) -> SpectralLibrary:
+def read_envi_library(
+    path: str | Path, name: str | None = None, *, order: BandOrder = "detectors"
+) -> SpectralLibrary:
     """Read an ENVI spectral library: its spectra, their names and their band table.
 
     Args:
@@ -108,6 +110,9 @@ def read_envi_library(path: str | Path, name: str | None = None) -> SpectralLibr
             ``lib.dat``...); the partner is found as in
             :func:`~hsiadapt.spectral.envi.resolve_envi_pair`.
         name: name for the band table (default: the file name).
+        order: order the centres must have (see :class:`~hsiadapt.spectral.BandSet`); the default
+            ``"detectors"`` accepts sorted tables and multi-detector product order (EnMAP's VNIR
+            then SWIR) but not a shuffled table; pass ``"any"`` for data stored in another order.
 
     Honours ``data type``, ``byte order``, ``header offset``, ``interleave`` (for libraries
     stored as images), ``wavelength units`` (converted to nm), ``fwhm``, ``bbl`` and
@@ -135,7 +140,7 @@ def read_envi_library(path: str | Path, name: str | None = None) -> SpectralLibr
             "'file type = ENVI Spectral Library' (or is an image one pixel wide). Read images with "
             "a raster reader"
         )
-    bands = bandset_from_header(hdr, where, name or _data_name(hdr_path))
+    bands = bandset_from_header(hdr, where, name or _data_name(hdr_path), order)
     dtype = _dtype(hdr, where)
     offset = header_int(hdr, "header offset", where, default=0)
     expected = offset + n_spectra * n_wl * dtype.itemsize
