@@ -3,13 +3,17 @@ import pytest
 import rasterio
 from rasterio.transform import from_origin
 
+from hsiadapt.cli import main
 from hsiadapt.spectral import SpectralError, get_sensor
+from hsiadapt.spectral._parse import looks_binary
 from hsiadapt.spectral.io import (
     load_bandset,
     read_envi_header,
     read_geotiff_bands,
     read_wavelength_file,
 )
+
+from .envi_files import write_image
 
 
 def _write_tif(path, n=4, tags=True, unit="Nanometers", envi=False):
@@ -105,3 +109,107 @@ def test_real_enmap_tile_metadata(realdata):
     np.testing.assert_allclose(bs.centers, get_sensor("enmap").centers)
     np.testing.assert_allclose(bs.fwhm, get_sensor("enmap").fwhm)
     assert np.flatnonzero(~bs.valid).tolist() == list(range(129, 135))  # 1-based 130-135
+
+
+# -- ENVI data files and binary files given where a band table is expected -----------------------
+
+WL = [450.0, 550.0, 650.0, 850.0]
+
+
+def _cube() -> np.ndarray:
+    return np.linspace(0.1, 0.5, 2 * 3 * 4, dtype=np.float32).reshape(2, 3, 4)
+
+
+@pytest.mark.parametrize(
+    ("data_name", "header_name"),
+    [
+        ("scene", "scene.hdr"),
+        ("scene.img", "scene.hdr"),
+        ("scene.dat", "scene.hdr"),
+        ("scene.bsq", "scene.hdr"),
+        ("scene.img", "scene.img.hdr"),
+    ],
+)
+def test_load_bandset_from_envi_data_file_or_header(tmp_path, data_name, header_name):
+    hdr = write_image(tmp_path / data_name, _cube(), WL, header_path=tmp_path / header_name)
+    from_data = load_bandset(tmp_path / data_name)
+    assert from_data.centers.tolist() == WL
+    assert from_data == load_bandset(hdr)
+    assert from_data.name == "scene"
+
+
+def _binary_bytes() -> bytes:
+    # float32 reflectance, as an ENVI cube holds it, with every NUL byte replaced: the test does
+    # not rely on NUL bytes to tell binary from text
+    rng = np.random.default_rng(0)
+    raw = (0.05 + 0.4 * rng.random(4000)).astype("<f4").tobytes().replace(b"\0", b"\x01")
+    assert b"\0" not in raw
+    return raw
+
+
+def test_binary_file_is_never_read_as_a_wavelength_table(tmp_path):
+    # without its header an ENVI binary used to be parsed as text: the error quoted binary garbage
+    data = tmp_path / "scene"
+    data.write_bytes(_binary_bytes())
+    with pytest.raises(SpectralError) as err:
+        load_bandset(data)
+    msg = str(err.value)
+    assert msg.isascii() and msg.isprintable()
+    assert f"{data} is a binary file" in msg and "looked for scene.hdr" in msg
+    assert "ENVI header (.hdr) or the ENVI data file beside it" in msg
+    with pytest.raises(SpectralError, match="is a binary file, not a text table of wavelengths"):
+        read_wavelength_file(data)
+
+
+def test_cli_spectral_takes_the_envi_data_file(tmp_path, capsys):
+    write_image(tmp_path / "scene", _cube(), WL)
+    assert main(["spectral", str(tmp_path / "scene"), "sentinel2_l2a", "--coverage", "drop"]) == 0
+    assert capsys.readouterr().out.startswith("scene (4 bands, 450-850 nm) -> sentinel2_l2a")
+    (tmp_path / "scene.hdr").unlink()
+    assert main(["spectral", str(tmp_path / "scene"), "sentinel2_l2a"]) != 0
+    err = capsys.readouterr().err
+    assert "is a binary file" in err and err.isascii()
+
+
+def test_other_gdal_raster_is_read_by_content_not_name(tmp_path):
+    p = tmp_path / "a.tif"
+    _write_tif(p)
+    q = p.rename(tmp_path / "scene.bin")
+    assert load_bandset(q).centers.tolist() == [500, 600, 700, 800]
+
+
+def test_header_without_hdr_extension(tmp_path):
+    hdr = write_image(tmp_path / "scene", _cube(), WL)
+    renamed = hdr.rename(tmp_path / "scene_header.txt")
+    assert load_bandset(renamed).centers.tolist() == WL
+
+
+@pytest.mark.parametrize(
+    ("head", "binary"),
+    [
+        (b"wavelength_nm,fwhm_nm\n500,10\n600,10\n", False),
+        ("# Wellenlänge in µm\n0.45\n0.55\n".encode("latin-1"), False),
+        ("# λ in µm\n0.45\n0.55\n".encode(), False),
+        (np.arange(100, dtype="<i2").tobytes(), True),
+        (b"", False),
+    ],
+)
+def test_looks_binary(head, binary):
+    assert looks_binary(head) is binary
+
+
+def test_looks_binary_without_nul_bytes():
+    assert looks_binary(_binary_bytes()[:8192])
+
+
+def test_real_avirisng_file_without_extension(extdata):
+    d = extdata / "isofit_avirisng_small_chunk"
+    data = d / "ang20170323t202244_rdn_7000-7010"
+    if not data.is_file():
+        pytest.skip(f"{data} not present")
+    bs = load_bandset(data)
+    assert bs == load_bandset(data.with_name(data.name + ".hdr")) and len(bs) == 425
+    # isofit ships the same band table separately, in micrometres: index, centre, FWHM
+    table = np.loadtxt(d / "wavelengths.txt")
+    np.testing.assert_allclose(bs.centers, table[:, 1] * 1000, atol=1e-6)
+    np.testing.assert_allclose(bs.fwhm, table[:, 2] * 1000, atol=1e-6)

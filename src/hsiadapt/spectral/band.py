@@ -12,13 +12,19 @@ from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["Band", "BandSet", "SpectralError"]
+from hsiadapt.spectral._plausibility import (
+    MAX_WAVELENGTH_NM,
+    MICROMETRE_SUSPICION_NM,
+    detector_order,
+    isolated_ends,
+    mixed_units,
+)
 
-#: Largest wavelength (nm) a band centre may have: beyond the thermal infrared nothing in this
-#: toolkit makes sense, and a value this large usually means picometres or a wrong column.
-MAX_WAVELENGTH_NM = 20_000.0
-#: A band set whose centres are all below this is almost certainly in micrometres.
-MICROMETRE_SUSPICION_NM = 30.0
+__all__ = ["Band", "BandOrder", "BandSet", "SpectralError"]
+
+#: How the band centres of a set are ordered: ``"increasing"`` (strictly), ``"detectors"``
+#: (increasing within each detector, detectors overlapping at their ends), ``"any"``.
+BandOrder = Literal["increasing", "detectors", "any"]
 
 
 class SpectralError(ValueError):
@@ -74,20 +80,23 @@ class BandSet(Sequence[Band]):
     Args:
         bands: the bands, in data order.
         name: a name for the set (the sensor name for built-in sensors).
-        order: ``"increasing"`` requires strictly increasing centres; ``"any"`` accepts any order
-            (multi-detector sensors such as EnMAP store VNIR then SWIR, overlapping near 950 nm).
+        order: ``"increasing"`` requires strictly increasing centres; ``"detectors"`` accepts
+            runs of increasing centres where each run starts inside the upper end of the previous
+            one and reaches beyond it (multi-detector sensors: EnMAP stores VNIR then SWIR,
+            overlapping near 950 nm; AVIRIS its four spectrometers); ``"any"`` accepts any order.
 
     Raises:
         SpectralError: empty set, non-finite/non-positive/duplicate centres, centres that look like
-            micrometres, non-positive FWHM, duplicate names, or a non-increasing order when
-            ``order="increasing"``.
+            micrometres, a table mixing units (e.g. one value in nm among micrometres), one or two
+            values isolated far beyond the rest of a hyperspectral table, non-positive FWHM,
+            duplicate names, or centres out of the ``order`` asked for.
     """
 
     def __init__(
         self,
         bands: Sequence[Band],
         name: str = "custom",
-        order: Literal["increasing", "any"] = "any",
+        order: BandOrder = "any",
     ) -> None:
         self._bands: tuple[Band, ...] = tuple(bands)
         self.name = name
@@ -105,7 +114,7 @@ class BandSet(Sequence[Band]):
         unit: Literal["nm", "um"] = "nm",
         valid: Sequence[bool] | np.ndarray | None = None,
         name: str = "custom",
-        order: Literal["increasing", "any"] = "increasing",
+        order: BandOrder = "increasing",
     ) -> BandSet:
         """Build a band set from band centres (and optionally FWHM, names, good-band flags).
 
@@ -117,8 +126,8 @@ class BandSet(Sequence[Band]):
             valid: per-band good-band flags (``False`` = bad band); default all good.
             name: name of the set.
             order: see :class:`BandSet`; ``"increasing"`` by default because a hand-made list
-                out of order is usually a mistake. Pass ``order="any"`` for data stored in
-                multi-detector product order.
+                out of order is usually a mistake. Pass ``order="detectors"`` for data stored in
+                multi-detector product order, ``order="any"`` for data in any other order.
         """
         c = np.asarray(centers, dtype=np.float64).ravel()
         if c.size == 0:
@@ -167,6 +176,9 @@ class BandSet(Sequence[Band]):
                 f"band set {self.name!r}: band centre(s) at index {bad.tolist()[:5]} are not "
                 f"positive ({c[bad][:5].tolist()}); wavelengths are in nm and > 0"
             )
+        problem = mixed_units(c)
+        if problem:
+            raise SpectralError(f"band set {self.name!r}: {problem}")
         if c.max() < MICROMETRE_SUSPICION_NM:
             raise SpectralError(
                 f"band set {self.name!r}: all band centres are below {MICROMETRE_SUSPICION_NM:g} "
@@ -174,8 +186,9 @@ class BandSet(Sequence[Band]):
                 "multiply by 1000 or pass unit='um'"
             )
         if c.max() > MAX_WAVELENGTH_NM:
+            i = int(np.argmax(c))
             raise SpectralError(
-                f"band set {self.name!r}: band centre {c.max():g} nm is beyond "
+                f"band set {self.name!r}: band centre {c[i]:g} nm at position {i} is beyond "
                 f"{MAX_WAVELENGTH_NM:g} nm; check the unit (nm expected)"
             )
         uniq, counts = np.unique(c, return_counts=True)
@@ -186,6 +199,9 @@ class BandSet(Sequence[Band]):
                 f"band set {self.name!r}: duplicate band centre(s) {dup[:3].tolist()} nm at "
                 f"indices {idx}; each band must have its own wavelength"
             )
+        problem = isolated_ends(c)
+        if problem:
+            raise SpectralError(f"band set {self.name!r}: {problem}")
         names = [b.name for b in self._bands]
         if len(set(names)) != len(names):
             seen: set[str] = set()
@@ -205,11 +221,18 @@ class BandSet(Sequence[Band]):
                 raise SpectralError(
                     f"band set {self.name!r}: band centres are not increasing at index {i + 1} "
                     f"({c[i]:g} nm followed by {c[i + 1]:g} nm). Sort the bands (and the data "
-                    "with them), or pass order='any' if the data really are stored in this "
-                    "order (e.g. VNIR then SWIR detectors)"
+                    "with them), pass order='detectors' for data stored detector by detector "
+                    "(e.g. VNIR then SWIR), or order='any' if the data really are stored in "
+                    "this order"
                 )
+        elif self.order == "detectors":
+            problem = detector_order(c)
+            if problem:
+                raise SpectralError(f"band set {self.name!r}: {problem}")
         elif self.order != "any":
-            raise SpectralError(f"unknown order {self.order!r}: use 'increasing' or 'any'")
+            raise SpectralError(
+                f"unknown order {self.order!r}: use 'increasing', 'detectors' or 'any'"
+            )
 
     # -- sequence protocol --------------------------------------------------------------------
     def __len__(self) -> int:

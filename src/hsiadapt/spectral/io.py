@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-from hsiadapt.spectral.band import BandSet, SpectralError
+from hsiadapt.spectral._parse import floats as _floats
+from hsiadapt.spectral._parse import looks_binary
+from hsiadapt.spectral._parse import unit_scale as _unit_scale
+from hsiadapt.spectral.band import BandOrder, BandSet, SpectralError
+from hsiadapt.spectral.envi import (
+    NoEnviPartner,
+    header_names,
+    read_envi_header,
+    resolve_envi_pair,
+)
+from hsiadapt.spectral.envi import _envi_list as _envi_list  # (re-exported: benchmark uses it)
+from hsiadapt.spectral.envi import _parse_envi_header as _parse_envi_header  # (same)
 from hsiadapt.spectral.sensors import get_sensor, list_sensors
 
 __all__ = [
@@ -23,48 +34,22 @@ __all__ = [
     "read_wavelength_file",
 ]
 
-_UNIT_SCALE = {
-    "nanometers": 1.0,
-    "nanometer": 1.0,
-    "nm": 1.0,
-    "micrometers": 1000.0,
-    "micrometer": 1000.0,
-    "microns": 1000.0,
-    "micron": 1000.0,
-    "um": 1000.0,
-    "µm": 1000.0,
-}
 
-
-def _unit_scale(unit: str | None, centers: np.ndarray, where: str) -> float:
-    if unit is None or not unit.strip() or unit.strip().lower() in ("unknown", "index"):
-        # no unit given: infer from magnitude, the same way BandSet validation judges it
-        return 1000.0 if centers.max() < 30 else 1.0
-    scale = _UNIT_SCALE.get(unit.strip().lower())
-    if scale is None:
-        raise SpectralError(
-            f"{where}: wavelength unit {unit!r} is not understood; use Nanometers or Micrometers"
-        )
-    return scale
-
-
-def _floats(values: list[str], what: str, where: str) -> np.ndarray:
-    try:
-        return np.array([float(v) for v in values], dtype=np.float64)
-    except ValueError as err:
-        raise SpectralError(f"{where}: {what} has a non-numeric entry ({err})") from None
-
-
-def _envi_list(text: str) -> list[str]:
-    return [v.strip() for v in text.strip().strip("{}").split(",") if v.strip()]
-
-
-def read_geotiff_bands(path: str | Path, name: str | None = None) -> BandSet:
+def read_geotiff_bands(
+    path: str | Path, name: str | None = None, *, order: BandOrder = "detectors"
+) -> BandSet:
     """Band wavelengths from a GeoTIFF's GDAL metadata.
 
     Looks, in order, for per-band tags ``wavelength`` / ``fwhm`` / ``wavelength_units`` / ``bbl``
     (as written by GDAL's ENVI driver and the EnMAP-Box), then for dataset tags in the ``ENVI``
     domain (``wavelength = {...}``). The good-band list (``bbl``, 0 = bad) becomes ``valid``.
+
+    Args:
+        path: the raster (any format GDAL reads).
+        name: name for the band set (default: the file name without extension).
+        order: order the centres must have (see :class:`~hsiadapt.spectral.BandSet`); the default
+            ``"detectors"`` accepts sorted tables and multi-detector product order (EnMAP's VNIR
+            then SWIR) but not a shuffled table; pass ``"any"`` for data stored in another order.
 
     Raises:
         SpectralError: the file has no wavelength metadata (the message says how to provide it)
@@ -72,13 +57,15 @@ def read_geotiff_bands(path: str | Path, name: str | None = None) -> BandSet:
         FileNotFoundError: no such file.
     """
     import rasterio
-    from rasterio.errors import RasterioIOError
+    from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"no such GeoTIFF: {p}")
     try:
-        src = rasterio.open(p)
+        with warnings.catch_warnings():  # only metadata is read: georeferencing is irrelevant
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            src = rasterio.open(p)
     except RasterioIOError as err:
         raise SpectralError(f"{p}: cannot be read as a raster ({err}); is it truncated?") from None
     with src:
@@ -115,62 +102,28 @@ def read_geotiff_bands(path: str | Path, name: str | None = None) -> BandSet:
         None if fw is None else fw * scale,
         valid=valid,
         name=name or p.stem,
-        order="any",
+        order=order,
     )
 
 
-def _parse_envi_header(text: str) -> Mapping[str, str]:
-    if not text.lstrip().upper().startswith("ENVI"):
-        raise SpectralError("not an ENVI header (the first line must be 'ENVI')")
-    out: dict[str, str] = {}
-    for m in re.finditer(r"^\s*([^=\n]+?)\s*=\s*(\{[^}]*\}|[^\n]*)", text, flags=re.M):
-        out[m.group(1).strip().lower()] = m.group(2).strip()
-    return out
-
-
-def read_envi_header(path: str | Path, name: str | None = None) -> BandSet:
-    """Band wavelengths from an ENVI ``.hdr`` file (``wavelength``, ``fwhm``, ``bbl``).
-
-    Raises:
-        SpectralError: no wavelength list, or a band count that disagrees with ``bands``.
-    """
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"no such ENVI header: {p}")
-    hdr = _parse_envi_header(p.read_text(errors="replace"))
-    where = str(p)
-    if "wavelength" not in hdr:
-        raise SpectralError(
-            f"{where}: ENVI header has no 'wavelength' list; add one or pass a wavelength file"
-        )
-    centers = _floats(_envi_list(hdr["wavelength"]), "wavelength", where)
-    if "bands" in hdr and int(hdr["bands"]) != centers.size:
-        raise SpectralError(
-            f"{where}: header says bands = {hdr['bands']} but lists {centers.size} wavelengths"
-        )
-    scale = _unit_scale(hdr.get("wavelength units"), centers, where)
-    fw = _floats(_envi_list(hdr["fwhm"]), "fwhm", where) * scale if "fwhm" in hdr else None
-    valid = (
-        np.array([float(v) != 0 for v in _envi_list(hdr["bbl"])], dtype=bool)
-        if "bbl" in hdr
-        else None
-    )
-    return BandSet.from_wavelengths(
-        centers * scale, fw, valid=valid, name=name or p.stem, order="any"
-    )
-
-
-def read_wavelength_file(path: str | Path, name: str | None = None) -> BandSet:
+def read_wavelength_file(
+    path: str | Path, name: str | None = None, *, order: BandOrder = "detectors"
+) -> BandSet:
     """Band wavelengths from a text table.
 
     Accepted: a CSV/TSV with a header naming a centre column (``wavelength``, ``center_nm``,
     ``wavelength_nm``, ``center``...) and optionally ``fwhm``/``fwhm_nm`` and ``bbl``/``valid``;
     or plain numbers, one per line or comma-separated on one line (nm, or micrometres when all
-    values are below 30). Lines starting with ``#`` are comments.
+    values are below 30). Lines starting with ``#`` are comments. ``order``: as for
+    :func:`read_geotiff_bands`.
     """
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"no such wavelength file: {p}")
+    if _is_binary(p):
+        raise SpectralError(
+            f"{p} is a binary file, not a text table of wavelengths. {ACCEPTED_INPUTS}"
+        )
     lines = [
         ln for ln in p.read_text(errors="replace").splitlines() if ln.strip() and ln[0] != "#"
     ]
@@ -205,16 +158,54 @@ def read_wavelength_file(path: str | Path, name: str | None = None) -> BandSet:
         None if fw is None else fw * scale,
         valid=valid,
         name=name or p.stem,
-        order="any",
+        order=order,
     )
 
 
-def load_bandset(spec: str | Path) -> BandSet:
-    """A built-in sensor name, or a file: ``.tif``/``.tiff`` (GDAL metadata), ``.hdr`` (ENVI),
-    anything else as a wavelength table.
+def _is_binary(path: Path) -> bool:
+    with path.open("rb") as f:
+        return looks_binary(f.read(8192))
+
+
+def _starts_with_envi(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(4).upper() == b"ENVI"
+
+
+def _is_raster(path: Path) -> bool:
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with rasterio.open(path):
+                return True
+    except RasterioIOError:
+        return False
+
+
+#: What :func:`load_bandset` (and so the CLI's ``spectral`` command) accepts, for error messages.
+ACCEPTED_INPUTS = (
+    "Accepted: a built-in sensor name (hsiadapt sensors), a GeoTIFF (or another GDAL raster) "
+    "with wavelength metadata, an ENVI header (.hdr) or the ENVI data file beside it (scene, "
+    "scene.img, scene.dat, lib.sli ...), or a text table of wavelengths (CSV/TSV with a "
+    "'wavelength' column, or plain numbers)"
+)
+
+
+def load_bandset(spec: str | Path, *, order: BandOrder = "detectors") -> BandSet:
+    """The band table named by ``spec``.
+
+    ``spec`` is a built-in sensor name, or a file: ``.tif``/``.tiff`` (GDAL metadata); an ENVI
+    header or the ENVI data file beside one, with or without an extension (the pair is found with
+    :func:`~hsiadapt.spectral.envi.resolve_envi_pair`); another GDAL raster; or a text table of
+    wavelengths. A binary file is never read as a text table. ``order`` applies to files (see
+    :func:`read_geotiff_bands`); a built-in sensor has its own.
 
     Raises:
-        SpectralError: neither a known sensor nor an existing file.
+        SpectralError: neither a known sensor nor an existing file, a binary file that is neither
+            a raster nor ENVI data with a header, or a file without usable wavelengths.
     """
     s = str(spec)
     if s.strip().lower().replace("-", "_") in list_sensors():
@@ -229,9 +220,26 @@ def load_bandset(spec: str | Path) -> BandSet:
             f"{s!r} is neither a built-in sensor{hint} nor an existing file. Sensors: "
             f"{', '.join(list_sensors())}"
         )
+    if p.is_dir():
+        raise SpectralError(f"{p} is a folder; pass one file. {ACCEPTED_INPUTS}")
     suffix = p.suffix.lower()
     if suffix in (".tif", ".tiff"):
-        return read_geotiff_bands(p)
+        return read_geotiff_bands(p, order=order)
     if suffix == ".hdr":
-        return read_envi_header(p)
-    return read_wavelength_file(p)
+        return read_envi_header(p, order=order)
+    if _starts_with_envi(p):  # an ENVI header without the .hdr extension
+        return read_envi_header(p, order=order)
+    try:
+        header: Path | None = resolve_envi_pair(p)[1]  # an ENVI data file beside its header
+    except NoEnviPartner:
+        header = None
+    if header is not None:
+        return read_envi_header(header, order=order)
+    if not _is_binary(p):
+        return read_wavelength_file(p, order=order)
+    if _is_raster(p):
+        return read_geotiff_bands(p, order=order)
+    raise SpectralError(
+        f"{p} is a binary file, but neither a raster GDAL can read nor ENVI data with a header "
+        f"beside it (looked for {' and '.join(header_names(p))}). {ACCEPTED_INPUTS}"
+    )
