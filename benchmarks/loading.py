@@ -29,9 +29,9 @@ import torch
 from rasterio.transform import from_origin
 
 from hsiadapt.adapters import build_adapter
-from hsiadapt.datasets import EnMAPBNETD
 from hsiadapt.data.datamodule import HSIDataModule
 from hsiadapt.data.stats import compute_statistics
+from hsiadapt.datasets import EnMAPBNETD
 
 
 def write_chips(root: Path, n: int) -> None:

@@ -25,8 +25,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from hsiadapt.adapters import build_adapter
-from hsiadapt.demo.generate import BenchmarkSpec, ensure_benchmark
 from hsiadapt.datasets import DATASETS
+from hsiadapt.demo.generate import BenchmarkSpec, ensure_benchmark
 from hsiadapt.models.metrics import confusion_matrix, hyperview_score, segmentation_scores
 
 

@@ -122,6 +122,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.config, data_root=args.data_root, output=args.output)
     runs = cfg.runs(_parse_only(args.only))
+    if args.dry_run and args.format == "json":
+        from hsiadapt.experiment.plan import plan_run, plan_summary
+
+        for r in runs:
+            print(json.dumps(plan_summary(plan_run(r)), default=str))  # precision: this machine's
+        return 0
     if args.dry_run:
         from pathlib import Path
 
@@ -249,6 +255,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--only", action="append", default=[], metavar="KEY=VALUE",
                    help="filter: task=, adapter=, backbone=, seed= (comma-separated values)")
     s.add_argument("--dry-run", action="store_true", help="list the runs and their status")
+    s.add_argument("--format", choices=("text", "json"), default="text",
+                   help="with --dry-run: 'json' prints one JSON object per planned run with "
+                   "its resolved settings (optimiser, lr, weight decay, monitor, normalisation, "
+                   "adapter matrix, precision, ...)")
     s.add_argument("--force", action="store_true", help="re-run finished runs")
     s.add_argument("--max-epochs", type=int, default=None, help="override the recipes' epochs")
     s.set_defaults(func=_cmd_run)

@@ -20,7 +20,7 @@ from importlib import resources
 import numpy as np
 
 from hsiadapt.spectral import BandSet, build_map
-from hsiadapt.spectral.io import _envi_list, _parse_envi_header
+from hsiadapt.spectral.library import read_envi_library
 
 __all__ = ["Library", "load_library", "parse_prosail_name"]
 
@@ -66,16 +66,14 @@ def parse_prosail_name(name: str) -> tuple[float, float, float, float] | None:
 def load_library() -> Library:
     """Read earthlib's spectral library (package data; no network)."""
     data = resources.files("earthlib").joinpath("data")
-    hdr = _parse_envi_header(data.joinpath("spectra.sli.hdr").read_text())
-    wl_um = np.array([float(v) for v in _envi_list(hdr["wavelength"])])
-    n = int(hdr["lines"])
-    b = int(hdr["samples"])
-    raw = np.frombuffer(data.joinpath("spectra.sli").read_bytes(), dtype="<f4")
-    spectra = raw.reshape(n, b).astype(np.float64)
+    lib = read_envi_library(str(data.joinpath("spectra.sli")), "earthlib")
+    spectra = np.array(lib.spectra, dtype=np.float64)
+    n = spectra.shape[0]
     rows = list(csv.DictReader(io.StringIO(data.joinpath("spectra.csv").read_text())))
     if len(rows) != n:
         raise ValueError(f"earthlib metadata has {len(rows)} rows for {n} spectra")
-    bands = BandSet.from_wavelengths(wl_um, fwhm=0.010, unit="um", name="earthlib",
+    # earthlib's header gives no FWHM; its spectra are 10 nm samplings
+    bands = BandSet.from_wavelengths(lib.bands.centers, fwhm=10.0, name="earthlib",
                                      order="increasing")
     return Library(bands=bands, spectra=spectra, names=tuple(r["NAME"] for r in rows),
                    level3=tuple(r["LEVEL_3"] for r in rows),

@@ -49,12 +49,14 @@ def _config(mode: Mode, data: Path, out: Path, pretrained: bool, ckpt: str | Non
     m = MODES[mode]
     head_seg = {"channels": m["channels"], "num_convs": 4, "dropout": 0.21}
     seg_over = {"max_epochs": m["epochs"], "patience": m["patience"], "batch_size": m["batch"],
-                "image_size": m["size"], "head": head_seg}
+                "image_size": m["size"], "head": head_seg,
+                "monitor": None}  # few epochs: select on the task's metric, not val/loss
     if mode != "full":
         seg_over["lr"] = 5e-4  # few epochs: a larger step than the study's 3e-5
     reg_over = {"max_epochs": m["epochs"], "patience": m["patience"], "batch_size": m["batch"],
                 "image_size": None, "head": {"hidden": 64 if mode != "full" else 256,
-                                             "dropout": 0.2}}
+                                             "dropout": 0.2}, "monitor": None,
+                "weight_decay": 1e-4}
     if mode != "full":
         reg_over["lr"] = 5e-4
     size = m["size"]

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from hsiadapt.spectral import BandSet
 
 __all__ = ["BuiltRun", "DataPlan", "ModelPlan", "RunPlan", "build_datamodule", "build_run",
-           "build_run_model", "fixed_adapter", "plan_run", "run_precision"]
+           "build_run_model", "fixed_adapter", "plan_run", "plan_summary", "run_precision"]
 
 
 def fixed_adapter(input_mode: str) -> bool:
@@ -133,6 +133,51 @@ def plan_run(spec: RunSpec, *, precision: str | None = None) -> RunPlan:
         head_args=dict(recipe.head), backbone_args=dict(spec.backbone.args),
         mask_channel=recipe.mask_channel, precision=precision or run_precision(spec))
     return RunPlan(spec=spec, recipe=recipe, data=data, model=model)
+
+
+def plan_summary(plan: RunPlan) -> dict[str, Any]:
+    """Everything that decides a run's numbers, resolved, as plain JSON-ready values - what
+    ``hsiadapt run CONFIG --dry-run --format json`` prints, one object per run."""
+    from hsiadapt.models.task import TASKS
+
+    r, d, m, spec = plan.recipe, plan.data, plan.model, plan.spec
+    primary = TASKS[r.task].primary_for(r)
+    monitor = r.monitor or f"val/{primary[0]}"
+    adapter = spec.adapter.input_mode
+    if d.normalization == "study":
+        stats_source = f"study statistics {d.raw_statistics} (mu.npy, sigma.npy)"
+    elif d.normalization == "pretraining":
+        stats_source = f"{m.backbone} pretraining statistics"
+    elif d.normalization == "data":
+        stats_source = "computed from the training split after the adapter"
+    else:
+        stats_source = None
+    args = spec.adapter.args_for(spec.task.name)
+    return {
+        "run_id": spec.run_id, "task": spec.task.name, "dataset": d.dataset,
+        "root": str(d.root), "dataset_args": d.dataset_args, "seed": spec.seed,
+        "backbone": m.backbone, "pretrained": m.pretrained, "ckpt_path": m.ckpt_path,
+        "adapter": spec.adapter.name, "input_mode": adapter,
+        "adapter_runs_in": "data pipeline (cached)" if d.adapter else "model",
+        "adapter_args": args,
+        "matrix_source": (f"published matrix preset {args['preset']!r}" if "preset" in args
+                          else f"computed: {adapter}"
+                          + (f", integration {args['integration']}" if "integration" in args
+                             else "")) if adapter in ("select", "srf") else None,
+        "coverage": args.get("coverage", "error"), "target": m.target,
+        "optimizer": "AdamW", "lr": r.lr, "weight_decay": r.weight_decay,
+        "scheduler": r.scheduler,
+        "scheduler_args": ({"t_max": r.cosine_t_max, "eta_min": r.cosine_eta_min}
+                           if r.scheduler == "cosine" else
+                           {"patience": r.plateau_patience, "factor": r.plateau_factor}
+                           if r.scheduler == "plateau" else {}),
+        "max_epochs": r.max_epochs, "monitor": monitor,
+        "monitor_mode": "min" if monitor.endswith("loss") else primary[1],
+        "patience": r.patience, "primary_metric": primary[0], "batch_size": r.batch_size,
+        "image_size": r.image_size, "head": r.head, "mask_channel": r.mask_channel,
+        "normalization": d.normalization, "statistics_source": stats_source,
+        "class_weights": spec.task.class_weights, "precision": m.precision,
+    }
 
 
 def build_datamodule(plan: RunPlan, cache_dir: Path | None = None) -> HSIDataModule:

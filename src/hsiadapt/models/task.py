@@ -117,6 +117,11 @@ class HSITask(L.LightningModule):
     #: the task's primary test metric and its direction (declared once, here, per task)
     primary: tuple[str, str] = ("loss", "min")
 
+    @classmethod
+    def primary_for(cls, recipe: Recipe) -> tuple[str, str]:
+        """The primary metric a task of this class has under ``recipe``."""
+        return cls.primary
+
     @property
     def monitor(self) -> tuple[str, str]:
         """What early stopping and checkpoint selection watch, and its direction: the recipe's
@@ -178,10 +183,14 @@ class RegressionTask(HSITask):
     """MSE on standardised targets; metrics in original units: MSE, RMSE and R² per target and
     on average, and the HYPERVIEW score. The primary one is the recipe's ``regression_score``."""
 
+    @classmethod
+    def primary_for(cls, recipe: Recipe) -> tuple[str, str]:
+        return {"hyperview": ("hyperview_score", "min"), "rmse": ("rmse", "min"),
+                "r2": ("r2", "max")}[recipe.regression_score]
+
     @property
     def primary(self) -> tuple[str, str]:  # type: ignore[override]
-        return {"hyperview": ("hyperview_score", "min"), "rmse": ("rmse", "min"),
-                "r2": ("r2", "max")}[self.recipe.regression_score]
+        return self.primary_for(self.recipe)
 
     t_mean: torch.Tensor
     t_std: torch.Tensor
@@ -263,6 +272,10 @@ class MultiLabelTask(HSITask):
         }
 
 
+#: task type -> task class
+TASKS: dict[str, type[HSITask]] = {}
+
+
 def build_task(model: AdaptedModel, recipe: Recipe, dataset: Any,
                class_weights: list[float] | None = None) -> HSITask:
     """The task for a dataset (its task type, classes, targets)."""
@@ -279,3 +292,6 @@ def build_task(model: AdaptedModel, recipe: Recipe, dataset: Any,
     if kind == "multilabel":
         return MultiLabelTask(model, recipe, num_classes=len(dataset.classes))
     raise ValueError(f"dataset task {kind!r} has no training task")
+
+
+TASKS.update(segmentation=SegmentationTask, regression=RegressionTask, multilabel=MultiLabelTask)

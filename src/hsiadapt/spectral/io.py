@@ -212,12 +212,11 @@ def load_bandset(spec: str | Path, *, order: BandOrder = "detectors") -> BandSet
         return get_sensor(s)
     p = Path(s)
     if not p.exists():
-        import difflib
+        from hsiadapt.hints import did_you_mean
 
-        close = difflib.get_close_matches(s.lower(), list(list_sensors()), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(s.lower(), list_sensors())
         raise SpectralError(
-            f"{s!r} is neither a built-in sensor{hint} nor an existing file. Sensors: "
+            f"{s!r} is neither a built-in sensor nor an existing file{hint} Sensors: "
             f"{', '.join(list_sensors())}"
         )
     if p.is_dir():
