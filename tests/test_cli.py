@@ -62,7 +62,7 @@ def test_data_check_cli(capsys, tmp_path):
 
     root = Path(__file__).parent / "data/hsi_folder/root"
     assert main(["data", "check", str(root), "--dataset", "hsi_folder", "--arg",
-                 "class_names=[a, b, c]"]) == 0
+                 "class_names=[a, b, c]", "--arg", "background_codes=[0]"]) == 0
     out = capsys.readouterr().out
     assert "splits: train 3, val 1, test 1" in out and "spectral sanity" in out
     assert main(["data", "check", str(tmp_path), "--dataset", "hsi_folder", "--json"]) == 2

@@ -95,13 +95,20 @@ def _parse_kv(items: Sequence[str]) -> dict[str, object]:
 def _cmd_data_check(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from hsiadapt.data.check import check_dataset, format_report
+    from hsiadapt.data.check import check_dataset, exit_code, format_report
 
     spectrum = np.load(args.spectrum, allow_pickle=False) if args.spectrum else None
+    stats = None
+    if args.statistics:
+        from pathlib import Path
+
+        d = Path(args.statistics)
+        stats = (np.load(d / "mu.npy", allow_pickle=False),
+                 np.load(d / "sigma.npy", allow_pickle=False))
     rep = check_dataset(args.dataset, args.root, dataset_args=_parse_kv(args.arg),
-                        max_samples=args.max_samples, mean_spectrum=spectrum)
+                        max_samples=args.max_samples, mean_spectrum=spectrum, statistics=stats)
     print(json.dumps(rep.to_dict(), indent=1) if args.json else format_report(rep))
-    return 0 if rep.splits else 2
+    return exit_code(rep)
 
 
 def _parse_only(items: Sequence[str]) -> dict[str, list[str]]:
@@ -242,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-samples", type=int, default=None, help="read at most N per split")
     s.add_argument("--spectrum", metavar="MEAN.npy",
                    help="check this per-band mean spectrum instead of the data's own")
+    s.add_argument("--statistics", metavar="DIR",
+                   help="a folder with the normalisation statistics (mu.npy, sigma.npy) a run "
+                   "will use: flag a unit mismatch with the data")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=_cmd_data_check)
 

@@ -22,8 +22,11 @@ class TestHSIFolder:
         assert s["image"].shape == (30, 6, 6) and s["image"].dtype == torch.float32
         np.testing.assert_allclose(s["wavelength"].numpy(), np.linspace(400, 2450, 30), rtol=1e-4)
         assert ds.bands.valid.sum() == 29  # bbl flag read from the file
-        assert ds.class_codes == (1, 2, 5)  # scanned, background 0 left out
-        assert s["mask"].dtype == torch.int64 and set(s["mask"].unique().tolist()) <= {-1, 0, 1, 2}
+        # scanned; nothing is background unless declared, so 0 is a class (and said so)
+        assert ds.class_codes == (0, 1, 2, 5) and "no code is background" in ds.assumptions[0]
+        assert s["mask"].dtype == torch.int64 and set(s["mask"].unique().tolist()) <= {-1, 0, 1, 2, 3}
+        with_bg = HSIFolder(root, "train", background_codes=(0,))
+        assert with_bg.class_codes == (1, 2, 5) and "except background [0]" in with_bg.assumptions[0]
         assert not s["valid"][0, 0] and s["mask"][0, 0] == -1  # nodata pixel
         assert (s["image"][12] == 0).all()  # bad band zeroed
         # scale tag 1e-4: file values are reflectance x 1e4 already
@@ -66,7 +69,8 @@ class TestHSIFolder:
 def test_real_potsdam_tiles(realdata):
     """The 18 real EnMAP Potsdam tiles load through hsi_folder; a batch goes through srf."""
     root = realdata / "enmap_potsdam_tiles"
-    splits = {s: HSIFolder(root, s, mask_dir="labels", class_names=POTSDAM_CLASSES)
+    splits = {s: HSIFolder(root, s, mask_dir="labels", class_names=POTSDAM_CLASSES,
+                           background_codes=(0,))
               for s in ("train", "val", "test")}
     assert [len(d) for d in splits.values()] == [14, 2, 2]
     ds = splits["train"]

@@ -19,6 +19,8 @@ SEG = [EnMAPBNETD, EnMAPCDL, EnMAPBDForet]
 
 
 def test_registry_names_are_pinned():
+    import hsiadapt.demo  # noqa: F401  (the demo registers its own loaders)
+
     assert DATASETS.names() == ["demo_canopy", "demo_landcover", "demo_minerals",
                                 "enmap_bdforet", "enmap_bnetd", "enmap_cdl", "enmap_corine",
                                 "hsi_folder", "hyperview1", "hyperview2"]
@@ -29,7 +31,7 @@ class TestSegmentation:
     def test_lengths_keys_dtypes(self, cls, data_dir):
         root = data_dir / "spectralearth/root"
         assert [len(cls(root, s)) for s in ("train", "val", "test")] == [3, 2, 1]
-        s = cls(root, "train")[0]
+        s = cls(root, "train", unknown_labels="ignore")[0]
         assert set(s) == {"image", "mask", "valid", "wavelength", "fwhm"}
         assert s["image"].dtype == torch.float32 and s["image"].shape == (202, 8, 8)
         assert s["mask"].dtype == torch.int64 and s["mask"].shape == (8, 8)
@@ -38,7 +40,7 @@ class TestSegmentation:
                                    torch.tensor(get_sensor("enmap_spectralearth").centers))
 
     def test_remap_and_ignore(self, cls, data_dir):
-        ds = cls(data_dir / "spectralearth/root", "train")
+        ds = cls(data_dir / "spectralearth/root", "train", unknown_labels="ignore")
         import rasterio
 
         with rasterio.open(ds.mask_path(0)) as src:
@@ -50,7 +52,8 @@ class TestSegmentation:
         assert m.max() < len(ds.classes) == len(ds.class_codes)
 
     def test_background_as_class(self, cls, data_dir):
-        ds = cls(data_dir / "spectralearth/root", "train", background="class")
+        ds = cls(data_dir / "spectralearth/root", "train", background="class",
+                 unknown_labels="ignore")
         assert ds.classes[-1] == "Background" and len(ds.classes) == len(ds.class_codes) + 1
         import rasterio
 
@@ -63,19 +66,45 @@ class TestSegmentation:
             cls(tmp_path, "train")
 
     def test_plot(self, cls, data_dir):
-        ds = cls(data_dir / "spectralearth/root", "val")
+        ds = cls(data_dir / "spectralearth/root", "val", unknown_labels="ignore")
         s = ds[0]
         s["prediction"] = s["mask"].clamp(min=0)
         fig = ds.plot(s, suptitle="x")
         assert len(fig.axes) == 3
 
 
-def test_unknown_labels_error(data_dir):
-    # the CDL fixture contains code 111, which is not a CDL class
-    ds = EnMAPCDL(data_dir / "spectralearth/root", "train", unknown_labels="error")
-    with pytest.raises(HSIDataError, match=r"label codes \[111\] are not in EnMAPCDL"):
-        for i in range(len(ds)):
-            ds[i]
+def _first_with_111(ds):
+    import rasterio
+
+    for i in range(len(ds)):
+        with rasterio.open(ds.mask_path(i)) as src:
+            if (src.read(1) == 111).any():
+                return i
+    raise AssertionError("fixture has no code 111")
+
+
+def test_unknown_labels_stop_by_default(data_dir):
+    # the CDL fixture contains code 111, which is not a CDL class: without a policy the loader
+    # stops and says how to choose one (it used to drop them silently)
+    ds = EnMAPCDL(data_dir / "spectralearth/root", "train")
+    with pytest.raises(HSIDataError, match=r"mask codes \[111\] are neither classes.*"
+                                           r"unknown_labels"):
+        ds[_first_with_111(ds)]
+
+
+def test_unknown_labels_as_background_like_the_study(data_dir):
+    import rasterio
+
+    ds = EnMAPCDL(data_dir / "spectralearth/root", "train", background="class",
+                  unknown_labels="background")
+    i = _first_with_111(ds)
+    with rasterio.open(ds.mask_path(i)) as src:
+        raw = src.read(1)
+    m = ds[i]["mask"].numpy()
+    bg = len(ds.class_codes)
+    assert (m[raw == 111] == bg).all() and (m[raw == 0] == bg).all()
+    ignored = EnMAPCDL(data_dir / "spectralearth/root", "train", unknown_labels="ignore")[i]
+    assert (ignored["mask"].numpy()[raw == 111] == -1).all()
 
 
 def test_missing_split_file(data_dir, tmp_path):

@@ -21,7 +21,7 @@ def test_predict_on_real_potsdam_tiles(realdata, tmp_path):
       - name: potsdam
         dataset: hsi_folder
         root: enmap_potsdam_tiles
-        dataset_args: {{mask_dir: labels}}
+        dataset_args: {{mask_dir: labels, background_codes: [0]}}
         recipe: study_segmentation
         recipe_overrides: {{max_epochs: 1, batch_size: 4, image_size: 32, lr: 0.001,
                             head: {{channels: 8, num_convs: 3, dropout: 0.0}}}}

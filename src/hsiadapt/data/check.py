@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ import numpy as np
 from hsiadapt.datasets.base import DATASETS, DatasetNotFoundError, HSIDataError, HSIDataset
 from hsiadapt.spectral.sanity import spectral_sanity
 
-__all__ = ["CheckReport", "check_dataset", "format_report"]
+__all__ = ["CheckReport", "check_dataset", "exit_code", "format_report", "infer_scale"]
 
 
 @dataclass
@@ -30,6 +31,11 @@ class CheckReport:
     invalid_pixel_share: float = 0.0
     problems: list[str] = field(default_factory=list)
     spectral_findings: list[str] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
+    unknown_codes: dict[int, int] = field(default_factory=dict)
+    #: 1st, 50th and 99th percentile of valid pixel values as loaded (reflectance x 10000)
+    value_percentiles: tuple[float, float, float] | None = None
+    scale: str = ""
     checked_samples: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,6 +49,7 @@ def check_dataset(
     dataset_args: dict[str, Any] | None = None,
     max_samples: int | None = None,
     mean_spectrum: np.ndarray | None = None,
+    statistics: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> CheckReport:
     """Open every split, read (up to ``max_samples`` per split) every sample, and report.
 
@@ -52,10 +59,15 @@ def check_dataset(
     """
     cls: Callable[..., HSIDataset] = DATASETS.get(dataset)
     rep = CheckReport(dataset=dataset, root=str(root))
-    opened = {}
+    args = dict(dataset_args or {})
+    policy = args.get("unknown_labels")
+    if policy is None and "unknown_labels" in inspect.signature(cls).parameters:
+        # read past unknown codes to audit everything; they are counted and reported below
+        args["unknown_labels"] = "ignore"
+    opened: dict[str, HSIDataset] = {}
     for split in ("train", "val", "test"):
         try:
-            opened[split] = cls(root, split, **(dataset_args or {}))
+            opened[split] = cls(root, split, **args)
             rep.splits[split] = len(opened[split])
         except (DatasetNotFoundError, HSIDataError, ValueError) as err:
             rep.problems.append(f"split {split}: {err}")
@@ -67,10 +79,14 @@ def check_dataset(
     rep.wavelength_range_nm = (float(b.centers.min()), float(b.centers.max()))
     rep.bad_bands = [int(i) for i in np.flatnonzero(~b.valid)]
     rep.task = getattr(first, "task", "")
+    rep.assumptions = list(getattr(first, "assumptions", []))
+    unknown: dict[int, int] = {}
+    unknown_chips = 0
     hist: dict[str, int] = {}
     sums = np.zeros(len(b))
     count = 0
     invalid = total = 0
+    samples: list[np.ndarray] = []
     tmin: np.ndarray | None = None
     tmax: np.ndarray | None = None
     for split, ds in opened.items():
@@ -89,8 +105,17 @@ def check_dataset(
             if not np.isfinite(img).all():
                 rep.problems.append(f"{split}[{i}]: non-finite values in image")
             if valid.any():
-                sums += img[:, valid].astype(np.float64).sum(axis=1)
+                px = img[:, valid].astype(np.float64)
+                sums += px.sum(axis=1)
                 count += int(valid.sum())
+                good = px[b.valid] if b.valid.any() else px
+                samples.append(good.ravel()[:: max(1, good.size // 20_000)])
+            label_map = getattr(ds, "label_map", None)
+            if label_map is not None and hasattr(ds, "raw_labels"):
+                found = label_map.unknown_codes(ds.raw_labels(i))
+                unknown_chips += bool(found)
+                for code, c in found.items():
+                    unknown[code] = unknown.get(code, 0) + c
             if "mask" in s:
                 m = s["mask"].numpy()
                 names = list(getattr(ds, "classes", ()))
@@ -110,14 +135,62 @@ def check_dataset(
                 tmin = y if tmin is None else np.minimum(tmin, y)
                 tmax = y if tmax is None else np.maximum(tmax, y)
     rep.class_histogram = dict(sorted(hist.items(), key=lambda kv: -kv[1]))
+    if unknown:
+        rep.unknown_codes = dict(sorted(unknown.items()))
+        lm = first.label_map  # type: ignore[attr-defined]
+        what = (f"{sum(unknown.values())} pixels in {unknown_chips} chips carry mask codes "
+                f"{sorted(unknown)} that are neither classes {list(lm.class_codes)} nor "
+                f"background {list(lm.background_codes)}")
+        if policy is None:
+            rep.problems.append(
+                what + "; a run stops on them. Add them to the classes, or choose a policy: "
+                "--arg unknown_labels=ignore (leave them out) or unknown_labels=background "
+                "(count them as background, as the published study did)")
+        else:
+            rep.assumptions.append(what + f"; policy unknown_labels={policy}")
     if tmin is not None and tmax is not None:
         rep.target_ranges = {t: (float(a), float(z)) for t, a, z in
                              zip(getattr(first, "targets", ()), tmin, tmax, strict=False)}
     rep.invalid_pixel_share = invalid / total if total else 0.0
+    if samples:
+        vals = np.concatenate(samples)
+        p1, p50, p99 = (float(v) for v in np.percentile(vals, [1, 50, 99]))
+        rep.value_percentiles = (p1, p50, p99)
+        rep.scale, problem = infer_scale(p50, p99)
+        if problem:
+            rep.problems.append(problem)
+        if statistics is not None:
+            smean = float(np.median(np.abs(np.asarray(statistics[0], dtype=np.float64))))
+            data_mean = float(np.median(np.abs(sums / count))) if count else 0.0
+            if smean > 0 and data_mean > 0 and not 0.1 <= data_mean / smean <= 10:
+                rep.problems.append(
+                    f"the normalisation statistics (median mean {smean:.4g}) and the data "
+                    f"(median band mean {data_mean:.4g}, reflectance x 10000) differ by a "
+                    f"factor of {data_mean / smean:.3g}: they are in different units. State the "
+                    "statistics' units (statistics_units: reflectance or dn in the config's "
+                    "task) or use statistics of these data")
     spectrum = mean_spectrum if mean_spectrum is not None else (sums / count if count else None)
     if spectrum is not None:
         rep.spectral_findings = [f.message for f in spectral_sanity(b, spectrum)]
     return rep
+
+
+def infer_scale(p50: float, p99: float) -> tuple[str, str | None]:
+    """What loaded values (on the reflectance x 10000 scale) look like, and a problem if they do
+    not look like reflectance x 10000."""
+    if p99 <= 0:
+        return "unknown (no positive values)", None
+    if p99 <= 5:
+        return ("reflectance 0-1 read as reflectance x 10000 (10000 times too small)",
+                "values look like reflectance in 0-1 but were loaded as reflectance x 10000; "
+                "set reflectance_scale: 1.0 (dataset_args) so they are scaled to the loaders' "
+                "reflectance x 10000")
+    if p99 <= 20_000:
+        return "reflectance x 10000 (DN, as the loaders expect)", None
+    return ("above reflectance x 10000: radiance, or another scale factor",
+            f"values up to {p99:.4g} are above reflectance x 10000 (0-10000): radiance or "
+            "another scale; set reflectance_scale (dataset_args) to the factor that gives "
+            "reflectance, or convert the data to surface reflectance first")
 
 
 def format_report(rep: CheckReport) -> str:
@@ -130,12 +203,19 @@ def format_report(rep: CheckReport) -> str:
         f"task: {rep.task}; samples read: {rep.checked_samples}; invalid pixels: "
         f"{100 * rep.invalid_pixel_share:.1f}%",
     ]
+    if rep.value_percentiles is not None:
+        p1, p50, p99 = rep.value_percentiles
+        lines.append(f"values (as loaded, reflectance x 10000): 1% {p1:.4g}, median {p50:.4g}, "
+                     f"99% {p99:.4g} -> {rep.scale}")
     if rep.class_histogram:
         lines.append("classes (pixels, or chips for multi-label):")
         lines += [f"  {k:<32}{v:>12}" for k, v in rep.class_histogram.items()]
     if rep.target_ranges:
         lines.append("targets: " + ", ".join(f"{k} {a:g}..{z:g}"
                                               for k, (a, z) in rep.target_ranges.items()))
+    if rep.assumptions:
+        lines.append("assumed (not read from the data):")
+        lines += [f"  ~ {a}" for a in rep.assumptions]
     lines.append("spectral sanity: " + ("ok" if not rep.spectral_findings else ""))
     lines += [f"  ! {f}" for f in rep.spectral_findings]
     lines.append(f"problems: {len(rep.problems)}" + ("" if rep.problems else " (none)"))
@@ -143,3 +223,11 @@ def format_report(rep: CheckReport) -> str:
     if len(rep.problems) > 50:
         lines.append(f"  ... and {len(rep.problems) - 50} more")
     return "\n".join(lines)
+
+
+def exit_code(rep: CheckReport) -> int:
+    """``hsiadapt data check``'s exit status: 2 when no split could be read, 1 when anything
+    was reported as a problem, 0 when clean."""
+    if not rep.splits:
+        return 2
+    return 1 if rep.problems else 0

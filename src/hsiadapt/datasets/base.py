@@ -81,6 +81,8 @@ class HSIDataset(Dataset):
 
     def __init__(self, transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None):
         self.transforms = transforms
+        #: what the loader assumed rather than read (``data check`` prints it)
+        self.assumptions: list[str] = []
 
     def _not_found(self, root: Path, what: str) -> DatasetNotFoundError:
         hint = f" The data are distributed at {self.source_url}." if self.source_url else ""

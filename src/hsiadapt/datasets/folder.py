@@ -18,8 +18,10 @@ Splits come from split lists when present, otherwise from a seeded random split
 (``split_fractions``, ``seed``).
 
 Classes (segmentation): ``class_codes`` lists the raw codes in ordinal order (default: every code
-found in the masks except ``background_codes``, scanned once); background and unlisted codes go
-to ``ignore_index`` (-1).
+found in the masks except ``background_codes``, scanned once). Nothing is background unless
+``background_codes`` says so (a 0-based mask's 0 is a class); background goes to
+``ignore_index`` (-1), and codes that are neither follow ``unknown_labels`` (default: stop with
+the codes; see :mod:`hsiadapt.datasets.labels`). ``data check`` prints what was assumed.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from hsiadapt.datasets.base import (
     HSIDataset,
     read_split_file,
 )
+from hsiadapt.datasets.labels import LabelMap
 from hsiadapt.datasets.raster import read_image, read_label_raster
 from hsiadapt.spectral import BandSet
 from hsiadapt.spectral.io import load_bandset, read_envi_header, read_geotiff_bands
@@ -84,7 +87,8 @@ class HSIFolder(HSIDataset):
         labels_csv: str | None = None,
         class_codes: Sequence[int] | None = None,
         class_names: Sequence[str] | None = None,
-        background_codes: Sequence[int] = (0,),
+        background_codes: Sequence[int] = (),
+        unknown_labels: Literal["error", "ignore", "background"] = "error",
         reflectance_scale: float | None = None,
         split_fractions: tuple[float, float, float] = (0.7, 0.15, 0.15),
         seed: int = 0,
@@ -135,14 +139,26 @@ class HSIFolder(HSIDataset):
         self.ignore_index = -1
         self.background_codes = tuple(int(c) for c in background_codes)
         if self.task == "segmentation":
+            class_codes_given = class_codes is not None
             if class_codes is None:
                 class_codes = self._scan_codes()
             self.class_codes = tuple(int(c) for c in class_codes)
             if class_names is not None and len(class_names) != len(self.class_codes):
                 raise ValueError(
-                    f"{len(class_names)} class names for {len(self.class_codes)} class codes"
-                )
+                    f"{len(class_names)} class names for {len(self.class_codes)} class codes "
+                    f"{list(self.class_codes)}"
+                    + ("" if class_codes_given else
+                       " (the codes found in the masks; if one of them means 'unlabelled', "
+                       "declare it in background_codes)"))
             self.classes = tuple(class_names or (f"class_{c}" for c in self.class_codes))
+            self.label_map = LabelMap.build(self.class_codes, self.background_codes,
+                                            unknown_labels=unknown_labels)
+            self.assumptions = (
+                [] if class_codes_given else
+                [f"classes: every mask code found ({list(self.class_codes)})"
+                 + (f" except background {list(self.background_codes)}"
+                    if self.background_codes else "; no code is background (set "
+                    "background_codes if one means 'unlabelled')")])
 
     # -- construction helpers ------------------------------------------------------------------
     def _read_labels(self, path: Path) -> None:
@@ -206,11 +222,13 @@ class HSIFolder(HSIDataset):
     def __len__(self) -> int:
         return len(self.files)
 
-    def remap(self, raw: np.ndarray) -> np.ndarray:
-        out = np.full(raw.shape, self.ignore_index, dtype=np.int64)
-        for k, code in enumerate(self.class_codes):
-            out[raw == code] = k
-        return out
+    def remap(self, raw: np.ndarray, where: str = "mask") -> np.ndarray:
+        return self.label_map.remap(raw, where)
+
+    def raw_labels(self, index: int) -> np.ndarray:
+        """The mask's raw codes ``(H, W)`` (for auditing, e.g. ``data check``)."""
+        assert self.mask_dir is not None
+        return read_label_raster(self.mask_dir / self.files[index])
 
     def _load(self, index: int) -> dict[str, Any]:
         name = self.files[index]
@@ -225,7 +243,7 @@ class HSIFolder(HSIDataset):
             if raw.shape != image.shape[1:]:
                 raise HSIDataError(f"{self.mask_dir / name}: mask {raw.shape} vs image "
                                    f"{image.shape[1:]}")
-            mask = self.remap(raw)
+            mask = self.remap(raw, str(self.mask_dir / name))
             mask[~valid] = self.ignore_index
             sample["mask"] = torch.from_numpy(mask)
         elif self.task == "regression":

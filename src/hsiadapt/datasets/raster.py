@@ -11,6 +11,22 @@ from hsiadapt.datasets.base import SAMPLE_SCALE, HSIDataError
 __all__ = ["read_image", "read_label_raster"]
 
 
+def _refuse_unscaled_reflectance(path: Path, values: np.ndarray, dtype: np.dtype) -> None:
+    """A float file without a scale tag whose values look like reflectance 0-1 would be read
+    as DN (x 1e-4): 10000 times too dark, silently. Refuse it, naming the fix."""
+    if not np.issubdtype(dtype, np.floating) or values.size == 0:
+        return
+    sample = values.ravel()[:: max(1, values.size // 200_000)]
+    p99 = float(np.percentile(sample, 99))
+    if 0 < p99 <= 2.0 and not np.allclose(sample, np.round(sample)):
+        raise HSIDataError(
+            f"{path}: float values with 99th percentile {p99:.3g} look like reflectance in 0-1, "
+            "but the file has no scale tag, so they would be read as reflectance x 10000 (DN) - "
+            "10000 times too small. Say what they are: reflectance_scale: 1.0 (dataset_args in a "
+            "config; --arg reflectance_scale=1.0 on the CLI), or the factor that turns the "
+            "values into reflectance")
+
+
 def _open(path: Path):
     import warnings
 
@@ -44,7 +60,9 @@ def read_image(
         path: GeoTIFF (or any GDAL raster).
         n_bands: expected band count (the dataset's band table).
         reflectance_scale: file value x scale = reflectance. ``None``: the file's own scale tag
-            when it has one other than 1, else 1e-4 (EnMAP L2A / SpectralEarth DN).
+            when it has one other than 1, else 1e-4 (EnMAP L2A / SpectralEarth DN) - except that
+            a float file whose values look like reflectance in 0-1 (non-integer, 99th
+            percentile at most 2) is refused rather than read 10000 times too dark.
         valid_bands: good-band flags; bad bands are zeroed and do not affect ``valid``.
         nodata: nodata value; ``None``: the file's nodata value.
 
@@ -68,15 +86,18 @@ def read_image(
         except RasterioIOError as err:
             raise HSIDataError(f"{path}: pixel data unreadable ({err}); file truncated?") from None
         nd = src.nodata if nodata is None else nodata
+        file_dtype = np.dtype(src.dtypes[0])
         tag_scale = src.scales[0] if src.scales else 1.0
-    scale = reflectance_scale
-    if scale is None:
-        scale = tag_scale if tag_scale not in (None, 1.0) else 1e-4
     bad = ~np.isfinite(raw)
     if nd is not None and np.isfinite(nd):
         bad |= raw == nd
     vb = np.ones(n_bands, bool) if valid_bands is None else np.asarray(valid_bands, bool)
     valid = ~bad[vb].any(axis=0)
+    scale = reflectance_scale
+    if scale is None:
+        if tag_scale in (None, 1.0):
+            _refuse_unscaled_reflectance(path, raw[vb][:, valid], file_dtype)
+        scale = tag_scale if tag_scale not in (None, 1.0) else 1e-4
     image = np.where(bad, 0.0, raw * np.float32(scale * SAMPLE_SCALE)).astype(np.float32)
     image[~vb] = 0.0
     return image, valid

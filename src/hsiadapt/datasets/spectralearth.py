@@ -19,9 +19,11 @@ The split folder may also sit beside ``root`` (``root/../splits/enmap_<task>``),
 study's code looks for it.
 
 Labels: raw codes are remapped to ordinals 0..K-1 in the order of the study's class lists.
-Background (code 0) and codes not in the list go to ``ignore_index`` (-1), which losses and
-metrics skip; ``background="class"`` instead makes background class K, as the study trained
-and scored it. ``unknown_labels="error"`` raises on codes that are neither listed nor background.
+Background (code 0) goes to ``ignore_index`` (-1), which losses and metrics skip;
+``background="class"`` instead makes background class K, as the study trained and scored it.
+Codes that are neither listed nor background stop loading (``unknown_labels="error"``, the
+default) unless a policy is chosen: ``"ignore"``, or ``"background"`` (what the study's code
+did: every unlisted code went to its background class). See :mod:`hsiadapt.datasets.labels`.
 Nodata pixels in the image (the file's nodata value, non-finite) are 0 in ``image``, False in
 ``valid`` and ``ignore_index`` in ``mask``.
 """
@@ -41,6 +43,7 @@ from hsiadapt.datasets.base import (
     HSIDataset,
     read_split_file,
 )
+from hsiadapt.datasets.labels import LabelMap
 from hsiadapt.datasets.raster import read_image, read_label_raster
 from hsiadapt.spectral import BandSet
 from hsiadapt.spectral.io import load_bandset
@@ -122,7 +125,10 @@ class SpectralEarthSegmentation(_SpectralEarthBase):
         split: ``"train"``, ``"val"`` or ``"test"``.
         bands: band table the images are written with (default ``enmap_spectralearth``).
         background: ``"ignore"`` (default) or ``"class"`` (the study's scheme, background = K).
-        unknown_labels: ``"ignore"`` (default, the study's behaviour) or ``"error"``.
+        unknown_labels: ``"error"`` (default), ``"ignore"`` or ``"background"`` (the study's
+            behaviour: unlisted codes are background).
+        clip_negative: set negative reflectances to 0 (what the study's EnMAP-BDForet loader
+            did before scaling).
         split_dir: folder holding ``{train,val,test}.txt`` when not in the default place.
         transforms: applied to each sample dict.
     """
@@ -139,42 +145,33 @@ class SpectralEarthSegmentation(_SpectralEarthBase):
         *,
         bands: BandSet | str = "enmap_spectralearth",
         background: Literal["ignore", "class"] = "ignore",
-        unknown_labels: Literal["ignore", "error"] = "ignore",
+        unknown_labels: Literal["error", "ignore", "background"] = "error",
+        clip_negative: bool = False,
         split_dir: str | Path | None = None,
         transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(root, split, bands=bands, split_dir=split_dir, transforms=transforms)
-        if background not in ("ignore", "class"):
-            raise ValueError(f"background must be 'ignore' or 'class', got {background!r}")
-        if unknown_labels not in ("ignore", "error"):
-            raise ValueError(f"unknown_labels must be 'ignore' or 'error', got {unknown_labels!r}")
+        self.label_map = LabelMap.build(self.class_codes, self.background_codes,
+                                        background=background, unknown_labels=unknown_labels)
         self.background = background
         self.unknown_labels = unknown_labels
-        self.ignore_index = -1
+        self.clip_negative = clip_negative
+        self.ignore_index = self.label_map.ignore_index
         if background == "class":
             self.classes = (*type(self).classes, "Background")
-        self._lut_codes = np.array(self.class_codes, dtype=np.int64)
 
     def remap(self, raw: np.ndarray, where: str = "mask") -> np.ndarray:
         """Raw product codes -> ordinals (see the class docstring for the policy)."""
-        out = np.full(raw.shape, self.ignore_index, dtype=np.int64)
-        for k, code in enumerate(self.class_codes):
-            out[raw == code] = k
-        bg = np.isin(raw, self.background_codes)
-        if self.background == "class":
-            out[bg] = len(self.class_codes)
-        unknown = (out == self.ignore_index) & ~bg
-        if unknown.any() and self.unknown_labels == "error":
-            codes = np.unique(raw[unknown]).tolist()
-            raise HSIDataError(
-                f"{where}: label codes {codes[:10]} are not in {type(self).__name__}'s class list "
-                f"{list(self.class_codes)} nor background {list(self.background_codes)}; "
-                "pass unknown_labels='ignore' to map them to the ignore index"
-            )
-        return out
+        return self.label_map.remap(raw, where)
+
+    def raw_labels(self, index: int) -> np.ndarray:
+        """The mask's raw product codes ``(H, W)`` (for auditing, e.g. ``data check``)."""
+        return read_label_raster(self.mask_path(index))
 
     def _load(self, index: int) -> dict[str, Any]:
         image, valid, raw = self._read(index)
+        if self.clip_negative:
+            image = np.maximum(image, 0.0)
         mask = self.remap(raw, str(self.mask_path(index)))
         mask[~valid] = self.ignore_index
         return {
