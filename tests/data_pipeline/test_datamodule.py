@@ -110,3 +110,18 @@ def test_spectral_sanity_flags_spectralearth_table(realdata, data_dir):
     fixed = check_dataset("enmap_bnetd", data_dir / "spectralearth/root", mean_spectrum=mu,
                           dataset_args={"bands": "enmap_spectralearth_corrected"})
     assert fixed.spectral_findings == []
+
+
+def test_statistics_in_other_units_are_refused(data_dir, tmp_path):
+    # reflectance-unit statistics on DN data: inputs would come out around 1e4-1e5 (the
+    # study's BDForet statistics in the table1 grid); a factor >10 is an error naming both
+    refl = (np.full(202, 0.15), np.full(202, 0.04))
+    dm = _dm(data_dir, tmp_path, normalization="study", raw_statistics=refl)
+    with pytest.raises(ValueError, match=r"different units.*statistics_units: reflectance"):
+        dm.setup("fit")
+    ok = _dm(data_dir, tmp_path / "ok", normalization="study", raw_statistics=refl,
+             statistics_units="reflectance")
+    ok.setup("fit")
+    np.testing.assert_allclose(ok.statistics.mean, 1500.0)
+    x = torch.cat([ok.splits["train"][i]["image"] for i in range(3)], dim=1)
+    assert x.abs().max() < 100  # normalised, not 1e4-1e5

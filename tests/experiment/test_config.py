@@ -71,8 +71,9 @@ def test_reproduce_dry_run_estimate(capsys, tmp_path):
     assert main(["reproduce", "table1", "--data-root", str(tmp_path), "--dry-run",
                  "--seconds-per-chip", "1.0"]) == 0
     out = capsys.readouterr().out
-    # 20 bnetd runs x 3 chips x 100 epochs + published sizes for the others
-    expected = (20 * 3 + 20 * 1360 + 20 * 2166 + 20 * 1386) * 100 / 3600
+    # 20 bnetd runs x 3 chips x 100 epochs + published sizes for the others; HYPERVIEW ran up
+    # to 400 epochs
+    expected = ((20 * 3 + 20 * 1360 + 20 * 2166) * 100 + 20 * 1386 * 400) / 3600
     assert f"at most {expected:.0f} GPU hours" in out and "80 runs" in out
 
 
@@ -95,10 +96,11 @@ def test_table1_runs_build_on_data_in_the_study_layout(tmp_path, data_dir):
         shutil.copytree(src / task.split("_")[1], root / task / task.split("_")[1])
     shutil.copytree(data_dir / "spectralearth/root/splits", root / "splits")
     shutil.copytree(data_dir / "hyperview1/root", root / "hyperview_1")
-    for d, n in (("enmap", 202), ("enmap_bdforet", 202), ("hyperview_1", 150)):
+    # units as the study's files: reflectance x 10000, except BDForet's (reflectance)
+    for d, n, unit in (("enmap", 202, 1.0), ("enmap_bdforet", 202, 1e-4), ("hyperview_1", 150, 1.0)):
         (root / "statistics" / d).mkdir(parents=True)
-        np.save(root / "statistics" / d / "mu.npy", np.full(n, 1500.0, np.float32))
-        np.save(root / "statistics" / d / "sigma.npy", np.full(n, 400.0, np.float32))
+        np.save(root / "statistics" / d / "mu.npy", np.full(n, 1500.0 * unit, np.float32))
+        np.save(root / "statistics" / d / "sigma.npy", np.full(n, 400.0 * unit, np.float32))
     cfg = load_config(CONFIGS / "table1.yaml", data_root=str(root))
     stub = BackboneSpec(name="stub", pretrained=False)
     seen = set()
@@ -116,6 +118,8 @@ def test_table1_runs_build_on_data_in_the_study_layout(tmp_path, data_dir):
         out = task(batch)
         assert torch.isfinite(out).all()
         assert dm.statistics.scheme == "study"
+        # every task's statistics reach the loaders' scale (BDForet's reflectance x 10000)
+        np.testing.assert_allclose(np.mean(dm.statistics.mean), 1500.0, rtol=1e-3)
         if spec.task.name != "hyperview1":
             assert task.num_classes == len(dm.info.classes) and dm.info.classes[-1] == "Background"
         else:

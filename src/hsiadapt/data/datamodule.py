@@ -16,7 +16,7 @@ from hsiadapt.data.cache import AdaptedCache
 from hsiadapt.data.collate import pad_collate
 from hsiadapt.data.stats import BandStatistics, compute_statistics, propagated_statistics
 from hsiadapt.data.transforms import Normalize, StudyAugment
-from hsiadapt.datasets.base import DATASETS, HSIDataset
+from hsiadapt.datasets.base import DATASETS, SAMPLE_SCALE, HSIDataset
 
 __all__ = ["HSIDataModule", "StatisticsLookup"]
 
@@ -94,6 +94,7 @@ class HSIDataModule(L.LightningDataModule):
         augment: bool = True,
         normalization: Normalization = "data",
         raw_statistics: tuple[np.ndarray, np.ndarray] | None = None,
+        statistics_units: str | None = None,
         pretraining_statistics: StatisticsLookup | None = None,
         cache_dir: str | Path | None = None,
         stats_samples: int | None = None,
@@ -118,7 +119,14 @@ class HSIDataModule(L.LightningDataModule):
                              "backbone's statistics by band name)")
         self.normalization = normalization
         self.pretraining_statistics = pretraining_statistics
+        if statistics_units not in (None, "dn", "reflectance"):
+            raise ValueError(f"statistics_units must be 'dn', 'reflectance' or None, got "
+                             f"{statistics_units!r}")
+        if raw_statistics is not None and statistics_units == "reflectance":
+            raw_statistics = (np.asarray(raw_statistics[0]) * SAMPLE_SCALE,
+                              np.asarray(raw_statistics[1]) * SAMPLE_SCALE)
         self.raw_statistics = raw_statistics
+        self.statistics_units = statistics_units
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.stats_samples = stats_samples
         self.adapter: SpectralAdapter | None = None
@@ -176,6 +184,7 @@ class HSIDataModule(L.LightningDataModule):
             return BandStatistics(tuple(mean), tuple(std), tuple(names), "pretraining")
         if self.normalization == "study":
             mean, std = self.raw_statistics  # type: ignore[misc]
+            self._check_statistics_scale(np.asarray(mean, dtype=np.float64))
             if self.adapter is None:
                 return BandStatistics(tuple(map(float, mean)), tuple(map(float, std)),
                                       tuple(names), "study")
@@ -191,6 +200,33 @@ class HSIDataModule(L.LightningDataModule):
             base, None if cached else self.adapter, batch_size=self.batch_size,
             max_samples=self.stats_samples,
             cache_dir=None if self.cache_dir is None else self.cache_dir / "stats")
+
+    def _check_statistics_scale(self, mean: np.ndarray, samples: int = 8) -> None:
+        """Raw statistics and data must be in the same units (within a factor of 10)."""
+        train = self._raw("train")
+        if len(mean) != len(train.bands):
+            raise ValueError(f"the normalisation statistics have {len(mean)} bands but the data "
+                             f"have {len(train.bands)}; use statistics of this band table")
+        good = train.bands.valid
+        acc = []
+        for i in range(min(samples, len(train))):
+            s = train[i]
+            v = s["valid"].numpy() if "valid" in s else None
+            x = s["image"].numpy()[good]
+            acc.append(x[:, v].mean(axis=1) if v is not None and v.any() else x.mean(axis=(1, 2)))
+        if not acc:
+            return
+        data = float(np.median(np.abs(np.mean(acc, axis=0))))
+        stats = float(np.median(np.abs(mean[good])))
+        if stats > 0 and data > 0 and not 0.1 <= data / stats <= 10:
+            hint = (" They look like reflectance (0-1): set statistics_units: reflectance."
+                    if stats < 5 and data > 100 else "")
+            raise ValueError(
+                f"normalisation statistics and data are in different units: the statistics' "
+                f"median band mean is {stats:.4g} ({self.statistics_units or 'units unstated'}), "
+                f"the training data's {data:.4g} (reflectance x 10000, as loaded) - a factor of "
+                f"{data / stats:.3g}.{hint} State the statistics' units with statistics_units "
+                "(dn or reflectance) in the config's task, or use statistics of these data")
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
         if split not in self.splits:

@@ -66,6 +66,10 @@ class TaskSpec:
     recipe_overrides: dict[str, Any] = field(default_factory=dict)
     normalization: str = "data"
     raw_statistics: str | None = None
+    #: units of ``raw_statistics``: ``dn`` (reflectance x 10000, the loaders' scale) or
+    #: ``reflectance`` (0-1; scaled by 10000 before use). Unset: they must match the data,
+    #: which is checked when the run starts (a factor of 10 or more is an error)
+    statistics_units: str | None = None
     class_weights: list[float] | None = None
     cache: bool = True
     num_workers: int = 0
@@ -81,6 +85,9 @@ class TaskSpec:
         _check_keys(f"{where}.recipe_overrides", self.recipe_overrides, Recipe)
         if self.normalization not in ("data", "study", "pretraining", "none"):
             raise ConfigError(f"{where}: normalization must be data, study, pretraining or none")
+        if self.statistics_units not in (None, "dn", "reflectance"):
+            raise ConfigError(f"{where}: statistics_units must be dn (reflectance x 10000) or "
+                              f"reflectance (0-1), got {self.statistics_units!r}")
         if self.normalization == "study" and not self.raw_statistics:
             raise ConfigError(f"{where}: normalization 'study' needs raw_statistics (a folder "
                               "with mu.npy and sigma.npy)")

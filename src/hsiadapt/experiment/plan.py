@@ -66,6 +66,7 @@ class DataPlan:
     size: int | None
     normalization: str
     raw_statistics: Path | None  # folder with mu.npy / sigma.npy (normalization "study")
+    statistics_units: str | None  # "dn", "reflectance" or None (must match the data)
     cache: bool
 
 
@@ -124,6 +125,7 @@ def plan_run(spec: RunSpec, *, precision: str | None = None) -> RunPlan:
         size=recipe.image_size, normalization=spec.task.normalization,
         raw_statistics=_resolve(spec.task.raw_statistics, spec.data_root)
         if spec.task.normalization == "study" else None,
+        statistics_units=spec.task.statistics_units,
         cache=spec.task.cache and fixed)
     ckpt = _resolve(spec.backbone.ckpt_path, spec.data_root)
     model = ModelPlan(
@@ -145,7 +147,10 @@ def plan_summary(plan: RunPlan) -> dict[str, Any]:
     monitor = r.monitor or f"val/{primary[0]}"
     adapter = spec.adapter.input_mode
     if d.normalization == "study":
-        stats_source = f"study statistics {d.raw_statistics} (mu.npy, sigma.npy)"
+        stats_source = (f"study statistics {d.raw_statistics} (mu.npy, sigma.npy), units "
+                        f"{d.statistics_units or 'as the data (checked at start)'}"
+                        + (" -> x 10000 to the loaders' scale"
+                           if d.statistics_units == "reflectance" else ""))
     elif d.normalization == "pretraining":
         stats_source = f"{m.backbone} pretraining statistics"
     elif d.normalization == "data":
@@ -197,7 +202,7 @@ def build_datamodule(plan: RunPlan, cache_dir: Path | None = None) -> HSIDataMod
         adapter_args=d.adapter_args if d.adapter else None, target=d.target,
         batch_size=d.batch_size, num_workers=d.num_workers, size=d.size,
         normalization=d.normalization,  # type: ignore[arg-type]
-        raw_statistics=raw_stats,
+        raw_statistics=raw_stats, statistics_units=d.statistics_units,
         pretraining_statistics=BACKBONES.get(plan.model.backbone).pretraining_statistics,
         cache_dir=cache_dir if d.cache else None)
     dm.setup("fit")
