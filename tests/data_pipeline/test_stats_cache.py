@@ -111,3 +111,53 @@ class TestAdaptedCache:
             AdaptedCache(ds, build_adapter("srf", ds.bands, coverage="drop"), tmp_path)
         assert not any(tmp_path.iterdir()) or not any(
             (p / "manifest.json").exists() for p in tmp_path.iterdir())
+
+
+def _copy_root(data_dir, tmp_path):
+    import shutil
+
+    root = tmp_path / "root"
+    shutil.copytree(data_dir / "spectralearth/root", root)
+    return root
+
+
+def test_changed_source_chip_is_not_served_from_the_cache(data_dir, tmp_path):
+    import os
+
+    import rasterio
+
+    root = _copy_root(data_dir, tmp_path)
+    ds = EnMAPBNETD(root, "train")
+    a = build_adapter("srf", ds.bands)
+    first = AdaptedCache(ds, a, tmp_path / "cache")
+    before = first[0]["image"].clone()
+    s1 = compute_statistics(ds, a, cache_dir=tmp_path / "stats")
+    path = ds.image_path(0)
+    with rasterio.open(path, "r+") as dst:  # the user re-exports one chip
+        dst.write((dst.read() // 2).astype(dst.dtypes[0]))
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    ds2 = EnMAPBNETD(root, "train")
+    again = AdaptedCache(ds2, a, tmp_path / "cache")
+    assert again.path != first.path
+    torch.testing.assert_close(again[0]["image"], a(ds2[0]["image"][None])[0])
+    assert not torch.allclose(again[0]["image"], before)
+    s2 = compute_statistics(ds2, a, cache_dir=tmp_path / "stats")  # re-keyed, recomputed
+    assert s2.mean != s1.mean
+    assert len(list((tmp_path / "stats").glob("stats-*.json"))) == 2
+
+
+def test_changed_label_policy_changes_the_cache_key(data_dir, tmp_path):
+    import rasterio
+
+    ds = EnMAPBNETD(data_dir / "spectralearth/root", "train")
+    bg = EnMAPBNETD(data_dir / "spectralearth/root", "train", background="class")
+    a = build_adapter("srf", ds.bands)
+    c1 = AdaptedCache(ds, a, tmp_path / "cache")
+    c2 = AdaptedCache(bg, a, tmp_path / "cache")
+    assert c1.path != c2.path
+    with rasterio.open(ds.mask_path(0)) as src:
+        raw = src.read(1)
+    assert (raw == 0).any()
+    assert (c1[0]["mask"].numpy()[raw == 0] == -1).all()
+    assert (c2[0]["mask"].numpy()[raw == 0] == len(bg.class_codes)).all()

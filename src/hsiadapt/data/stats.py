@@ -14,6 +14,7 @@ Three schemes, each giving mean/std of the bands the model sees (after the spect
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
@@ -96,15 +97,37 @@ def propagated_statistics(
     return BandStatistics(tuple(m.tolist()), tuple(s.tolist()), tuple(bands), "study")
 
 
+def _settings(dataset: object) -> dict[str, str]:
+    """The dataset's own settings (label policy, scale, size...): its public plain attributes."""
+    out: dict[str, str] = {}
+    for k, v in sorted(vars(dataset).items()):
+        if k.startswith("_") or k in ("ids", "files", "gt", "labels", "assumptions"):
+            continue
+        if dataclasses.is_dataclass(v) and not isinstance(v, type):
+            out[k] = json.dumps(dataclasses.asdict(v), sort_keys=True, default=str)
+        elif isinstance(v, str | int | float | bool | tuple | type(None) | Path):
+            out[k] = repr(v)
+    return out
+
+
 def dataset_fingerprint(dataset) -> str:
-    """A key identifying a dataset split's contents: class, root, split, sample list, bands."""
+    """A key identifying a dataset split's contents: class, root, split, sample list, bands,
+    the dataset's settings (label policy, scale...) and the size and modification time of
+    every source file (so a changed chip or label table invalidates caches built from it)."""
     if getattr(dataset, "fingerprint", None):
         return str(dataset.fingerprint)
     ids = getattr(dataset, "ids", None) or getattr(dataset, "files", None) or []
     parts = [type(dataset).__name__, str(getattr(dataset, "root", "")),
              str(getattr(dataset, "split", "")), json.dumps([str(i) for i in ids]),
              json.dumps(dataset.bands.centers.round(4).tolist()),
-             str(getattr(dataset, "size", ""))]
+             str(getattr(dataset, "size", "")), json.dumps(_settings(dataset))]
+    source_files = getattr(dataset, "source_files", None)
+    for p in source_files() if callable(source_files) else []:
+        try:
+            st = Path(p).stat()
+            parts.append(f"{p}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{p}:missing")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 

@@ -94,6 +94,11 @@ class HSIDataset(Dataset):
     def __len__(self) -> int:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def source_files(self) -> list[Path]:
+        """Every file this split's samples are read from (images, masks, label tables); caches
+        key on their sizes and modification times, so a changed file is never served stale."""
+        return []
+
     def _load(self, index: int) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
 

@@ -225,6 +225,12 @@ class HSIFolder(HSIDataset):
     def remap(self, raw: np.ndarray, where: str = "mask") -> np.ndarray:
         return self.label_map.remap(raw, where)
 
+    def source_files(self) -> list[Path]:
+        files = [self.image_dir / f for f in self.files]
+        if self.mask_dir is not None:
+            files += [self.mask_dir / f for f in self.files]
+        return files
+
     def raw_labels(self, index: int) -> np.ndarray:
         """The mask's raw codes ``(H, W)`` (for auditing, e.g. ``data check``)."""
         assert self.mask_dir is not None

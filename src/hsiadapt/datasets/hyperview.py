@@ -140,6 +140,10 @@ class _HyperviewBase(HSIDataset):
     def _file(self, sid: int) -> Path:
         return self.folder / f"{sid}.npz"
 
+    def source_files(self) -> list[Path]:
+        gt = [p for p in (self.root / "train_gt.csv",) if p.is_file()]
+        return [self._file(sid) for sid in self.ids] + gt
+
     def _load(self, index: int) -> dict[str, Any]:
         sid = self.ids[index]
         image, valid = load_hyperview_patch(self._file(sid), len(self.bands))

@@ -106,6 +106,9 @@ class _SpectralEarthBase(HSIDataset):
     def mask_path(self, index: int) -> Path:
         return self.root / self.mask_dir / self.ids[index]
 
+    def source_files(self) -> list[Path]:
+        return [p for i in range(len(self.ids)) for p in (self.image_path(i), self.mask_path(i))]
+
     def _read(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         image, valid = read_image(self.image_path(index), len(self.bands),
                                   valid_bands=self.bands.valid)
