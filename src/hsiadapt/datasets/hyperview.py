@@ -126,6 +126,7 @@ class _HyperviewBase(HSIDataset):
     gt: dict[int, np.ndarray]
     ids: list[int]
 
+    root: Path
     folder: Path
     size: SizePolicy = None
 
