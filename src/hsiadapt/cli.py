@@ -181,7 +181,8 @@ def _cmd_figures(args: argparse.Namespace) -> int:
 def _cmd_predict(args: argparse.Namespace) -> int:
     from hsiadapt.experiment.predict import predict_scene
 
-    out = predict_scene(args.run_dir, args.image, args.out, tile=args.tile, overlap=args.overlap)
+    out = predict_scene(args.run_dir, args.image, args.out, tile=args.tile, overlap=args.overlap,
+                        allow_scale_mismatch=args.allow_scale_mismatch)
     print(f"class map written to {out}")
     return 0
 
@@ -293,6 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="output GeoTIFF")
     s.add_argument("--tile", type=int, default=None, help="tile size (default: training chips)")
     s.add_argument("--overlap", type=float, default=0.25)
+    s.add_argument("--allow-scale-mismatch", action="store_true",
+                   help="predict even when the scene's values are on another scale than the "
+                   "training data's statistics (an error otherwise)")
     s.set_defaults(func=_cmd_predict)
 
     s = sub.add_parser("reproduce", help="run + table + figures of a shipped study config")

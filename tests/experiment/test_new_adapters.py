@@ -83,4 +83,26 @@ def test_toy_adapters_run_and_predict(toy_adapters, tmp_path):
         with rasterio.open(out) as src:
             pred = src.read(1)
         assert pred.shape == (6, 6)
-        assert set(np.unique(pred)) <= set(range(len(smooth_run.classes)))
+        # the masks' own codes (0, 1, 2, 5), not class ordinals
+        assert set(np.unique(pred).tolist()) <= {0, 1, 2, 5}
+        assert smooth_run.class_codes == [0, 1, 2, 5]
+
+
+def test_predict_refuses_a_scene_on_another_scale(toy_adapters, tmp_path):
+    cfg = load_config(_config(tmp_path))
+    [spec] = cfg.runs({"adapter": ["toy_smooth"]})
+    [res] = run_sweep(cfg, [spec], echo=lambda s: None)
+    scene = tmp_path / "scene.tif"
+    with rasterio.open(DATA / "hsi_folder/root/images/scene_4.tif") as src:
+        prof, tags = src.profile, [src.tags(b + 1) for b in range(src.count)]
+        a = src.read()
+    with rasterio.open(scene, "w", **prof) as dst:  # same sensor, radiance-like x 30 values
+        dst.write(np.where(a == -32768, a, a * 30).astype(a.dtype))
+        dst.scales = [1e-4] * prof["count"]
+        for b, t in enumerate(tags):
+            dst.update_tags(b + 1, **t)
+    with pytest.raises(ValueError, match="differ from the training data's statistics"):
+        predict_scene(tmp_path / "runs" / res.run_id, scene, tmp_path / "p.tif")
+    out = predict_scene(tmp_path / "runs" / res.run_id, scene, tmp_path / "p.tif",
+                        allow_scale_mismatch=True)
+    assert out.is_file()

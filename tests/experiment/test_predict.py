@@ -1,3 +1,4 @@
+import json
 import shutil
 import textwrap
 
@@ -46,9 +47,16 @@ def test_predict_on_real_potsdam_tiles(realdata, tmp_path):
         assert (pred.width, pred.height) == (src.width, src.height)
         p = pred.read(1)
         assert pred.nodata == NODATA
+        cmap = pred.colormap(1)
+        names = json.loads(pred.tags()["classes"])
     assert (p[5:9, 20:25] == NODATA).all()
     inside = np.delete(p.ravel(), np.flatnonzero((p == NODATA).ravel()))
-    assert inside.size == 32 * 32 - 20 and inside.max() < 6
+    # the dataset's own class codes (1-6; 0 is background), not ordinals 0-5
+    assert inside.size == 32 * 32 - 20 and set(inside.tolist()) <= {1, 2, 3, 4, 5, 6}
+    assert set(names) == {"1", "2", "3", "4", "5", "6"}
+    assert all(cmap[c][3] == 255 for c in range(1, 7))  # a colour per class for QGIS
+    qml = (tmp_path / "pred.qml").read_text()
+    assert qml.count("<paletteEntry") == 6 and 'value="6"' in qml
 
 
 def test_predict_rejects_other_sensor(realdata, tmp_path, data_dir):

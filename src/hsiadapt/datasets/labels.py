@@ -60,6 +60,13 @@ class LabelMap:
     def num_classes(self) -> int:
         return len(self.class_codes) + (self.background == "class")
 
+    def ordinal_codes(self) -> list[int]:
+        """The product code of each ordinal (background, when a class, as its first code)."""
+        codes = list(self.class_codes)
+        if self.background == "class":
+            codes.append(self.background_codes[0] if self.background_codes else -1)
+        return codes
+
     def unknown_codes(self, raw: np.ndarray) -> dict[int, int]:
         """Pixel counts of the codes that are neither a class nor background."""
         known = np.isin(raw, np.array(self.class_codes + self.background_codes, dtype=np.int64))

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 import yaml
 
-from hsiadapt._atomic import atomic_path
+from hsiadapt._atomic import atomic_path, atomic_write_text
 from hsiadapt.adapters import SpectralAdapter
 from hsiadapt.data.transforms import Normalize
 from hsiadapt.models.model import AdaptedModel
@@ -29,6 +29,7 @@ from hsiadapt.spectral import BandSet
 __all__ = ["LoadedRun", "load_run_model", "predict_scene"]
 
 NODATA = 255
+NODATA_16 = 65535
 
 
 @dataclass
@@ -88,7 +89,7 @@ def load_run_model(run_dir: str | Path) -> LoadedRun:
         s = json.loads((rd / "stats.json").read_text())
         normalize = Normalize(torch.tensor(s["mean"]), torch.tensor(s["std"]))
     return LoadedRun(model=model.eval(), adapter=adapter, normalize=normalize, bands=bands,
-                     classes=classes, class_codes=None, chip_px=rec.chip_px,
+                     classes=classes, class_codes=rec.class_codes, chip_px=rec.chip_px,
                      image_size=plan.recipe.image_size, patch=model.backbone_info.patch_size)
 
 
@@ -99,8 +100,14 @@ def _window(n: int) -> torch.Tensor:
 
 def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
                   tile: int | None = None, overlap: float = 0.25,
-                  batch_size: int = 8) -> Path:
-    """Predict a class map for ``image`` and write it to ``out`` (see the module docstring)."""
+                  batch_size: int = 8, allow_scale_mismatch: bool = False) -> Path:
+    """Predict a class map for ``image`` and write it to ``out`` (see the module docstring).
+
+    Raises:
+        ValueError: the scene's bands differ from the run's, or its values are on another
+            scale than the training data's statistics (a factor of 10 or more; pass
+            ``allow_scale_mismatch=True`` / ``--allow-scale-mismatch`` to predict anyway).
+    """
     import rasterio
 
     from hsiadapt.datasets.raster import read_image
@@ -120,6 +127,16 @@ def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
         with torch.no_grad():
             img = adapter(img[None])[0]
     vt = torch.from_numpy(valid)
+    if run.normalize is not None and not allow_scale_mismatch and valid.any():
+        scene = float(img[:, vt].mean(dim=1).abs().median())
+        train = float(run.normalize.mean.abs().median())
+        if train > 0 and scene > 0 and not 0.1 <= scene / train <= 10:
+            raise ValueError(
+                f"{image}: its values (median band mean {scene:.4g} after the adapter, on the "
+                f"loaders' reflectance x 10000 scale) differ from the training data's statistics "
+                f"(median band mean {train:.4g}) by a factor of {scene / train:.3g}: the scene "
+                "is in other units (reflectance 0-1 without a scale tag? radiance?). Convert it "
+                "to the training data's units, or pass --allow-scale-mismatch to predict anyway")
     if run.normalize is not None:
         img = run.normalize({"image": img, "valid": vt})["image"]
     img = img * vt[None]
@@ -164,14 +181,51 @@ def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
             for (y, xx), pr in zip(chunk, prob, strict=True):
                 acc[:, y:y + t, xx:xx + t] += pr * win
                 wsum[y:y + t, xx:xx + t] += win
-    cls = (acc / wsum.clamp(min=1e-6)).argmax(0)[:h, :w].numpy().astype(np.uint8)
-    cls[~valid] = NODATA
+    ordinal = (acc / wsum.clamp(min=1e-6)).argmax(0)[:h, :w].numpy()
+    codes = run.class_codes if run.class_codes else list(range(k))
+    legend = class_legend(run.classes, codes)
+    dtype, nodata = ("uint8", NODATA) if max(codes) < NODATA else ("uint16", NODATA_16)
+    cls = np.asarray(codes, dtype=np.int64)[ordinal].astype(dtype)
+    cls[~valid] = nodata
     with rasterio.open(image) as src:
-        profile = {"driver": "GTiff", "height": h, "width": w, "count": 1, "dtype": "uint8",
-                   "crs": src.crs, "transform": src.transform, "nodata": NODATA,
+        profile = {"driver": "GTiff", "height": h, "width": w, "count": 1, "dtype": dtype,
+                   "crs": src.crs, "transform": src.transform, "nodata": nodata,
                    "compress": "deflate"}
     outp = Path(out)
     with atomic_path(outp, suffix=".tif") as tmp, rasterio.open(tmp, "w", **profile) as dst:
         dst.write(cls[None])
-        dst.update_tags(classes=json.dumps(run.classes), run=str(Path(run_dir).name))
+        dst.write_colormap(1, {code: (*rgb, 255) for code, _name, rgb in legend})
+        dst.update_tags(classes=json.dumps({str(c): n for c, n, _ in legend}),
+                        run=str(Path(run_dir).name), nodata_meaning="no valid input pixel")
+    write_qgis_style(outp.with_suffix(".qml"), legend)
     return outp
+
+
+def class_legend(names: list[str], codes: list[int]) -> list[tuple[int, str, tuple[int, int, int]]]:
+    """``(code, name, (r, g, b))`` per class: the colours of the GeoTIFF's colour table, the
+    QGIS style and the figures' legends."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab20"]
+    out = []
+    for i, (code, name) in enumerate(zip(codes, names, strict=True)):
+        r, g, b, _ = cmap(i % 20)
+        out.append((int(code), str(name), (round(255 * r), round(255 * g), round(255 * b))))
+    return out
+
+
+def write_qgis_style(path: Path, legend: list[tuple[int, str, tuple[int, int, int]]]) -> Path:
+    """A QGIS paletted-renderer style next to the map (QGIS loads ``<name>.qml`` with
+    ``<name>.tif``), so the legend shows the class names."""
+    from xml.sax.saxutils import quoteattr
+
+    entries = "\n".join(
+        f'        <paletteEntry value="{code}" color="#{r:02x}{g:02x}{b:02x}" alpha="255" '
+        f"label={quoteattr(name)}/>" for code, name, (r, g, b) in legend)
+    text = ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+            '<qgis version="3.28" styleCategories="Symbology">\n  <pipe>\n'
+            '    <rasterrenderer type="paletted" band="1" opacity="1" alphaBand="-1">\n'
+            f"      <colorPalette>\n{entries}\n      </colorPalette>\n"
+            "    </rasterrenderer>\n  </pipe>\n</qgis>\n")
+    atomic_write_text(path, text)
+    return path

@@ -68,6 +68,9 @@ class RunRecord:
     resumed_from_checkpoint: bool = False
     adapter_args: dict[str, Any] = field(default_factory=dict)
     chip_px: int | None = None
+    #: segmentation: the class names and the product code of each class ordinal
+    classes: list[str] = field(default_factory=list)
+    class_codes: list[int] | None = None
     target: str = "sentinel2_l2a"
     source_bands: dict[str, Any] | None = None
     weights: str = "random"
