@@ -204,7 +204,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from hsiadapt.spectral.resampling import COVERAGE_POLICIES, INTEGRATIONS
+    from hsiadapt.spectral.resampling import COVERAGE_POLICIES, DEFAULT_INTEGRATION, INTEGRATIONS
 
     p = argparse.ArgumentParser(
         prog="hsiadapt",
@@ -222,7 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("src")
     s.add_argument("dst")
     s.add_argument("--method", choices=["select", "srf"], default="srf")
-    s.add_argument("--integration", choices=INTEGRATIONS, default="point")
+    s.add_argument("--integration", choices=INTEGRATIONS, default=DEFAULT_INTEGRATION,
+                   help=f"SRF integration (default {DEFAULT_INTEGRATION}: accounts for each "
+                   "band's width; the study's published EnMAP matrix)")
     s.add_argument("--coverage", choices=COVERAGE_POLICIES, default="error")
     s.add_argument(
         "--preset",

@@ -125,3 +125,39 @@ def test_statistics_in_other_units_are_refused(data_dir, tmp_path):
     np.testing.assert_allclose(ok.statistics.mean, 1500.0)
     x = torch.cat([ok.splits["train"][i]["image"] for i in range(3)], dim=1)
     assert x.abs().max() < 100  # normalised, not 1e4-1e5
+
+
+def test_paper_statistics_use_the_next_band(data_dir, tmp_path):
+    from hsiadapt.spectral import get_sensor, preset_indices
+
+    mu = np.arange(202, dtype=np.float64) * 10 + 1000  # band i has mean 1000 + 10 i
+    raw = (mu, np.full(202, 500.0))
+    idx = preset_indices("paper", get_sensor("enmap_spectralearth"), get_sensor("sentinel2_l2a"))
+    kw = dict(adapter="select", adapter_args={"preset": "paper"}, normalization="study",
+              raw_statistics=raw)
+    right = _dm(data_dir, tmp_path / "a", **kw)
+    right.setup("fit")
+    np.testing.assert_allclose(right.statistics.mean, mu[idx])
+    paper = _dm(data_dir, tmp_path / "b", statistics_offset=1, **kw)
+    paper.setup("fit")
+    np.testing.assert_allclose(paper.statistics.mean, mu[idx + 1])  # what the study's code did
+    srf = _dm(data_dir, tmp_path / "c", adapter="srf", normalization="study",
+              raw_statistics=raw, statistics_offset=1)
+    srf.setup("fit")  # an SRF map is not a selection: unaffected
+    ref = _dm(data_dir, tmp_path / "d", adapter="srf", normalization="study", raw_statistics=raw)
+    ref.setup("fit")
+    np.testing.assert_allclose(srf.statistics.mean, ref.statistics.mean)
+
+
+def test_paper_statistics_on_spectralearth_statistics(realdata, data_dir, tmp_path):
+    # the study's own statistics: the band read for B05 has mean 1848, the study used 1958
+    d = realdata / "spectral_earth_meta/statistics"
+    raw = (np.load(d / "mu.npy"), np.load(d / "sigma.npy"))
+    kw = dict(adapter="select", adapter_args={"preset": "paper"}, normalization="study",
+              raw_statistics=raw)
+    right, paper = (_dm(data_dir, tmp_path / n, statistics_offset=o, **kw)
+                    for n, o in (("a", 0), ("b", 1)))
+    right.setup("fit")
+    paper.setup("fit")
+    b5 = list(right.statistics.bands).index("RED_EDGE_1")
+    assert round(right.statistics.mean[b5]) == 1848 and round(paper.statistics.mean[b5]) == 1958

@@ -17,7 +17,9 @@ def test_table1_dry_run_lists_the_80_runs():
     assert sorted({r.seed for r in runs}) == list(range(42, 52))
     assert len({r.run_id for r in runs}) == 80
     hv = next(r for r in runs if r.task.name == "hyperview1" and r.adapter.name == "srf")
-    assert hv.adapter.args_for("hyperview1") == {"integration": "boxcar", "coverage": "drop"}
+    assert hv.adapter.args_for("hyperview1") == {
+        "integration": "boxcar", "coverage": "drop",
+        "matrix": "statistics/hyperview_1/SRF_S2L2A_hyperview_1_W.npy"}
     assert hv.task.recipe_obj().lr == 5.4e-5 and hv.task.recipe_obj().mask_channel
     assert len(cfg.runs({"task": ["enmap_cdl"], "adapter": ["srf"]})) == 10
 
@@ -101,6 +103,13 @@ def test_table1_runs_build_on_data_in_the_study_layout(tmp_path, data_dir):
         (root / "statistics" / d).mkdir(parents=True)
         np.save(root / "statistics" / d / "mu.npy", np.full(n, 1500.0 * unit, np.float32))
         np.save(root / "statistics" / d / "sigma.npy", np.full(n, 400.0 * unit, np.float32))
+    from hsiadapt.spectral import build_map, get_sensor
+
+    s2 = get_sensor("sentinel2_l2a")
+    np.save(root / "statistics/enmap/SRF_S2L2A_EnMAP_W.npy",
+            build_map(get_sensor("enmap_spectralearth"), s2, "srf").matrix)
+    np.save(root / "statistics/hyperview_1/SRF_S2L2A_hyperview_1_W.npy",
+            build_map(get_sensor("hyperview"), s2, "srf", coverage="drop").matrix)
     cfg = load_config(CONFIGS / "table1.yaml", data_root=str(root))
     stub = BackboneSpec(name="stub", pretrained=False)
     seen = set()
@@ -117,9 +126,12 @@ def test_table1_runs_build_on_data_in_the_study_layout(tmp_path, data_dir):
         batch = next(iter(dm.train_dataloader()))
         out = task(batch)
         assert torch.isfinite(out).all()
-        assert dm.statistics.scheme == "study"
-        # every task's statistics reach the loaders' scale (BDForet's reflectance x 10000)
-        np.testing.assert_allclose(np.mean(dm.statistics.mean), 1500.0, rtol=1e-3)
+        if spec.task.name == "hyperview1":  # the study never applied its HYPERVIEW normaliser
+            assert dm.statistics is None
+        else:
+            assert dm.statistics.scheme == "study"
+            # every task's statistics reach the loaders' scale (BDForet's reflectance x 10000)
+            np.testing.assert_allclose(np.mean(dm.statistics.mean), 1500.0, rtol=1e-3)
         if spec.task.name != "hyperview1":
             assert task.num_classes == len(dm.info.classes) and dm.info.classes[-1] == "Background"
         else:

@@ -38,9 +38,26 @@ def test_hyperview_optimisation_as_it_ran(plans):
     assert len(hv) == 20
     assert {(p["weight_decay"], p["max_epochs"], p["scheduler"]) for p in hv} == {
         (0.01, 400, "plateau")}
+    # no input normalisation, the study's loss, augmentation, head and early stopping
+    assert {p["normalization"] for p in hv} == {"none"}
+    assert {p["regression_loss"] for p in hv} == {"hyperview_ratio"}
+    assert {p["augmentation"] for p in hv} == {"study_hyperview"}
+    assert {(p["head"]["pool"], p["head"]["activation"]) for p in hv} == {("all", "relu")}
+    assert {p["min_delta"] for p in hv} == {0.001}
     assert all(p["mask_channel"] for p in hv)
     srf = [p for p in hv if p["adapter"] == "srf"]
     assert {p["coverage"] for p in srf} == {"drop"}
+    assert all(p["matrix_source"].endswith("statistics/hyperview_1/SRF_S2L2A_hyperview_1_W.npy")
+               for p in srf)
+
+
+def test_published_srf_matrix_and_cdl_crop(plans):
+    srf = [p for p in plans if p["adapter"] == "srf" and p["task"] != "hyperview1"]
+    assert all(p["matrix_source"].endswith("statistics/enmap/SRF_S2L2A_EnMAP_W.npy")
+               for p in srf)
+    crops = {p["task"]: tuple(p["crop_scale"]) for p in plans if p["task"] != "hyperview1"}
+    assert crops == {"enmap_bnetd": (0.4, 1.0), "enmap_cdl": (0.2, 1.0),
+                     "enmap_bdforet": (0.4, 1.0)}
 
 
 def test_segmentation_labels_as_they_ran(plans):
@@ -59,6 +76,9 @@ def test_bdforet_reflectance_statistics_scaled(plans):
     assert all(p["dataset_args"]["clip_negative"] for p in bd)
     other = [p for p in plans if p["task"] in ("enmap_bnetd", "enmap_cdl")]
     assert all("units dn" in p["statistics_source"] for p in other)
+    # the naive runs normalised each band with the next band's statistics
+    assert all("next band's statistics (paper)" in p["statistics_source"]
+               for p in bd + other)
 
 
 def test_every_plan_states_what_decides_its_numbers(plans):

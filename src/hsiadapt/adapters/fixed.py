@@ -15,7 +15,7 @@ import torch
 
 from hsiadapt.adapters.base import ADAPTERS, SpectralAdapter, resolve_bands
 from hsiadapt.spectral import BandSet, SpectralMap, build_map, selection_map
-from hsiadapt.spectral.resampling import Coverage, Integration
+from hsiadapt.spectral.resampling import DEFAULT_INTEGRATION, Coverage, Integration
 
 __all__ = ["LinearMapAdapter", "SRFAdapter", "SelectAdapter"]
 
@@ -116,10 +116,13 @@ class SRFAdapter(LinearMapAdapter):
     Args:
         source: source bands (BandSet, sensor name or wavelength file).
         target: target bands with responses, default ``sentinel2_l2a``.
-        integration: ``"point"``, ``"boxcar"`` (what the study's matrices hold) or ``"gaussian"``.
+        integration: ``"boxcar"`` (default: the study's EnMAP matrix), ``"point"`` or
+            ``"gaussian"`` (see :mod:`hsiadapt.spectral.resampling`).
         coverage: policy for target bands the source does not see.
-        matrix: optional precomputed ``(C_in, C_out)`` weights (e.g. the study's ``.npy``), used
-            instead of computing them.
+        matrix: optional precomputed ``(C_in, C_out)`` weights - an array or the path of a
+            ``.npy`` file (e.g. the study's ``SRF_S2L2A_hyperview_1_W.npy``) - used instead of
+            computing them. Fewer columns than target bands are the bands ``coverage`` keeps
+            (e.g. ``coverage: drop``), in target order.
     """
 
     def __init__(
@@ -127,16 +130,22 @@ class SRFAdapter(LinearMapAdapter):
         source: BandSet | str,
         target: BandSet | str = "sentinel2_l2a",
         *,
-        integration: Integration = "point",
+        integration: Integration = DEFAULT_INTEGRATION,
         coverage: Coverage = "error",
-        matrix: np.ndarray | None = None,
+        matrix: np.ndarray | str | None = None,
         dense: bool = False,
     ) -> None:
         src, dst = resolve_bands(source), resolve_bands(target)
         if matrix is not None:
             from hsiadapt.spectral import map_from_matrix
 
-            m = map_from_matrix(matrix, src, dst)
+            w = np.load(matrix, allow_pickle=False) if isinstance(matrix, str) else matrix
+            w = np.asarray(w, dtype=np.float64)
+            if w.ndim == 2 and w.shape[0] == len(src) and w.shape[1] < len(dst):
+                kept = build_map(src, dst, "srf", integration=integration, coverage=coverage)
+                dst = kept.target
+            m = map_from_matrix(w, src, dst, method=f"srf:matrix {matrix}"
+                                if isinstance(matrix, str) else "srf:matrix")
         else:
             m = build_map(src, dst, "srf", integration=integration, coverage=coverage)
         super().__init__(m, dense=dense)

@@ -9,7 +9,7 @@ from torch import nn
 
 from hsiadapt.adapters.base import ADAPTERS, SpectralAdapter, resolve_bands
 from hsiadapt.spectral import BandSet, build_map
-from hsiadapt.spectral.resampling import Coverage, Integration
+from hsiadapt.spectral.resampling import DEFAULT_INTEGRATION, Coverage, Integration
 
 __all__ = ["LinearAdapter"]
 
@@ -38,7 +38,7 @@ class LinearAdapter(SpectralAdapter):
         target: BandSet | str = "sentinel2_l2a",
         *,
         init: Literal["srf", "select", "random"] = "srf",
-        integration: Integration = "point",
+        integration: Integration = DEFAULT_INTEGRATION,
         coverage: Coverage = "error",
         bias: bool = False,
     ) -> None:

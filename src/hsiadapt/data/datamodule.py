@@ -15,7 +15,7 @@ from hsiadapt.adapters import SpectralAdapter, build_adapter
 from hsiadapt.data.cache import AdaptedCache
 from hsiadapt.data.collate import pad_collate
 from hsiadapt.data.stats import BandStatistics, compute_statistics, propagated_statistics
-from hsiadapt.data.transforms import Normalize, StudyAugment
+from hsiadapt.data.transforms import AUGMENTATIONS, Normalize, StudyAugment
 from hsiadapt.datasets.base import DATASETS, SAMPLE_SCALE, HSIDataset
 
 __all__ = ["HSIDataModule", "StatisticsLookup"]
@@ -25,6 +25,10 @@ __all__ = ["HSIDataModule", "StatisticsLookup"]
 StatisticsLookup = Callable[[list[str]], tuple[list[float], list[float]]]
 
 Normalization = Literal["data", "study", "pretraining", "none"]
+
+
+def _is_selection(matrix: np.ndarray) -> bool:
+    return bool(np.isin(matrix, (0.0, 1.0)).all() and (matrix.sum(0) == 1).all())
 
 
 class _Pipeline(Dataset):
@@ -67,12 +71,18 @@ class HSIDataModule(L.LightningDataModule):
         target: target band set (sensor name), default TerraMind's ``sentinel2_l2a``.
         batch_size, num_workers: data loading.
         size: resize chips to this side (the study: 224); ``None`` keeps them.
-        augment: the study's random resized crop + flips on the training split.
+        augment: augment the training split.
+        augmentation: ``"study_segmentation"`` (random resized crop + flips) or
+            ``"study_hyperview"`` (D4, coarse dropout, Gaussian noise), as the study ran them.
+        crop_scale: area range of the segmentation pipeline's random resized crop.
         normalization: ``"data"`` (from the adapted training data, cached), ``"study"``
             (raw statistics propagated through the map; needs ``raw_statistics``),
             ``"pretraining"`` (the backbone's pretraining statistics by band name, from
             ``pretraining_statistics``) or ``"none"``.
         pretraining_statistics: band names -> ``(mean, std)``, for ``"pretraining"``.
+        statistics_offset: ``"study"`` with a selection adapter: normalise each selected band
+            with the statistics of the band this many places further on (1 reproduces the
+            study's indexing; 0, the default, is correct).
         raw_statistics: ``(mean, std)`` per source band for ``"study"`` (e.g. SpectralEarth's
             ``mu.npy``/``sigma.npy``).
         cache_dir: cache adapted chips (fixed adapters) and statistics there.
@@ -92,9 +102,12 @@ class HSIDataModule(L.LightningDataModule):
         num_workers: int = 0,
         size: int | None = None,
         augment: bool = True,
+        augmentation: str = "study_segmentation",
+        crop_scale: tuple[float, float] = (0.4, 1.0),
         normalization: Normalization = "data",
         raw_statistics: tuple[np.ndarray, np.ndarray] | None = None,
         statistics_units: str | None = None,
+        statistics_offset: int = 0,
         pretraining_statistics: StatisticsLookup | None = None,
         cache_dir: str | Path | None = None,
         stats_samples: int | None = None,
@@ -109,6 +122,10 @@ class HSIDataModule(L.LightningDataModule):
         self.target = target
         self.batch_size, self.num_workers = batch_size, num_workers
         self.size, self.augment = size, augment
+        if augmentation not in AUGMENTATIONS:
+            raise ValueError(f"unknown augmentation {augmentation!r}: use one of "
+                             f"{', '.join(AUGMENTATIONS)} (recipe key 'augmentation')")
+        self.augmentation, self.crop_scale = augmentation, tuple(crop_scale)
         if normalization not in ("data", "study", "pretraining", "none"):
             raise ValueError(f"unknown normalization {normalization!r}: use data, study, "
                              "pretraining or none")
@@ -127,6 +144,7 @@ class HSIDataModule(L.LightningDataModule):
                               np.asarray(raw_statistics[1]) * SAMPLE_SCALE)
         self.raw_statistics = raw_statistics
         self.statistics_units = statistics_units
+        self.statistics_offset = statistics_offset
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.stats_samples = stats_samples
         self.adapter: SpectralAdapter | None = None
@@ -172,7 +190,12 @@ class HSIDataModule(L.LightningDataModule):
                     raise
                 continue
             if self.size is not None:
-                steps.append(StudyAugment(self.size, train=split == "train" and self.augment))
+                is_train = split == "train" and self.augment
+                if self.augmentation == "study_segmentation":
+                    steps.append(StudyAugment(self.size, train=is_train,
+                                              crop_scale=self.crop_scale))  # type: ignore[arg-type]
+                else:
+                    steps.append(AUGMENTATIONS[self.augmentation](self.size, train=is_train))
             if self.statistics is not None:
                 steps.append(Normalize(*self.statistics.tensors()))
             self.splits[split] = _Pipeline(base, steps)
@@ -193,6 +216,13 @@ class HSIDataModule(L.LightningDataModule):
                 raise ValueError(f"normalization 'study' propagates per-band statistics through a "
                                  f"linear map; adapter {self.adapter_name!r} is not one: use "
                                  "normalization: data")
+            if self.statistics_offset and _is_selection(matrix):
+                # each selected band takes the statistics of the band `offset` further on
+                shifted = np.zeros_like(matrix)
+                shifted[self.statistics_offset:] = matrix[:-self.statistics_offset]
+                if not np.allclose(shifted.sum(0), 1):
+                    raise ValueError("statistics offset runs past the last band")
+                matrix = shifted
             return propagated_statistics(mean, std, matrix, names)
         base, _ = self._adapted("train")
         cached = isinstance(base, AdaptedCache)

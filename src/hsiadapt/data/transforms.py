@@ -46,6 +46,59 @@ class StudyAugment:
         return sample
 
 
+class HyperviewAugment:
+    """The study's HYPERVIEW-1 pipeline as it ran (albumentations in its datamodule):
+    train - one of the 8 dihedral flips/rotations (D4, p = 1), resize to ``size``, coarse
+    dropout (1-8 holes of 16-32 px set to 0, p = 0.2), Gaussian noise (variance 0.001-0.01 per
+    channel, p = 0.2); evaluation - resize only. Image bilinear; mask and valid nearest.
+    """
+
+    def __init__(self, size: int, train: bool = True) -> None:
+        self.size, self.train = size, train
+
+    def _resize(self, x: torch.Tensor, nearest: bool) -> torch.Tensor:
+        if tuple(x.shape[-2:]) == (self.size, self.size):
+            return x
+        import torch.nn.functional as F
+
+        y = x[None].float() if x.ndim == 3 else x[None, None].float()
+        y = F.interpolate(y, size=(self.size, self.size),
+                          mode="nearest" if nearest else "bilinear",
+                          align_corners=None if nearest else False)
+        y = y[0] if x.ndim == 3 else y[0, 0]
+        return y.to(x.dtype) if nearest else y
+
+    def __call__(self, sample: dict[str, Any]) -> dict[str, Any]:
+        sample = dict(sample)
+        keys = [k for k in ("image", "mask", "valid") if k in sample]
+        if self.train:
+            k = int(torch.randint(4, (1,)))
+            flip = bool(torch.randint(2, (1,)))
+            for key in keys:
+                x = torch.rot90(sample[key], k, dims=(-2, -1))
+                sample[key] = torch.flip(x, dims=(-1,)) if flip else x
+        for key in keys:
+            sample[key] = self._resize(sample[key], nearest=key != "image")
+        if self.train:
+            img = sample["image"].clone()
+            if torch.rand(()) < 0.2:
+                for _ in range(int(torch.randint(1, 9, (1,)))):
+                    hh = int(torch.randint(16, 33, (1,)))
+                    ww = int(torch.randint(16, 33, (1,)))
+                    y0 = int(torch.randint(0, max(1, self.size - hh + 1), (1,)))
+                    x0 = int(torch.randint(0, max(1, self.size - ww + 1), (1,)))
+                    img[:, y0:y0 + hh, x0:x0 + ww] = 0
+            if torch.rand(()) < 0.2:
+                var = 0.001 + 0.009 * torch.rand(img.shape[0], 1, 1)
+                img = img + torch.randn_like(img) * var.sqrt()
+            sample["image"] = img
+        return sample
+
+
+#: augmentation pipelines by recipe name
+AUGMENTATIONS = {"study_segmentation": StudyAugment, "study_hyperview": HyperviewAugment}
+
+
 class Normalize:
     """``(x - mean) / std`` per band; pixels outside ``valid`` are set to 0 (the mean).
 

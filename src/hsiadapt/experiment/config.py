@@ -70,6 +70,10 @@ class TaskSpec:
     #: ``reflectance`` (0-1; scaled by 10000 before use). Unset: they must match the data,
     #: which is checked when the run starts (a factor of 10 or more is an error)
     statistics_units: str | None = None
+    #: ``corrected`` (default): a selected band is normalised with its own statistics;
+    #: ``paper``: with the *next* band's, as the study's code did (it indexed the statistics
+    #: with the 1-based band numbers it read the image with). Only selection maps are affected
+    study_statistics: str = "corrected"
     class_weights: list[float] | None = None
     cache: bool = True
     num_workers: int = 0
@@ -88,6 +92,9 @@ class TaskSpec:
         if self.statistics_units not in (None, "dn", "reflectance"):
             raise ConfigError(f"{where}: statistics_units must be dn (reflectance x 10000) or "
                               f"reflectance (0-1), got {self.statistics_units!r}")
+        if self.study_statistics not in ("corrected", "paper"):
+            raise ConfigError(f"{where}: study_statistics must be corrected or paper, got "
+                              f"{self.study_statistics!r}")
         if self.normalization == "study" and not self.raw_statistics:
             raise ConfigError(f"{where}: normalization 'study' needs raw_statistics (a folder "
                               "with mu.npy and sigma.npy)")

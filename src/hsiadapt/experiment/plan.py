@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from hsiadapt.adapters import ADAPTERS
 from hsiadapt.experiment.config import RunSpec
 from hsiadapt.models.precision import DEFAULT_PRECISION
@@ -20,7 +22,7 @@ from hsiadapt.models.recipes import Recipe
 
 if TYPE_CHECKING:
     from hsiadapt.data.datamodule import HSIDataModule
-    from hsiadapt.models.model import AdaptedModel
+    from hsiadapt.models.model import AdaptedModel, NormalizationFold
     from hsiadapt.models.task import HSITask
     from hsiadapt.spectral import BandSet
 
@@ -65,8 +67,11 @@ class DataPlan:
     num_workers: int
     size: int | None
     normalization: str
+    augmentation: str
+    crop_scale: tuple[float, float]
     raw_statistics: Path | None  # folder with mu.npy / sigma.npy (normalization "study")
     statistics_units: str | None  # "dn", "reflectance" or None (must match the data)
+    study_statistics: str  # "corrected" or "paper" (the next band's statistics, as ran)
     cache: bool
 
 
@@ -110,6 +115,8 @@ def plan_run(spec: RunSpec, *, precision: str | None = None) -> RunPlan:
     mode = spec.adapter.input_mode
     fixed = fixed_adapter(mode)
     adapter_args = spec.adapter.args_for(spec.task.name)
+    if isinstance(adapter_args.get("matrix"), str):  # a weight file, relative to the data root
+        adapter_args["matrix"] = str(_resolve(adapter_args["matrix"], spec.data_root))
     if spec.task.normalization == "pretraining" and not fixed:
         raise ValueError("normalization 'pretraining' needs the data in the target bands: use a "
                          "fixed adapter (select/srf) or another normalization")
@@ -123,9 +130,11 @@ def plan_run(spec: RunSpec, *, precision: str | None = None) -> RunPlan:
         adapter_args=adapter_args if fixed else {}, target=spec.backbone.target,
         batch_size=recipe.batch_size, num_workers=spec.task.num_workers,
         size=recipe.image_size, normalization=spec.task.normalization,
+        augmentation=recipe.augmentation, crop_scale=tuple(recipe.crop_scale),  # type: ignore[arg-type]
         raw_statistics=_resolve(spec.task.raw_statistics, spec.data_root)
         if spec.task.normalization == "study" else None,
         statistics_units=spec.task.statistics_units,
+        study_statistics=spec.task.study_statistics,
         cache=spec.task.cache and fixed)
     ckpt = _resolve(spec.backbone.ckpt_path, spec.data_root)
     model = ModelPlan(
@@ -135,6 +144,20 @@ def plan_run(spec: RunSpec, *, precision: str | None = None) -> RunPlan:
         head_args=dict(recipe.head), backbone_args=dict(spec.backbone.args),
         mask_channel=recipe.mask_channel, precision=precision or run_precision(spec))
     return RunPlan(spec=spec, recipe=recipe, data=data, model=model)
+
+
+def _matrix_source(adapter: str, args: dict[str, Any]) -> str | None:
+    if adapter not in ("select", "srf"):
+        return None
+    if "preset" in args:
+        return f"published matrix preset {args['preset']!r}"
+    if "matrix" in args:
+        return f"weight file {args['matrix']}"
+    if adapter == "select":
+        return "computed: nearest band centres"
+    from hsiadapt.spectral.resampling import DEFAULT_INTEGRATION
+
+    return f"computed: integration {args.get('integration', DEFAULT_INTEGRATION)}"
 
 
 def plan_summary(plan: RunPlan) -> dict[str, Any]:
@@ -150,7 +173,9 @@ def plan_summary(plan: RunPlan) -> dict[str, Any]:
         stats_source = (f"study statistics {d.raw_statistics} (mu.npy, sigma.npy), units "
                         f"{d.statistics_units or 'as the data (checked at start)'}"
                         + (" -> x 10000 to the loaders' scale"
-                           if d.statistics_units == "reflectance" else ""))
+                           if d.statistics_units == "reflectance" else "")
+                        + ("; selected bands get the next band's statistics (paper)"
+                           if d.study_statistics == "paper" else ""))
     elif d.normalization == "pretraining":
         stats_source = f"{m.backbone} pretraining statistics"
     elif d.normalization == "data":
@@ -165,10 +190,7 @@ def plan_summary(plan: RunPlan) -> dict[str, Any]:
         "adapter": spec.adapter.name, "input_mode": adapter,
         "adapter_runs_in": "data pipeline (cached)" if d.adapter else "model",
         "adapter_args": args,
-        "matrix_source": (f"published matrix preset {args['preset']!r}" if "preset" in args
-                          else f"computed: {adapter}"
-                          + (f", integration {args['integration']}" if "integration" in args
-                             else "")) if adapter in ("select", "srf") else None,
+        "matrix_source": _matrix_source(adapter, {**args, **d.adapter_args}),
         "coverage": args.get("coverage", "error"), "target": m.target,
         "optimizer": "AdamW", "lr": r.lr, "weight_decay": r.weight_decay,
         "scheduler": r.scheduler,
@@ -180,6 +202,9 @@ def plan_summary(plan: RunPlan) -> dict[str, Any]:
         "monitor_mode": "min" if monitor.endswith("loss") else primary[1],
         "patience": r.patience, "primary_metric": primary[0], "batch_size": r.batch_size,
         "image_size": r.image_size, "head": r.head, "mask_channel": r.mask_channel,
+        "augmentation": r.augmentation, "crop_scale": list(r.crop_scale),
+        "min_delta": r.min_delta, "regression_loss": r.regression_loss
+        if r.task == "regression" else None,
         "normalization": d.normalization, "statistics_source": stats_source,
         "class_weights": spec.task.class_weights, "precision": m.precision,
     }
@@ -201,16 +226,46 @@ def build_datamodule(plan: RunPlan, cache_dir: Path | None = None) -> HSIDataMod
         d.dataset, d.root, dataset_args=d.dataset_args, adapter=d.adapter,
         adapter_args=d.adapter_args if d.adapter else None, target=d.target,
         batch_size=d.batch_size, num_workers=d.num_workers, size=d.size,
+        augmentation=d.augmentation, crop_scale=d.crop_scale,
         normalization=d.normalization,  # type: ignore[arg-type]
         raw_statistics=raw_stats, statistics_units=d.statistics_units,
+        statistics_offset=1 if d.study_statistics == "paper" else 0,
         pretraining_statistics=BACKBONES.get(plan.model.backbone).pretraining_statistics,
         cache_dir=cache_dir if d.cache else None)
     dm.setup("fit")
     return dm
 
 
+def full_spectrum_fold(plan: RunPlan, dm: HSIDataModule,
+                       cache_dir: Path | None = None) -> NormalizationFold | None:
+    """For a full-spectrum run: the statistics the run normalises its source bands with, and
+    those the adapter run it starts from would normalise the adapted bands with (computed the
+    same way: from the adapted training data, or propagated study statistics)."""
+    from hsiadapt.adapters import build_adapter
+    from hsiadapt.data.stats import compute_statistics, propagated_statistics
+    from hsiadapt.models.model import NormalizationFold
+
+    if plan.model.input_mode != "full_spectrum" or dm.statistics is None:
+        return None
+    args = plan.model.adapter_args or {}
+    init = args.get("init", "srf")
+    adapter = build_adapter(init, dm.info.bands, plan.model.target,
+                            **{k: v for k, v in args.items() if k in ("coverage", "integration")})
+    if dm.normalization == "study" and dm.raw_statistics is not None:
+        matrix = adapter.linear_matrix()
+        assert matrix is not None
+        tgt = propagated_statistics(*dm.raw_statistics, matrix, adapter.target.names)
+    else:
+        tgt = compute_statistics(dm.info, adapter, batch_size=plan.data.batch_size,
+                                 cache_dir=None if cache_dir is None else cache_dir / "stats")
+    src = dm.statistics
+    return NormalizationFold(np.asarray(src.mean), np.asarray(src.std),
+                             np.asarray(tgt.mean), np.asarray(tgt.std))
+
+
 def build_run_model(plan: RunPlan, source: BandSet | str, num_outputs: int,
-                    target: BandSet | str | None = None) -> AdaptedModel:
+                    target: BandSet | str | None = None,
+                    fold: NormalizationFold | None = None) -> AdaptedModel:
     """The model of a plan for data in ``source`` bands (``target``: the fixed adapter's output
     bands when it ran in the pipeline, e.g. after a coverage ``drop``)."""
     from hsiadapt.models.model import build_model
@@ -221,6 +276,7 @@ def build_run_model(plan: RunPlan, source: BandSet | str, num_outputs: int,
         target=target if target is not None else m.target, num_outputs=num_outputs,
         pretrained=m.pretrained, ckpt_path=m.ckpt_path, adapter_args=m.adapter_args,
         head_args=m.head_args, backbone_args=m.backbone_args, mask_channel=m.mask_channel,
+        full_spectrum_init=(m.adapter_args or {}).get("init", "srf"), full_spectrum_fold=fold,
         precision=m.precision)
 
 
@@ -236,14 +292,22 @@ class BuiltRun:
 def build_run(spec: RunSpec, run_dir: Path | None = None, *,
               precision: str | None = None) -> BuiltRun:
     """Plan, then build the data module and task of a run (no training)."""
+    import torch
+
     from hsiadapt.models.task import build_task
 
     plan = plan_run(spec, precision=precision)
-    dm = build_datamodule(plan, (run_dir.parent / "_cache") if run_dir is not None else None)
+    cache = (run_dir.parent / "_cache") if run_dir is not None else None
+    # data passes (statistics, cache builds) draw from the global RNG; keep them out of it so
+    # a seed gives the same initial weights whatever the adapter and its cache state
+    with torch.random.fork_rng():
+        dm = build_datamodule(plan, cache)
+        fold = full_spectrum_fold(plan, dm, cache)
     info = dm.info
     num_out = len(info.classes) if info.task in ("segmentation", "multilabel") else len(
         info.targets)
     model = build_run_model(plan, info.bands, num_out,
-                            target=dm.adapter.target if dm.adapter is not None else None)
+                            target=dm.adapter.target if dm.adapter is not None else None,
+                            fold=fold)
     task = build_task(model, plan.recipe, info, class_weights=spec.task.class_weights)
     return BuiltRun(plan=plan, datamodule=dm, task=task)

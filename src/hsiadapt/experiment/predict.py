@@ -77,17 +77,27 @@ def load_run_model(run_dir: str | Path) -> LoadedRun:
     if plan.data.adapter is not None:
         adapter = build_adapter(plan.data.adapter, bands, plan.data.target,
                                 **plan.data.adapter_args).eval()
+    stats = json.loads((rd / "stats.json").read_text()) if (rd / "stats.json").exists() else None
+    fold = None
+    if plan.model.input_mode == "full_spectrum" and stats is not None:
+        # the same structure as trained (a folded embedding has a bias); weights come below
+        from hsiadapt.models.model import NormalizationFold
+
+        n_t = len(build_adapter("select", bands, plan.model.target,
+                                coverage=(plan.model.adapter_args or {}).get("coverage", "error")
+                                ).target)
+        fold = NormalizationFold(np.asarray(stats["mean"]), np.asarray(stats["std"]),
+                                 np.zeros(n_t), np.ones(n_t))
     model = build_run_model(plan, bands, len(classes),
-                            target=adapter.target if adapter is not None else None)
+                            target=adapter.target if adapter is not None else None, fold=fold)
     ckpt_dir = rd / "checkpoints"
     ckpt = ckpt_dir / "best.ckpt" if (ckpt_dir / "best.ckpt").exists() else ckpt_dir / "last.ckpt"
     state = torch.load(ckpt, map_location="cpu", weights_only=True)["state_dict"]
     state = {k.removeprefix("model."): v for k, v in state.items() if k.startswith("model.")}
     model.load_state_dict(state)
     normalize = None
-    if (rd / "stats.json").exists():
-        s = json.loads((rd / "stats.json").read_text())
-        normalize = Normalize(torch.tensor(s["mean"]), torch.tensor(s["std"]))
+    if stats is not None:
+        normalize = Normalize(torch.tensor(stats["mean"]), torch.tensor(stats["std"]))
     return LoadedRun(model=model.eval(), adapter=adapter, normalize=normalize, bands=bands,
                      classes=classes, class_codes=rec.class_codes, chip_px=rec.chip_px,
                      image_size=plan.recipe.image_size, patch=model.backbone_info.patch_size)

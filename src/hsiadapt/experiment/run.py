@@ -174,7 +174,8 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
         ckpt_cb = ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor=monitor, mode=mode,
                                   save_last=True, save_top_k=1, enable_version_counter=False)
         callbacks: list[Any] = [ckpt_cb, EarlyStopping(monitor=monitor, mode=mode,
-                                                       patience=recipe.patience)]
+                                                       patience=recipe.patience,
+                                                       min_delta=recipe.min_delta)]
         matmul = apply_precision(precision)  # after every import a run makes (terratorch's lowers it)
         trainer = L.Trainer(
             accelerator=spec.trainer.accelerator, devices=spec.trainer.devices,

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -70,18 +72,31 @@ class SegmentationHead(nn.Module):
 
 
 class RegressionHead(nn.Module):
-    """Masked mean-pooled tokens -> hidden -> T targets."""
+    """Mean-pooled tokens -> hidden -> T targets.
+
+    Args:
+        pool: ``"valid"`` - mean over the tokens that overlap valid pixels (the field);
+            ``"all"`` - mean over every token, as the study's terratorch head did.
+        activation: ``"gelu"`` or ``"relu"`` (the study's) between the two linear layers.
+    """
 
     def __init__(self, dim: int, num_targets: int, *, hidden: int = 256, dropout: float = 0.2,
-                 layer: int = -1) -> None:
+                 layer: int = -1, pool: Literal["valid", "all"] = "valid",
+                 activation: Literal["gelu", "relu"] = "gelu") -> None:
         super().__init__()
-        self.layer = layer
-        self.mlp = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(), nn.Dropout(dropout),
+        if pool not in ("valid", "all") or activation not in ("gelu", "relu"):
+            raise ValueError(f"regression head: pool must be valid or all, activation gelu or "
+                             f"relu (recipe head keys), got {pool!r}, {activation!r}")
+        self.layer, self.pool = layer, pool
+        act: nn.Module = nn.GELU() if activation == "gelu" else nn.ReLU()
+        self.mlp = nn.Sequential(nn.Linear(dim, hidden), act, nn.Dropout(dropout),
                                  nn.Linear(hidden, num_targets))
 
     def forward(self, features: list[torch.Tensor], size: tuple[int, int], patch: int,
                 valid: torch.Tensor | None = None) -> torch.Tensor:
         t = features[self.layer]
+        if self.pool == "all":
+            return self.mlp(t.mean(1))
         w = token_weights(valid, patch, t.shape[1], t.shape[0], t.device)
         return self.mlp(masked_mean(t, w))
 

@@ -16,8 +16,10 @@ HYPERVIEW field mask as a 13th channel); its patch-embedding weights start rando
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -28,7 +30,7 @@ from hsiadapt.models.precision import DEFAULT_PRECISION, apply_precision, matmul
 from hsiadapt.spectral import BandSet, SpectralMap, build_map, get_sensor
 from hsiadapt.spectral.io import load_bandset
 
-__all__ = ["INPUT_MODES", "AdaptedModel", "build_model", "expand_patch_embedding", "input_modes"]
+__all__ = ["INPUT_MODES", "AdaptedModel", "NormalizationFold", "build_model", "expand_patch_embedding", "input_modes"]
 
 #: the built-in input modes (adapters registered later, e.g. by a plug-in, join ``input_modes()``)
 INPUT_MODES = (*ADAPTERS.names(), "full_spectrum", "native")
@@ -40,11 +42,29 @@ def input_modes() -> tuple[str, ...]:
 MASK_BAND = "MASK"
 
 
+@dataclass(frozen=True)
+class NormalizationFold:
+    """The two normalisations a full-spectrum embedding must bridge: the full-spectrum run
+    normalises the source bands (``source_mean``/``source_std``), the adapter run it starts from
+    normalised the adapted bands (``target_mean``/``target_std``). Zero std counts as 1 (as
+    :class:`hsiadapt.data.transforms.Normalize` does)."""
+
+    source_mean: np.ndarray
+    source_std: np.ndarray
+    target_mean: np.ndarray
+    target_std: np.ndarray
+
+
 def expand_patch_embedding(backbone: Backbone, spectral_map: SpectralMap,
-                           extra_channels: int = 0) -> None:
+                           extra_channels: int = 0, fold: NormalizationFold | None = None) -> None:
     """Replace the backbone's patch embedding for the map's target bands by one for its source
     bands: ``W'[d, p, j] = sum_k W[d, p, k] * M[j, k]`` (plus ``extra_channels`` trailing
-    channels kept from the old embedding). In place."""
+    channels kept from the old embedding). In place.
+
+    With ``fold``, step 0 equals the adapter run *after normalisation*: the adapter run sees
+    ``z_k = (sum_j M[j, k] x_j - m_k) / s_k``, the full-spectrum run ``u_j = (x_j - r_j) / q_j``,
+    so ``z_k = sum_j M[j, k] q_j / s_k * u_j + (sum_j M[j, k] r_j - m_k) / s_k``: the matrix is
+    scaled by ``q_j / s_k`` and the constant goes into the embedding's bias."""
     card = BACKBONES.get(backbone.name)
     if card.patch_embedding is None:
         supported = [n for n in BACKBONES.names() if BACKBONES.get(n).patch_embedding is not None]
@@ -57,16 +77,32 @@ def expand_patch_embedding(backbone: Backbone, spectral_map: SpectralMap,
         raise ValueError(f"patch embedding has {fan_in} inputs, not a multiple of {n_tgt} bands")
     pix = fan_in // n_tgt
     w = lin.weight.detach().reshape(d, pix, n_tgt)
-    m = torch.as_tensor(spectral_map.matrix, dtype=w.dtype)  # (C_in, K)
-    new = torch.einsum("dpk,jk->dpj", w[..., : len(spectral_map.target)], m)
+    k_tgt = len(spectral_map.target)
+    mat = np.asarray(spectral_map.matrix, dtype=np.float64)  # (C_in, K)
+    shift = None
+    if fold is not None:
+        q = np.where(fold.source_std > 0, fold.source_std, 1.0).astype(np.float64)
+        s = np.where(fold.target_std > 0, fold.target_std, 1.0).astype(np.float64)
+        if q.shape != (mat.shape[0],) or s.shape != (k_tgt,):
+            raise ValueError(f"normalisation fold has {q.shape[0]} source / {s.shape[0]} target "
+                             f"statistics for a {mat.shape[0]} x {k_tgt} map")
+        shift = (mat.T @ np.asarray(fold.source_mean, np.float64)
+                 - np.asarray(fold.target_mean, np.float64)) / s  # (K,)
+        mat = mat * q[:, None] / s[None, :]
+    m = torch.as_tensor(mat, dtype=w.dtype)
+    new = torch.einsum("dpk,jk->dpj", w[..., :k_tgt], m)
     if extra_channels:
-        new = torch.cat([new, w[..., len(spectral_map.target):]], dim=-1)
+        new = torch.cat([new, w[..., k_tgt:]], dim=-1)
     c_in = new.shape[-1]
-    layer = nn.Linear(pix * c_in, d, bias=lin.bias is not None)
+    bias = lin.bias.detach() if lin.bias is not None else None
+    if shift is not None:
+        add = torch.einsum("dpk,k->d", w[..., :k_tgt], torch.as_tensor(shift, dtype=w.dtype))
+        bias = add if bias is None else bias + add
+    layer = nn.Linear(pix * c_in, d, bias=bias is not None)
     with torch.no_grad():
         layer.weight.copy_(new.reshape(d, pix * c_in))
-        if lin.bias is not None:
-            layer.bias.copy_(lin.bias)
+        if bias is not None:
+            layer.bias.copy_(bias)
     setattr(parent, attr, layer)
 
 
@@ -116,6 +152,7 @@ def build_model(
     backbone_args: dict[str, Any] | None = None,
     mask_channel: bool = False,
     full_spectrum_init: Literal["srf", "select"] = "srf",
+    full_spectrum_fold: NormalizationFold | None = None,
     precision: str = DEFAULT_PRECISION,
 ) -> AdaptedModel:
     """Assemble a model for one task.
@@ -136,6 +173,9 @@ def build_model(
         backbone_args: extra backbone arguments.
         mask_channel: append the validity mask as an input channel.
         full_spectrum_init: matrix that initialises the full-spectrum embedding.
+        full_spectrum_fold: the normalisations to fold into it (see
+            :func:`expand_patch_embedding`), so step 0 equals the adapter run after
+            normalisation.
         precision: the Lightning precision the model will run in; the process's float32 matmul
             precision is set from it once the backbone is built (terratorch's import lowers it;
             see :mod:`hsiadapt.models.precision`).
@@ -173,7 +213,7 @@ def build_model(
                          **{k: v for k, v in adapter_args.items() if k in ("coverage",
                                                                             "integration")})
         bb = make(smap.target.names, len(smap.target))
-        expand_patch_embedding(bb, smap, extra_channels=len(extra))
+        expand_patch_embedding(bb, smap, extra_channels=len(extra), fold=full_spectrum_fold)
     elif input_mode == "native":
         bb = make(None, len(src))
     else:

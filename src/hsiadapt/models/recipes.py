@@ -43,11 +43,24 @@ class Recipe:
     #: regression only: the primary score - ``"hyperview"`` (the challenge's score, lower is
     #: better), ``"rmse"`` (mean over targets, lower) or ``"r2"`` (mean over targets, higher)
     regression_score: Literal["hyperview", "rmse", "r2"] = "hyperview"
+    #: regression loss: ``"mse"`` on standardised targets, or ``"hyperview_ratio"`` - per batch
+    #: and target MSE / max(MSE of predicting the training mean, 0.1), averaged (the study's)
+    regression_loss: Literal["mse", "hyperview_ratio"] = "mse"
+    #: the smallest improvement of the monitored value that resets early stopping's patience
+    min_delta: float = 0.0
+    #: ReduceLROnPlateau's floor
+    plateau_min_lr: float = 0.0
+    #: the training augmentation: ``study_segmentation`` or ``study_hyperview``
+    augmentation: Literal["study_segmentation", "study_hyperview"] = "study_segmentation"
+    #: area range of the segmentation augmentation's random resized crop
+    crop_scale: tuple[float, float] = (0.4, 1.0)
     limit_train_batches: int | float | None = None
     limit_val_batches: int | float | None = None
 
     def with_(self, **changes: Any) -> Recipe:
         """A copy with ``changes`` (unknown names are an error)."""
+        if "crop_scale" in changes:  # YAML gives a list
+            changes["crop_scale"] = tuple(changes["crop_scale"])
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,7 +78,9 @@ RECIPES: dict[str, Recipe] = {
     "study_hyperview": Recipe(
         task="regression", lr=5.4e-5, weight_decay=0.01, scheduler="plateau",
         plateau_patience=10, max_epochs=400, patience=20, batch_size=32, image_size=224,
-        head={"hidden": 256, "dropout": 0.2}, mask_channel=True, monitor="val/loss"),
+        head={"hidden": 256, "dropout": 0.2, "pool": "all", "activation": "relu"},
+        mask_channel=True, monitor="val/loss", min_delta=0.001, plateau_min_lr=1e-7,
+        regression_loss="hyperview_ratio", augmentation="study_hyperview"),
     "study_multilabel": Recipe(
         task="multilabel", lr=3e-5, weight_decay=1e-4, scheduler="cosine", max_epochs=100,
         patience=20, batch_size=8, image_size=224, head={"dropout": 0.1}),

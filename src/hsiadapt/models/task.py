@@ -109,7 +109,8 @@ class HSITask(L.LightningModule):
             return {"optimizer": opt, "lr_scheduler": {"scheduler": cos, "interval": "epoch"}}
         if r.scheduler == "plateau":
             plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
-                opt, patience=r.plateau_patience, factor=r.plateau_factor)
+                opt, patience=r.plateau_patience, factor=r.plateau_factor,
+                min_lr=r.plateau_min_lr)
             return {"optimizer": opt, "lr_scheduler": {"scheduler": plateau,
                                                        "monitor": "val/loss", "interval": "epoch"}}
         return opt
@@ -208,7 +209,13 @@ class RegressionTask(HSITask):
         self._true: dict[str, list[np.ndarray]] = {}
 
     def loss(self, out: torch.Tensor, batch: dict[str, Any]) -> torch.Tensor:
-        return F.mse_loss(out.float(), (batch["label"] - self.t_mean) / self.t_std)
+        z = (batch["label"] - self.t_mean) / self.t_std
+        if self.recipe.regression_loss == "hyperview_ratio":
+            # the study's loss: per target, the batch MSE over the MSE of predicting the
+            # training mean (0 after standardising), floored at 0.1; averaged over targets
+            mse = (out.float() - z).square().mean(0)
+            return (mse / z.square().mean(0).clamp(min=0.1)).mean()
+        return F.mse_loss(out.float(), z)
 
     def predict_original(self, out: torch.Tensor) -> torch.Tensor:
         return out.float() * self.t_std + self.t_mean
