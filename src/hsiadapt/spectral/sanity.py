@@ -77,11 +77,15 @@ STEEP_NM: tuple[tuple[float, float], ...] = (
     (2330.0, 2600.0),
 )
 
-_CAUSES = (
+_BRIGHT_CAUSES = (
     "Possible causes: the edge of a water-vapour window (its depth depends on the water column), "
     "a fill or interpolated band, spectra measured without an atmosphere (lab or field library), "
-    "low signal at the sensor's first/last bands, or wavelength labels that do not match the "
-    "data order"
+    "or wavelength labels that do not match the data order"
+)
+_JUMP_CAUSES = (
+    "Possible causes: an absorption line or edge of the surface or atmosphere, a fill or "
+    "interpolated band, low signal at the sensor's first/last bands, or wavelength labels that "
+    "do not match the data order"
 )
 
 
@@ -307,7 +311,7 @@ def _bright_bands(
                     f"{bright.size} band(s) labelled {c[bright].min():.0f}-{c[bright].max():.0f} nm "
                     f"lie in the deep water-vapour window {lo:.0f}-{hi:.0f} nm but are {100 * r:.0f}% "
                     f"as bright as the clean {rlo:.0f}-{rhi:.0f} nm range and smooth with their "
-                    "neighbours, and no displaced absorption was found nearby. " + _CAUSES
+                    "neighbours, and no displaced absorption was found nearby. " + _BRIGHT_CAUSES
                 ),
             )
         )
@@ -352,7 +356,7 @@ def _jumps(
                 f"{jumps.size} step(s) of more than {100 * jump_ratio:.0f}% between bands whose "
                 f"labels are <= {max_gap_nm:.0f} nm apart (largest {100 * rel[top]:.0f}% at "
                 f"{cs[top]:.0f}-{cs[top + 1]:.0f} nm). An isolated step is weak evidence. "
-                + _CAUSES
+                + _JUMP_CAUSES
             ),
         )
     ]
