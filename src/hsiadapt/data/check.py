@@ -55,7 +55,9 @@ def check_dataset(
 
     Problems (unreadable files, wrong band counts, empty masks, split files listing missing
     files...) are collected, not raised. The spectral sanity check runs on the data's mean
-    spectrum over valid pixels, or on ``mean_spectrum`` when given (e.g. a published ``mu.npy``).
+    spectrum over valid pixels, or on ``mean_spectrum`` when given (e.g. a published ``mu.npy``);
+    each finding is reported as ``"strong: ..."`` (the labels are probably wrong) or
+    ``"weak: ..."`` (odd, with other possible causes listed).
     """
     cls: Callable[..., HSIDataset] = DATASETS.get(dataset)
     rep = CheckReport(dataset=dataset, root=str(root))
@@ -171,7 +173,7 @@ def check_dataset(
                     "task) or use statistics of these data")
     spectrum = mean_spectrum if mean_spectrum is not None else (sums / count if count else None)
     if spectrum is not None:
-        rep.spectral_findings = [f.message for f in spectral_sanity(b, spectrum)]
+        rep.spectral_findings = [f"{f.severity}: {f.message}" for f in spectral_sanity(b, spectrum)]
     return rep
 
 
