@@ -229,7 +229,9 @@ def format_report(rep: CheckReport) -> str:
 
 def exit_code(rep: CheckReport) -> int:
     """``hsiadapt data check``'s exit status: 2 when no split could be read, 1 when anything
-    was reported as a problem, 0 when clean."""
+    was reported as a problem or a strong spectral finding (labels probably wrong), 0 when
+    clean (weak spectral findings are notes: they list possible causes, not a diagnosis)."""
     if not rep.splits:
         return 2
-    return 1 if rep.problems else 0
+    strong = any(f.startswith("strong:") for f in rep.spectral_findings)
+    return 1 if rep.problems or strong else 0
