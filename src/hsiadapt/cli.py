@@ -279,9 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("table", help="Table 1 from run folders")
     s.add_argument("runs")
     s.add_argument("--format", choices=["md", "latex", "csv"], default="md")
-    s.add_argument("--leaderboard", help="CSV of public leaderboard scores (column 'score')")
-    s.add_argument("--literature", help="CSV of published numbers to show beside (model, "
-                   "adapter, task, metric, direction, mean, std, source)")
+    s.add_argument("--leaderboard", help="'hyperview1' (the shipped public HYPERVIEW-1 scores: "
+                   "ranks are printed as bounds) or a CSV of leaderboard scores (column 'score')")
+    s.add_argument("--literature", help="'study' (the shipped Table 1 of the TerraMind HSI "
+                   "study, with the SpectralEarth rows it quotes) or a CSV of published numbers "
+                   "(model, adapter, task, metric, direction, mean, std, source)")
     s.add_argument("--out", help="also write the table to this file")
     s.set_defaults(func=_cmd_table)
 

@@ -58,3 +58,16 @@ def test_leaderboard_rank_and_literature(results, tmp_path):
     assert leaderboard_rank(0.5, [0.8, 0.9]) == 1
     latex = t.render("latex")
     assert latex.startswith(r"\begin{tabular}") and r"\bottomrule" in latex
+
+
+def test_shipped_literature_and_rank_bound(results):
+    # the study's published Table 1 ships with hsiadapt and is shown beside measured rows
+    t = build_table(collect_runs(results), literature="study", leaderboard="hyperview1")
+    md = t.render("md")
+    assert "terramind_v1_base *(published)* | select |" in md and "0.465 ± 0.002" in md
+    assert "spectralearth *(published)*" in md and "0.810" in md
+    # a rank from the partial public HYPERVIEW scores is printed as a bound, with that word
+    # 0.85 and 0.905: four published scores are better, so the rank is at least 5
+    assert "0.850 ± 0.000 (n=2), rank bound ≥ 5" in md and "Ranks are bounds" in md
+    with pytest.raises(FileNotFoundError, match="shipped names"):
+        build_table(collect_runs(results), literature="nonexistent.csv")

@@ -48,6 +48,29 @@ class Cell:
         return float(np.std(self.values, ddof=1)) if len(self.values) > 1 else 0.0
 
 
+#: published numbers shipped with hsiadapt (each CSV cites its sources in its header):
+#: ``study`` - the TerraMind HSI study's Table 1 (Leonardi et al.), with the SpectralEarth rows
+#: it quotes (Braham et al. 2025); ``hyperview1`` - the HYPERVIEW-1 scores traceable to a public
+#: source (not the whole leaderboard: a rank from them is only a bound)
+SHIPPED = {"study": "study_table1.csv", "hyperview1": "hyperview1_scores.csv"}
+#: shipped leaderboards that list only part of the board
+PARTIAL_BOARDS = {"hyperview1"}
+
+
+def shipped_file(name_or_path: str | Path) -> Path:
+    """A shipped CSV by name (``study``, ``hyperview1``), or the given path."""
+    if str(name_or_path) in SHIPPED:
+        from importlib import resources
+
+        return Path(str(resources.files("hsiadapt.experiment").joinpath(
+            "_data", SHIPPED[str(name_or_path)])))
+    p = Path(name_or_path)
+    if not p.is_file():
+        raise FileNotFoundError(f"{p} does not exist; give a CSV path or one of the shipped "
+                                f"names {sorted(SHIPPED)}")
+    return p
+
+
 def leaderboard_rank(score: float, board: list[float]) -> int:
     """1-based rank a (lower-is-better) score would take among ``board`` scores."""
     return 1 + sum(1 for s in board if s < score)
@@ -57,7 +80,8 @@ def _read_leaderboard(path: str | Path | None) -> list[float]:
     if path is None:
         return []
     rows = [r for r in csv.DictReader(
-        ln for ln in Path(path).read_text().splitlines() if ln and not ln.startswith("#"))]
+        ln for ln in shipped_file(path).read_text().splitlines()
+        if ln and not ln.startswith("#"))]
     return sorted(float(r["score"]) for r in rows)
 
 
@@ -71,6 +95,8 @@ class ResultsTable:
     ranks: dict[tuple[str, str, str], int]
     bold: set[tuple[str, str, str]]
     underline: set[tuple[str, str, str]]
+    #: the leaderboard lists only part of the board: ranks are lower bounds
+    rank_is_bound: bool = False
 
     def _fmt(self, key: tuple[str, str, str], fmt: str) -> str:
         c = self.cells.get(key)
@@ -85,7 +111,8 @@ class ResultsTable:
             if c.failed:
                 txt += f" [+{c.failed} failed]"
         if key in self.ranks:
-            txt += f", rank {self.ranks[key]}"
+            txt += (f", rank bound ≥ {self.ranks[key]}" if self.rank_is_bound
+                    else f", rank {self.ranks[key]}")
         if fmt == "md":
             if key in self.bold:
                 txt = f"**{txt}**"
@@ -141,6 +168,10 @@ class ResultsTable:
         out.append("mean ± std over seeds (n = finished runs); **bold**: best model per column; "
                    "underlined: best adaptation per backbone; ↑ higher is better, ↓ lower is "
                    "better. Literature rows are published numbers, not measured here.")
+        if self.rank_is_bound and self.ranks:
+            out.append("Ranks are bounds: computed from the HYPERVIEW-1 scores traceable to a "
+                       "public source, not the full leaderboard, so 'rank bound ≥ N' means at "
+                       "least N - 1 teams scored better.")
         return "\n".join(out)
 
 
@@ -173,7 +204,7 @@ def build_table(runs: list[RunRecord], *, leaderboard: str | Path | None = None,
         directions.setdefault(c, "max")
         metrics.setdefault(c, "miou")
     if literature is not None:
-        for r in csv.DictReader(ln for ln in Path(literature).read_text().splitlines()
+        for r in csv.DictReader(ln for ln in shipped_file(literature).read_text().splitlines()
                                 if ln and not ln.startswith("#")):
             key = (r["model"], r["adapter"], r["task"])
             if r["task"] not in columns:
@@ -205,4 +236,6 @@ def build_table(runs: list[RunRecord], *, leaderboard: str | Path | None = None,
             for b, a in measured:
                 ranks[(b, a, col)] = leaderboard_rank(cells[(b, a, col)].mean, board)
     rows.sort(key=lambda r: (r[2], r[0], r[1]))
-    return ResultsTable(columns, directions, metrics, rows, dict(cells), ranks, bold, underline)
+    bound = leaderboard is not None and str(leaderboard) in PARTIAL_BOARDS
+    return ResultsTable(columns, directions, metrics, rows, dict(cells), ranks, bold, underline,
+                        rank_is_bound=bound)
