@@ -84,8 +84,7 @@ class TaskSpec:
         if self.dataset not in DATASETS:
             raise ConfigError(unknown_name("dataset", self.dataset, DATASETS.names(), where))
         if self.recipe not in RECIPES:
-            raise ConfigError(f"{where}: unknown recipe {self.recipe!r}; known: "
-                              f"{', '.join(RECIPES)}")
+            raise ConfigError(unknown_name("recipe", self.recipe, RECIPES.names(), where))
         _check_keys(f"{where}.recipe_overrides", self.recipe_overrides, Recipe)
         if self.normalization not in ("data", "study", "pretraining", "none"):
             raise ConfigError(f"{where}: normalization must be data, study, pretraining or none")
@@ -100,7 +99,7 @@ class TaskSpec:
                               "with mu.npy and sigma.npy)")
 
     def recipe_obj(self) -> Recipe:
-        return RECIPES[self.recipe].with_(**self.recipe_overrides)
+        return RECIPES.get(self.recipe).with_(**self.recipe_overrides)
 
 
 @dataclass(frozen=True)

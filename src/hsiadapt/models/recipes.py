@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
+from hsiadapt.registry import Registry
+
 __all__ = ["RECIPES", "Recipe", "get_recipe"]
 
 
@@ -67,7 +69,7 @@ class Recipe:
         return asdict(self)
 
 
-RECIPES: dict[str, Recipe] = {
+_RECIPES: dict[str, Recipe] = {
     # early stopping and the tested checkpoint: best val/loss, as the study's runs monitored
     "study_segmentation": Recipe(
         task="segmentation", lr=3e-5, weight_decay=1e-4, scheduler="cosine", cosine_t_max=100,
@@ -93,8 +95,12 @@ STUDY_BATCH_SIZE = {"enmap_bnetd": 16, "enmap_cdl": 8, "enmap_bdforet": 16, "enm
 STUDY_SEEDS = tuple(range(42, 52))
 
 
+#: the named recipes (the project's one registry mechanism)
+RECIPES: Registry[Recipe] = Registry("recipe")
+for _name, _recipe in _RECIPES.items():
+    RECIPES.register(_name)(_recipe)
+
+
 def get_recipe(name: str) -> Recipe:
     """A named recipe (``RECIPES``)."""
-    if name not in RECIPES:
-        raise KeyError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
-    return RECIPES[name]
+    return RECIPES.get(name)

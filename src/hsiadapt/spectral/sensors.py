@@ -34,6 +34,7 @@ from importlib import resources
 
 import numpy as np
 
+from hsiadapt.registry import Registry
 from hsiadapt.spectral.band import Band, BandSet, SpectralError
 
 __all__ = [
@@ -95,7 +96,8 @@ class _Entry:
     description: str
 
 
-_SENSORS: dict[str, _Entry] = {}
+#: the built-in sensors (the project's one registry mechanism)
+SENSORS: Registry[_Entry] = Registry("sensor")
 
 
 def register_sensor(name: str, description: str) -> Callable[[Callable[[], BandSet]], Callable]:
@@ -106,9 +108,7 @@ def register_sensor(name: str, description: str) -> Callable[[Callable[[], BandS
     """
 
     def deco(factory: Callable[[], BandSet]) -> Callable[[], BandSet]:
-        if name in _SENSORS:
-            raise ValueError(f"sensor {name!r} is already registered")
-        _SENSORS[name] = _Entry(factory, description)
+        SENSORS.register(name)(_Entry(factory, description))
         return factory
 
     return deco
@@ -116,7 +116,7 @@ def register_sensor(name: str, description: str) -> Callable[[Callable[[], BandS
 
 def list_sensors() -> dict[str, str]:
     """Names of the built-in sensors with a one-line description each."""
-    return {k: v.description for k, v in sorted(_SENSORS.items())}
+    return {k: SENSORS.get(k).description for k in SENSORS.names()}
 
 
 @cache
@@ -127,14 +127,14 @@ def get_sensor(name: str) -> BandSet:
         KeyError: unknown name (the message lists the known ones and the closest match).
     """
     key = name.strip().lower().replace("-", "_")
-    if key not in _SENSORS:
+    if key not in SENSORS:
         from hsiadapt.hints import unknown_name
 
         raise KeyError(
-            unknown_name("sensor", name, _SENSORS) + ". For another sensor pass a file with "
-            "its wavelengths (see hsiadapt.spectral.io)."
+            unknown_name("sensor", name, SENSORS.names()) + ". For another sensor pass a file "
+            "with its wavelengths (see hsiadapt.spectral.io)."
         )
-    return _SENSORS[key].factory()
+    return SENSORS.get(key).factory()
 
 
 # -- tabulated multispectral responses (pyrsr) ----------------------------------------------------
