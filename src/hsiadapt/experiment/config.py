@@ -236,6 +236,17 @@ class ExperimentConfig:
         bad = [k for k in only if k not in ("task", "adapter", "backbone", "seed")]
         if bad:
             raise ConfigError(f"--only: unknown key(s) {bad}; use task, adapter, backbone, seed")
+        valid = {"task": [t.name for t in self.tasks], "adapter": [a.name for a in self.adapters],
+                 "backbone": [b.name for b in self.backbones],
+                 "seed": [str(s) for s in self.seeds]}
+        for key, values in only.items():
+            for v in values:
+                if v not in valid[key]:
+                    close = difflib.get_close_matches(v, valid[key], n=1)
+                    raise ConfigError(
+                        f"--only {key}={v}: the experiment {self.name!r} has no {key} {v!r}"
+                        + (f"; did you mean {close[0]!r}?" if close else "")
+                        + f" Valid {key} values: {', '.join(valid[key])}")
         out = []
         for t in self.tasks:
             for b in self.backbones:
