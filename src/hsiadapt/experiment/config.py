@@ -165,10 +165,12 @@ class LauncherSpec:
     subprocess per run via submitit), ``local-gpus`` (one subprocess per run, as many at once
     as there are GPUs, each pinned to its own GPU via ``CUDA_VISIBLE_DEVICES``; ``gpus`` lists
     them, default all), ``slurm`` (submitit on a SLURM cluster; ``slurm`` holds its executor
-    parameters)."""
+    parameters). ``stale_lock_min``: minutes without a heartbeat after which a run's lock held
+    by another host is taken over (on this host a lock whose process died is taken at once)."""
 
     type: str = "local"
     max_parallel: int = 1
+    stale_lock_min: float = 60.0
     gpus: list[int] = field(default_factory=list)
     slurm: dict[str, Any] = field(default_factory=dict)
 
@@ -176,6 +178,9 @@ class LauncherSpec:
         if self.type not in ("local", "submitit-local", "local-gpus", "slurm"):
             raise ConfigError(f"{where}: launcher type must be local, submitit-local, "
                               "local-gpus or slurm")
+        if not self.stale_lock_min > 0:
+            raise ConfigError(f"{where}: stale_lock_min must be a positive number of minutes, "
+                              f"got {self.stale_lock_min!r}")
 
 
 @dataclass(frozen=True)
