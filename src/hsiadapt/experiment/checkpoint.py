@@ -11,6 +11,12 @@ On resume :func:`choose_resume` loads each candidate (``last.ckpt``, then ``best
 ``torch.load(weights_only=True)`` - never unpickling code - and takes the first that loads as a
 full training checkpoint; unreadable ones are removed, and the note saying so goes to the log
 and the run record. With none left the run starts over.
+
+``last.ckpt`` is Lightning's full checkpoint: weights, optimiser and scheduler states, loop
+progress, the callbacks' states - early stopping, best checkpoint, and the random generators
+(:class:`~hsiadapt.experiment.callbacks.RngState`) - so a resumed run continues exactly where it
+stopped. All of it is tensors and plain containers: it loads with ``weights_only=True`` without
+any extra safe globals (a test loads a real run's checkpoint that way).
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ Each run has its own folder ``<output>/<run_id>/`` - the folder tree is the resu
 * ``metrics.json``: the :class:`~hsiadapt.experiment.record.RunRecord` - status, test and
   best-validation metrics, epochs, seconds, hardware, package versions, precision, the weights'
   origin (``hf`` / ``ckpt:...`` / ``random``);
-* ``checkpoints/``: ``last.ckpt`` (resume) and the best one (test);
+* ``checkpoints/``: ``last.ckpt`` (resume: the full training state, random generators included,
+  so a resumed run gives the numbers of an uninterrupted one on CPU) and the best one (test);
 * ``logs/``: per-epoch CSV (and TensorBoard / W&B / MLflow when asked for and installed);
 * ``stats.json``: the normalisation statistics used; ``samples.npz``: a few test predictions
   (for figures); ``predictions.csv`` for regression.
@@ -201,7 +202,7 @@ def _train(spec: RunSpec, run_dir: Path, lock: RunLock, *, force: bool,
     import torch
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
-    from hsiadapt.experiment.callbacks import Heartbeat
+    from hsiadapt.experiment.callbacks import Heartbeat, RngState
     from hsiadapt.experiment.checkpoint import AtomicCheckpointIO, choose_resume
     from hsiadapt.experiment.outputs import (
         save_regression_predictions,
@@ -229,7 +230,7 @@ def _train(spec: RunSpec, run_dir: Path, lock: RunLock, *, force: bool,
                                   save_last=True, save_top_k=1, enable_version_counter=False)
         callbacks: list[Any] = [ckpt_cb, EarlyStopping(monitor=monitor, mode=mode,
                                                        patience=recipe.patience),
-                                Heartbeat(lock)]
+                                RngState(), Heartbeat(lock)]
         matmul = apply_precision(precision)  # after every import a run makes (terratorch's lowers it)
         trainer = L.Trainer(
             accelerator=spec.trainer.accelerator, devices=spec.trainer.devices,
