@@ -122,3 +122,42 @@ def test_leftovers_of_dead_processes_are_removed(tmp_path):
     assert (cache / f"0123456789abcdef0123.tmp{alive}").exists()
     assert {q.name for q in ck.iterdir()} == {f".last.ckpt.{alive}.abc123.tmp", "last.ckpt",
                                                recent.name}
+
+
+def test_checkpoint_temporaries_of_killed_processes_leave_tmpdir(tmp_path, monkeypatch):
+    import io
+    import tempfile
+
+    import torch
+
+    from hsiadapt.experiment.storage import clean_tmpdir_checkpoints
+
+    tmp = tmp_path / "tmpdir"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    buf = io.BytesIO()
+    torch.save({"epoch": 1, "pytorch-lightning_version": "2.6", "state_dict": {
+        "w": torch.zeros(1000)}}, buf)
+    data = buf.getvalue()
+    plain = io.BytesIO()
+    torch.save({"w": torch.zeros(10)}, plain)
+    killed = tmp / "tmpkilled1"
+    killed.write_bytes(data[: len(data) // 2])  # what a killed writer leaves
+    complete = tmp / "tmpcomplete"
+    complete.write_bytes(data)
+    other = tmp / "tmpplain"
+    other.write_bytes(plain.getvalue())  # someone's torch.save, not a Lightning checkpoint
+    being_written = tmp / "tmpopen"
+    being_written.write_bytes(data[:100])
+    recent = tmp / "tmprecent"
+    recent.write_bytes(data)
+    old = time.time() - 3600
+    for p in (killed, complete, other, being_written):
+        os.utime(p, (old, old))
+    with open(being_written, "ab"):  # a live writer has it open
+        removed = clean_tmpdir_checkpoints()
+    if not Path("/proc/self/fd").is_dir():
+        assert removed == []
+        pytest.skip("no /proc: open files cannot be listed, so nothing is removed")
+    assert sorted(p.name for p in removed) == ["tmpcomplete", "tmpkilled1"]
+    assert sorted(p.name for p in tmp.iterdir()) == ["tmpopen", "tmpplain", "tmprecent"]

@@ -7,7 +7,10 @@
 * :func:`storage_error` - whether an error is the output storage failing (full disk, quota,
   read-only, no permission on the output): the run is recorded as failed and the sweep stops,
   since every later run would fail the same way.
-* :func:`clean_leftovers` - temporary files and cache builds of processes killed mid-write.
+* :func:`clean_leftovers` - temporary files and cache builds of processes killed mid-write;
+  :func:`clean_tmpdir_checkpoints` - checkpoints that Lightning (through fsspec) was writing in
+  ``$TMPDIR`` when its process was killed (runs written before checkpoints were written in
+  their own folder).
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ import os
 import re
 import shutil
 import socket
+import tempfile
 import time
 from pathlib import Path
 
 from hsiadapt.experiment.lock import LOCK_FILE, pid_alive
 
 __all__ = ["StorageError", "check_free_space", "check_writable", "checkpoint_bytes",
-           "clean_leftovers", "storage_error"]
+           "clean_leftovers", "clean_tmpdir_checkpoints", "storage_error"]
 
 log = logging.getLogger(__name__)
 
@@ -138,4 +142,70 @@ def clean_leftovers(output: str | Path, min_age_s: float = 600.0) -> list[Path]:
     if removed:
         log.info("removed %d leftovers of killed processes under %s (host %s)", len(removed),
                  root, socket.gethostname())
+    return removed
+
+
+def _open_files() -> set[str] | None:
+    """Every file open in a process this user can see (``None`` without ``/proc``)."""
+    proc = Path("/proc")
+    if not (proc / "self" / "fd").is_dir():
+        return None
+    out: set[str] = set()
+    for fd_dir in proc.glob("[0-9]*/fd"):
+        try:
+            out.update(os.readlink(fd) for fd in os.scandir(fd_dir))
+        except OSError:
+            continue
+    return out
+
+
+def _lightning_checkpoint(p: Path) -> bool:
+    """Whether ``p`` starts like a Lightning checkpoint written by ``torch.save`` (a zip whose
+    first entry, ``<archive>/data.pkl``, names ``pytorch-lightning_version``) - complete or
+    truncated after that first entry."""
+    try:
+        with open(p, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return False
+    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+        return False
+    n = int.from_bytes(head[26:28], "little")
+    return (head[30:30 + n].endswith(b"/data.pkl")
+            and b"pytorch-lightning_version" in head)
+
+
+def clean_tmpdir_checkpoints(min_age_s: float = 600.0) -> list[Path]:
+    """Remove this user's ``$TMPDIR/tmp*`` Lightning checkpoints that no running
+    process has open and that are ``min_age_s`` seconds untouched: checkpoints whose writer was
+    killed before it moved them into place. Nothing is removed where open files cannot be
+    listed (no ``/proc``)."""
+    tmp = Path(tempfile.gettempdir())
+    now, uid = time.time(), os.getuid()
+    candidates = []
+    for p in tmp.glob("tmp*"):
+        try:
+            st = p.lstat()
+        except OSError:
+            continue
+        if (p.is_file() and not p.is_symlink() and st.st_uid == uid
+                and now - st.st_mtime >= min_age_s and _lightning_checkpoint(p)):
+            candidates.append(p)
+    if not candidates:
+        return []
+    open_now = _open_files()
+    if open_now is None:
+        return []
+    removed = []
+    for p in candidates:
+        if str(p) in open_now or os.path.realpath(p) in open_now:
+            continue
+        try:
+            p.unlink()
+        except OSError:
+            continue
+        removed.append(p)
+    if removed:
+        log.info("removed %d checkpoint temporaries of killed processes from %s", len(removed),
+                 tmp)
     return removed

@@ -18,7 +18,12 @@ from hsiadapt.experiment.config import ExperimentConfig, RunSpec
 from hsiadapt.experiment.launch import launch_submitit
 from hsiadapt.experiment.record import read_record, run_status
 from hsiadapt.experiment.run import RUNNING_ELSEWHERE, RunResult, run_one
-from hsiadapt.experiment.storage import StorageError, check_writable, clean_leftovers
+from hsiadapt.experiment.storage import (
+    StorageError,
+    check_writable,
+    clean_leftovers,
+    clean_tmpdir_checkpoints,
+)
 
 __all__ = ["quiet_lightning", "run_sweep"]
 
@@ -54,6 +59,7 @@ def run_sweep(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bool = F
     out = Path(cfg.output)
     check_writable(out)
     clean_leftovers(out)
+    clean_tmpdir_checkpoints()
     quiet_lightning()
     stale = cfg.launcher.stale_lock_min * 60.0
     if cfg.launcher.type != "local":
