@@ -43,6 +43,21 @@ def test_lock_is_exclusive_and_released(tmp_path):
     b.release()
 
 
+def test_held_lock_is_kept_fresh_by_its_holder(tmp_path):
+    """A long run on another host is not taken over: its holder keeps touching the lock."""
+    lock = RunLock(tmp_path / "r", stale_after=0.4)  # touched every 0.1 s
+    assert lock.acquire()
+    try:
+        path = tmp_path / "r" / LOCK_FILE
+        old = time.time() - 3600
+        os.utime(path, (old, old))
+        time.sleep(0.5)
+        assert time.time() - path.stat().st_mtime < 0.4
+    finally:
+        lock.release()
+    assert not path.exists()
+
+
 def test_live_lock_makes_the_run_run_elsewhere(tmp_path):
     cfg = load_config(write_tiny_config(tmp_path, seeds=(0,), adapters=("srf",)))
     spec = cfg.runs()[0]

@@ -1,4 +1,4 @@
-"""Lightning callbacks of a run: the lock's heartbeat, and the random state in checkpoints.
+"""The random generators' state in a run's checkpoints.
 
 :class:`RngState` stores the Python, NumPy and torch (CPU and CUDA) random generators' states in
 every checkpoint and restores them on resume, so a resumed run draws the same shuffles and
@@ -15,25 +15,7 @@ import numpy as np
 import torch
 from lightning.pytorch.callbacks import Callback
 
-from hsiadapt.experiment.lock import RunLock
-
-__all__ = ["Heartbeat", "RngState"]
-
-
-class Heartbeat(Callback):
-    """Touches the run's lock as training and evaluation go on (see :mod:`.lock`)."""
-
-    def __init__(self, lock: RunLock) -> None:
-        self.lock = lock
-
-    def on_train_batch_end(self, *args: Any, **kwargs: Any) -> None:
-        self.lock.heartbeat()
-
-    def on_validation_batch_end(self, *args: Any, **kwargs: Any) -> None:
-        self.lock.heartbeat()
-
-    def on_test_batch_end(self, *args: Any, **kwargs: Any) -> None:
-        self.lock.heartbeat()
+__all__ = ["RngState"]
 
 
 class RngState(Callback):

@@ -2,9 +2,10 @@
 
 ``run.lock`` in the run folder is created with ``O_CREAT | O_EXCL`` (atomic, also on NFS v3+)
 and holds ``{"pid", "host", "time", "token"}``. Another process that finds it skips the run
-("running elsewhere"). The holder touches the file while it trains (:meth:`RunLock.heartbeat`),
-so a lock is *stale* - and is taken over - when its pid is dead on this host, or when it has not
-been touched for ``stale_after`` seconds (a holder on another host that died).
+("running elsewhere"). While it holds the lock, a background thread of the holder touches the
+file (every ``stale_after / 4`` seconds, at most 30), so a lock is *stale* - and is taken over -
+when its pid is dead on this host, or when it has not been touched for ``stale_after`` seconds
+(a holder on another host that died).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -64,7 +66,8 @@ class RunLock:
         self.acquired = False
         self.holder: dict[str, Any] | None = None  # who holds it when not acquired
         self.token = uuid.uuid4().hex
-        self._beat = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     # -- acquire / release ---------------------------------------------------------------------
     def acquire(self) -> bool:
@@ -74,6 +77,10 @@ class RunLock:
             if self._create():
                 self.acquired = True
                 _HELD.add(str(self.path))
+                self._stop.clear()
+                self._thread = threading.Thread(target=self._heartbeat, daemon=True,
+                                                name=f"lock-heartbeat-{self.path.parent.name}")
+                self._thread.start()
                 return True
             info = _read(self.path)
             why = self._stale(info)
@@ -88,17 +95,19 @@ class RunLock:
     def release(self) -> None:
         if not self.acquired:
             return
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
         info = _read(self.path)
         if info is not None and info.get("token") == self.token:
             self.path.unlink(missing_ok=True)
         _HELD.discard(str(self.path))
         self.acquired = False
 
-    def heartbeat(self, every: float = 10.0) -> None:
-        """Touch the lock (at most every ``every`` seconds) to show its holder is alive."""
-        now = time.time()
-        if self.acquired and now - self._beat >= every:
-            self._beat = now
+    def _heartbeat(self) -> None:
+        """Touch the lock now and then, to show its holder is alive (background thread)."""
+        every = min(30.0, self.stale_after / 4)
+        while not self._stop.wait(every):
             try:
                 os.utime(self.path)
             except OSError:
@@ -129,7 +138,6 @@ class RunLock:
             f.write(json.dumps(info))
             f.flush()
             os.fsync(f.fileno())
-        self._beat = time.time()
         return True
 
     def _stale(self, info: dict[str, Any] | None) -> str | None:

@@ -78,7 +78,7 @@ class RunResult:
 
     @property
     def error(self) -> str:
-        return (self.record.error or "") if self.record is not None else ""
+        return (self.record.error or "") if self.record is not None else self.note
 
 
 def _versions() -> dict[str, str]:
@@ -166,13 +166,19 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
     if run_status(run_dir) == "finished" and not force:
         return RunResult(spec.run_id, "skipped", 0.0, read_record(run_dir))
     lock = RunLock(run_dir, stale_lock_s)
-    if _global_rank() == 0 and not lock.acquire():
+    try:
+        claimed = _global_rank() != 0 or lock.acquire()
+    except OSError as err:  # the output folder went read-only, or full
+        why = f"cannot claim {run_dir} ({err.strerror or err})"
+        return RunResult(spec.run_id, "failed", 0.0, None, note=why,
+                         stop=why if storage_error(err, output) else None)
+    if not claimed:
         log.info("%s: running elsewhere (%s); skipped", spec.run_id, lock.describe())
         return RunResult(spec.run_id, RUNNING_ELSEWHERE, 0.0, None, note=lock.describe())
     try:
         if run_status(run_dir) == "finished" and not force:  # finished while we looked
             return RunResult(spec.run_id, "skipped", 0.0, read_record(run_dir))
-        return _train(spec, run_dir, lock, force=force, max_epochs=max_epochs)
+        return _train(spec, run_dir, force=force, max_epochs=max_epochs)
     finally:
         lock.release()
 
@@ -196,13 +202,13 @@ def _prepare(spec: RunSpec, run_dir: Path, force: bool) -> None:
     (run_dir / RECORD_FILE).unlink(missing_ok=True)
 
 
-def _train(spec: RunSpec, run_dir: Path, lock: RunLock, *, force: bool,
+def _train(spec: RunSpec, run_dir: Path, *, force: bool,
            max_epochs: int | None) -> RunResult:
     import lightning as L
     import torch
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
-    from hsiadapt.experiment.callbacks import Heartbeat, RngState
+    from hsiadapt.experiment.callbacks import RngState
     from hsiadapt.experiment.checkpoint import AtomicCheckpointIO, choose_resume
     from hsiadapt.experiment.outputs import (
         save_regression_predictions,
@@ -222,7 +228,8 @@ def _train(spec: RunSpec, run_dir: Path, lock: RunLock, *, force: bool,
         precision = run_precision(spec)
         built = build_run(spec, run_dir, precision=precision)
         dm, task, recipe = built.datamodule, built.task, built.plan.recipe
-        check_free_space(run_dir, sum(p.numel() for p in task.parameters()))
+        check_free_space(run_dir, sum(p.numel() for p in task.parameters()),
+                         have=sum(p.stat().st_size for p in ckpt_dir.glob("*.ckpt")))
         if dm.statistics is not None:
             atomic_write(run_dir / "stats.json", dm.statistics.to_json())
         monitor, mode = task.monitor
@@ -230,7 +237,7 @@ def _train(spec: RunSpec, run_dir: Path, lock: RunLock, *, force: bool,
                                   save_last=True, save_top_k=1, enable_version_counter=False)
         callbacks: list[Any] = [ckpt_cb, EarlyStopping(monitor=monitor, mode=mode,
                                                        patience=recipe.patience),
-                                RngState(), Heartbeat(lock)]
+                                RngState()]
         matmul = apply_precision(precision)  # after every import a run makes (terratorch's lowers it)
         trainer = L.Trainer(
             accelerator=spec.trainer.accelerator, devices=spec.trainer.devices,

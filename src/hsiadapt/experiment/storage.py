@@ -67,10 +67,11 @@ def checkpoint_bytes(n_params: int, bytes_per_value: int = 4) -> int:
     return 3 * 3 * bytes_per_value * int(n_params)
 
 
-def check_free_space(folder: str | Path, n_params: int) -> int:
+def check_free_space(folder: str | Path, n_params: int, have: int = 0) -> int:
     """Raise :class:`StorageError` when ``folder``'s disk has less room than a run of a model
-    with ``n_params`` parameters needs; returns the bytes needed."""
-    need = checkpoint_bytes(n_params) + _MARGIN
+    with ``n_params`` parameters needs, beyond the ``have`` bytes of checkpoints it already
+    wrote (a resumed run); returns the bytes still needed."""
+    need = max(checkpoint_bytes(n_params) - int(have), 0) + _MARGIN
     free = shutil.disk_usage(folder).free
     if free < need:
         raise StorageError(errno.ENOSPC, (
