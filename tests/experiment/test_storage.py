@@ -85,7 +85,8 @@ def test_disk_full_while_checkpointing_stops_the_sweep(tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     monkeypatch.setattr(AtomicCheckpointIO, "save_checkpoint", full)
-    with pytest.raises(StorageError, match="output storage failed.*No space left"):
+    with pytest.raises(StorageError,
+                       match="seed0 failed: No space left on device: .*best.ckpt; sweep stopped"):
         run_sweep(cfg, cfg.runs(), echo=lambda s: None)
     first, second = cfg.runs()
     rec = read_record(Path(cfg.output) / first.run_id)

@@ -150,6 +150,13 @@ def _global_rank() -> int:
     return int(os.environ.get("NODE_RANK", "0") or 0) + int(os.environ.get("LOCAL_RANK", "0") or 0)
 
 
+def _reason(err: BaseException) -> str:
+    """An error in one line (an OSError without its ``[Errno N]`` prefix)."""
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror + (f": {err.filename}" if err.filename else "")
+    return str(err)
+
+
 def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
             max_epochs: int | None = None, stale_lock_s: float = STALE_AFTER_S) -> RunResult:
     """Train, select the best checkpoint, test, and record one run (see the module docstring).
@@ -169,7 +176,7 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
     try:
         claimed = _global_rank() != 0 or lock.acquire()
     except OSError as err:  # the output folder went read-only, or full
-        why = f"cannot claim {run_dir} ({err.strerror or err})"
+        why = f"cannot claim {run_dir} ({_reason(err)})"
         return RunResult(spec.run_id, "failed", 0.0, None, note=why,
                          stop=why if storage_error(err, output) else None)
     if not claimed:
@@ -228,7 +235,7 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
         precision = run_precision(spec)
         built = build_run(spec, run_dir, precision=precision)
         dm, task, recipe = built.datamodule, built.task, built.plan.recipe
-        check_free_space(run_dir, sum(p.numel() for p in task.parameters()),
+        check_free_space(run_dir.parent, sum(p.numel() for p in task.parameters()),
                          have=sum(p.stat().st_size for p in ckpt_dir.glob("*.ckpt")))
         if dm.statistics is not None:
             atomic_write(run_dir / "stats.json", dm.statistics.to_json())
@@ -297,10 +304,10 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
             "no checkpoint yet: starts over on re-run"
         raise signals.as_interrupted(err, spec.run_id, kept) from None
     except Exception as err:  # recorded, never fatal for the sweep (but for a failing disk)
-        stop = (f"{spec.run_id}: the output storage failed ({err})"
-                if storage_error(err, run_dir.parent) else None)
+        stop = (f"{spec.run_id} failed: {_reason(err)}" if storage_error(err, run_dir.parent)
+                else None)
         record = RunRecord(status="failed", **_identity(spec),
-                           error=f"{type(err).__name__}: {err}",
+                           error=f"{type(err).__name__}: {_reason(err)}",
                            traceback=traceback.format_exc(limit=20),
                            seconds=round(time.time() - t0, 2),
                            resumed_from_checkpoint=resume is not None, resume_note=resume_note)

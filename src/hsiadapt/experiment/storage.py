@@ -41,9 +41,7 @@ class StorageError(OSError):
     """The output folder cannot take what a run writes (the message says what to do)."""
 
 
-def _hint(folder: Path) -> str:
-    return (f"free space or fix permissions on {folder}, or write elsewhere (--output on the "
-            "command line, 'output:' in the config)")
+_ELSEWHERE = "or write elsewhere (--output on the command line, 'output:' in the config)"
 
 
 def check_writable(folder: str | Path) -> None:
@@ -58,7 +56,7 @@ def check_writable(folder: str | Path) -> None:
         probe.unlink()
     except OSError as err:
         raise StorageError(err.errno, f"output folder {p} is not writable ({err.strerror}); "
-                           + _hint(p)) from None
+                           f"fix its permissions {_ELSEWHERE}") from None
 
 
 def checkpoint_bytes(n_params: int, bytes_per_value: int = 4) -> int:
@@ -77,7 +75,7 @@ def check_free_space(folder: str | Path, n_params: int, have: int = 0) -> int:
         raise StorageError(errno.ENOSPC, (
             f"not enough free space in {folder}: {free / 2**20:.0f} MiB free, a run of this "
             f"model ({n_params / 1e6:.1f} M parameters) needs about {need / 2**20:.0f} MiB for "
-            "its checkpoints; " + _hint(Path(folder))))
+            f"its checkpoints; free space {_ELSEWHERE}"))
     return need
 
 

@@ -84,7 +84,7 @@ def run_sweep(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bool = F
                      f"{len(todo) - done - 1} runs not started")
                 raise
             done += 1
-            if res.status != RUNNING_ELSEWHERE:
+            if res.status not in (RUNNING_ELSEWHERE, "skipped"):
                 durations.append(res.seconds)
             eta = sum(durations) / max(len(durations), 1) * (len(todo) - done)
             extra = ""
