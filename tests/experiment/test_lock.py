@@ -81,6 +81,20 @@ def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
     assert not lock.exists()  # released after the run
 
 
+def test_lock_whose_pid_was_reused_is_stale(tmp_path):
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("process start times come from /proc (Linux)")
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _write_lock(tmp_path / "r", pid=sleeper.pid, time=time.time() - 3600)
+        assert RunLock(tmp_path / "r").acquire()  # the pid is alive, but not the holder
+        _write_lock(tmp_path / "s", pid=sleeper.pid)
+        assert not RunLock(tmp_path / "s").acquire()  # the holder itself
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
 def test_lock_of_another_host_is_stale_only_after_its_age(tmp_path):
     lock = _write_lock(tmp_path / "r", pid=1, host="elsewhere.example")
     assert not RunLock(tmp_path / "r", stale_after=3600).acquire()

@@ -95,7 +95,7 @@ def choose_resume(ckpt_dir: Path) -> tuple[Path | None, str | None]:
             log.warning("%s: %s", ckpt_dir.parent.name, note)
             return p, note
         problems.append(f"{name} unreadable ({why}), removed")
-        p.unlink()
+        p.unlink(missing_ok=True)  # (another rank of a multi-process run may have removed it)
     if not problems:
         return None, None
     note = "; ".join(problems) + "; no readable checkpoint left, started over"

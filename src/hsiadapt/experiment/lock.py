@@ -4,8 +4,9 @@
 and holds ``{"pid", "host", "time", "token"}``. Another process that finds it skips the run
 ("running elsewhere"). While it holds the lock, a background thread of the holder touches the
 file (every ``stale_after / 4`` seconds, at most 30), so a lock is *stale* - and is taken over -
-when its pid is dead on this host, or when it has not been touched for ``stale_after`` seconds
-(a holder on another host that died).
+when its pid is dead on this host (or now belongs to a process started after the lock was
+taken: a reused pid), or when it has not been touched for ``stale_after`` seconds (a holder on
+another host that died).
 """
 
 from __future__ import annotations
@@ -42,6 +43,18 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:  # exists, owned by someone else
         return True
     return True
+
+
+def _started_after(pid: int, when: float) -> bool:
+    """Whether process ``pid`` started after time ``when`` (Linux ``/proc``; else ``False``)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        ticks = int(stat[stat.rindex(")") + 2:].split()[19])  # field 22: start time
+        btime = next(int(ln.split()[1]) for ln in Path("/proc/stat").read_text().splitlines()
+                     if ln.startswith("btime "))
+        return btime + ticks / os.sysconf("SC_CLK_TCK") > when + 1.0
+    except (OSError, ValueError, IndexError, StopIteration):
+        return False
 
 
 def _read(path: Path) -> dict[str, Any] | None:
@@ -152,6 +165,8 @@ class RunLock:
             pid = int(info.get("pid", -1))
             if not pid_alive(pid):
                 return f"pid {pid} is no longer running"
+            if _started_after(pid, float(info.get("time", 0.0))):
+                return f"pid {pid} now belongs to a process started after the lock was taken"
             if pid == os.getpid() and str(self.path) not in _HELD:
                 return "left behind by this process"
             return None
