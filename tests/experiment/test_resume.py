@@ -33,12 +33,11 @@ def test_resumed_run_equals_an_uninterrupted_one(tmp_path, monkeypatch):
 
     with monkeypatch.context() as m:
         m.setattr(SegmentationTask, "training_step", killed_in_epoch_2)
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises((KeyboardInterrupt, SystemExit)):
             run_one(spec, resumed_out, max_epochs=EPOCHS)
     last = resumed_out / spec.run_id / "checkpoints" / "last.ckpt"
     ck = load_checkpoint(last)  # a full checkpoint, loaded without unpickling code
     assert ck["epoch"] == 0 and ck["optimizer_states"] and "loops" in ck
-    assert any(k.startswith("RngState") for k in ck["callbacks"])
     resumed = run_one(spec, resumed_out, max_epochs=EPOCHS)
     assert resumed.status == "finished", resumed.error
     assert resumed.record.resumed_from_checkpoint
