@@ -153,3 +153,15 @@ def test_stale_lock_min_must_be_positive(tmp_path, value):
     p.write_text(p.read_text() + f"launcher:\n  stale_lock_min: {value}\n")
     with pytest.raises(ConfigError, match="stale_lock_min"):
         load_config(p)
+
+
+def test_a_lock_that_cannot_be_written_is_not_left_behind(tmp_path, monkeypatch):
+    import errno
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError):
+        RunLock(tmp_path / "r").acquire()
+    assert not (tmp_path / "r" / LOCK_FILE).exists()

@@ -147,10 +147,14 @@ class RunLock:
             return False
         info = {"pid": os.getpid(), "host": socket.gethostname(), "time": time.time(),
                 "token": self.token}
-        with os.fdopen(fd, "w") as f:
-            f.write(json.dumps(info))
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(json.dumps(info))
+                f.flush()
+                os.fsync(f.fileno())
+        except BaseException:  # e.g. a full disk: leave no empty lock behind
+            self.path.unlink(missing_ok=True)
+            raise
         return True
 
     def _stale(self, info: dict[str, Any] | None) -> str | None:
