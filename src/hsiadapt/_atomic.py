@@ -1,4 +1,8 @@
-"""Atomic file writes: write to a temporary name in the target folder, then rename."""
+"""Atomic file writes: write to a temporary name in the target folder, then rename.
+
+The temporary name is ``.<name>.<pid>.<random>.tmp``: the pid lets a later process remove the
+leftovers of a writer that was killed (:func:`hsiadapt.experiment.storage.clean_leftovers`).
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     removed (so a reader never sees a half-written file)."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=suffix)
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.{os.getpid()}.", suffix=suffix)
     os.close(fd)
     try:
         yield Path(tmp)

@@ -144,8 +144,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 0
     results = run_sweep(cfg, runs, force=args.force, max_epochs=args.max_epochs)
     failed = [r for r in results if r.status == "failed"]
-    print(f"done: {len(results) - len(failed)} finished or skipped, {len(failed)} failed; "
-          f"results in {cfg.output}")
+    elsewhere = sum(r.status == "running elsewhere" for r in results)
+    print(f"done: {len(results) - len(failed) - elsewhere} finished or skipped, "
+          f"{len(failed)} failed" + (f", {elsewhere} running elsewhere" if elsewhere else "")
+          + f"; results in {cfg.output}")
     return 1 if failed else 0
 
 
@@ -335,10 +337,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hsiadapt`` command."""
     args = build_parser().parse_args(argv)
     import hsiadapt.demo  # noqa: F401  (registers the embedded benchmark's dataset loaders)
+    from hsiadapt.experiment.signals import Interrupted
+    from hsiadapt.experiment.storage import StorageError
     from hsiadapt.spectral import SpectralError
 
     try:
         return int(args.func(args) or 0)
+    except Interrupted as err:  # the sweep said what was interrupted
+        print(f"hsiadapt: stopped by {err.name}; re-run the same command to resume",
+              file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("hsiadapt: interrupted", file=sys.stderr)
+        return 130
+    except StorageError as err:
+        print(f"hsiadapt: error: {err.strerror or err}", file=sys.stderr)
+        return 1
     except (SpectralError, KeyError, FileNotFoundError, ValueError) as err:  # incl. ConfigError
         msg = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
         print(f"hsiadapt: error: {msg}", file=sys.stderr)

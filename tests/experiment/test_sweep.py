@@ -148,3 +148,20 @@ def test_local_gpus_launcher_round_robin(tmp_path):
     results = run_sweep(cfg, cfg.runs(), echo=lines.append)
     assert [r.status for r in results] == ["finished", "finished"]
     assert any("on GPU 0" in ln for ln in lines) and any("on GPU 1" in ln for ln in lines)
+
+
+@pytest.mark.parametrize(("only", "msg"), [
+    ("task=bnted", "no task 'bnted'; did you mean 'bnetd'\\? Valid task values: bnetd"),
+    ("adapter=srf,slect", "no adapter 'slect'; did you mean 'select'\\? Valid adapter values: "
+                          "select, srf"),
+    ("seed=7", "no seed '7' Valid seed values: 0, 1"),
+])
+def test_cli_only_matching_nothing_is_an_error(tiny_config, only, msg, capsys):
+    import re
+
+    from hsiadapt.cli import main
+
+    assert main(["run", str(tiny_config), "--dry-run", "--only", only]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"hsiadapt: error: --only {only.split('=')[0]}=")
+    assert re.search(msg, err), err

@@ -168,10 +168,12 @@ class LauncherSpec:
     subprocess per run via submitit), ``local-gpus`` (one subprocess per run, as many at once
     as there are GPUs, each pinned to its own GPU via ``CUDA_VISIBLE_DEVICES``; ``gpus`` lists
     them, default all), ``slurm`` (submitit on a SLURM cluster; ``slurm`` holds its executor
-    parameters)."""
+    parameters). ``stale_lock_min``: minutes without a heartbeat after which a run's lock held
+    by another host is taken over (on this host a lock whose process died is taken at once)."""
 
     type: str = "local"
     max_parallel: int = 1
+    stale_lock_min: float = 60.0
     gpus: list[int] = field(default_factory=list)
     slurm: dict[str, Any] = field(default_factory=dict)
 
@@ -179,6 +181,9 @@ class LauncherSpec:
         if self.type not in ("local", "submitit-local", "local-gpus", "slurm"):
             raise ConfigError(f"{where}: launcher type must be local, submitit-local, "
                               "local-gpus or slurm")
+        if not self.stale_lock_min > 0:
+            raise ConfigError(f"{where}: stale_lock_min must be a positive number of minutes, "
+                              f"got {self.stale_lock_min!r}")
 
 
 @dataclass(frozen=True)
@@ -239,6 +244,16 @@ class ExperimentConfig:
         bad = [k for k in only if k not in ("task", "adapter", "backbone", "seed")]
         if bad:
             raise ConfigError(f"--only: unknown key(s) {bad}; use task, adapter, backbone, seed")
+        valid = {"task": [t.name for t in self.tasks], "adapter": [a.name for a in self.adapters],
+                 "backbone": [b.name for b in self.backbones],
+                 "seed": [str(s) for s in self.seeds]}
+        for key, values in only.items():
+            for v in values:
+                if v not in valid[key]:
+                    raise ConfigError(
+                        f"--only {key}={v}: the experiment {self.name!r} has no {key} {v!r}"
+                        + did_you_mean(v, valid[key])
+                        + f" Valid {key} values: {', '.join(valid[key])}")
         out = []
         for t in self.tasks:
             for b in self.backbones:

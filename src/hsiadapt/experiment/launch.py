@@ -13,13 +13,14 @@ from pathlib import Path
 
 from hsiadapt.experiment.config import ExperimentConfig, RunSpec
 from hsiadapt.experiment.record import read_record, run_status
-from hsiadapt.experiment.run import RunResult, run_one
+from hsiadapt.experiment.run import RUNNING_ELSEWHERE, RunResult, run_one
 
 __all__ = ["launch_submitit"]
 
 
-def _job(spec: RunSpec, output: str, force: bool, max_epochs: int | None) -> dict:
-    res = run_one(spec, output, force=force, max_epochs=max_epochs)
+def _job(spec: RunSpec, output: str, force: bool, max_epochs: int | None,
+         stale_lock_s: float = 3600.0) -> dict:
+    res = run_one(spec, output, force=force, max_epochs=max_epochs, stale_lock_s=stale_lock_s)
     return {"run_id": res.run_id, "status": res.status, "seconds": res.seconds}
 
 
@@ -45,7 +46,8 @@ def _local_gpus(cfg: ExperimentConfig, todo: Sequence[RunSpec], folder: Path, fo
         ex = submitit.LocalExecutor(folder=folder)
         ex.update_parameters(timeout_min=int(cfg.launcher.slurm.get("timeout_min", 600)),
                              gpus_per_node=1, visible_gpus=[gpu])
-        job = ex.submit(_job, spec, str(cfg.output), force, max_epochs)
+        job = ex.submit(_job, spec, str(cfg.output), force, max_epochs,
+                        cfg.launcher.stale_lock_min * 60.0)
         echo(f"{spec.run_id}: submitted on GPU {gpu}")
         running.append(job)
         jobs.append((spec, job))
@@ -72,15 +74,21 @@ def launch_submitit(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bo
             ex = submitit.AutoExecutor(folder=folder, cluster="local")
             ex.update_parameters(timeout_min=int(cfg.launcher.slurm.get("timeout_min", 60)))
         for spec in todo:
-            jobs.append((spec, ex.submit(_job, spec, str(out), force, max_epochs)))
+            jobs.append((spec, ex.submit(_job, spec, str(out), force, max_epochs,
+                                         cfg.launcher.stale_lock_min * 60.0)))
     results = []
     for i, (spec, job) in enumerate(jobs, 1):
+        status = None
         try:
             r = job.result()
+            status = r["status"]
             echo(f"[{i}/{len(jobs)}] {spec.run_id}: {r['status']} in {r['seconds']:.1f} s")
         except Exception as err:  # the job itself died (killed, out of memory, ...)
             echo(f"[{i}/{len(jobs)}] {spec.run_id}: job error {type(err).__name__}: {err}")
         rec = read_record(out / spec.run_id)
+        if status == RUNNING_ELSEWHERE and (rec is None or not rec.finished):
+            results.append(RunResult(spec.run_id, status, 0.0, rec))
+            continue
         results.append(RunResult(spec.run_id, rec.status if rec else "failed",
                                  rec.seconds if rec else 0.0, rec))
     return results

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from hsiadapt._atomic import atomic_write_text
+from hsiadapt._atomic import atomic_path, atomic_write_text
 from hsiadapt.data.collate import pad_collate
 
 __all__ = ["save_regression_predictions", "save_samples", "slim_checkpoints"]
@@ -68,9 +67,8 @@ def slim_checkpoints(ckpt_dir: Path, best: str | None) -> None:
 
     if best:
         state = torch.load(best, map_location="cpu", weights_only=True)
-        tmp = ckpt_dir / ".best.ckpt.tmp"
-        torch.save({"state_dict": state["state_dict"]}, tmp)
-        os.replace(tmp, ckpt_dir / "best.ckpt")
+        with atomic_path(ckpt_dir / "best.ckpt") as tmp:
+            torch.save({"state_dict": state["state_dict"]}, tmp)
     for p in ckpt_dir.glob("*.ckpt"):
         if p.name != "best.ckpt":
             p.unlink()

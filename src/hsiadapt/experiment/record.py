@@ -42,7 +42,8 @@ class RunRecord:
     Identity: ``run_id``, ``task``, ``dataset``, ``adapter``, ``input_mode``, ``backbone``,
     ``seed``, ``task_type``. Outcome: ``status``, ``test`` (metric name -> value),
     ``primary_metric`` and ``direction`` (``max``/``min``), ``monitor``/``monitor_mode`` and
-    ``best_val``, ``epochs``, ``seconds``, ``resumed_from_checkpoint``, ``error`` and
+    ``best_val``, ``epochs``, ``seconds``, ``resumed_from_checkpoint`` (and ``resume_note``
+    when the checkpoint it meant to resume from did not load), ``error`` and
     ``traceback`` for a failed run. Provenance: ``digest`` (the resolved config's), the source
     band table, the adapter's arguments and target sensor, ``weights`` (``hf`` / ``ckpt:...`` /
     ``random``), ``precision`` and ``float32_matmul_precision``, ``hardware``, ``versions``.
@@ -66,6 +67,9 @@ class RunRecord:
     epochs: int = 0
     seconds: float = 0.0
     resumed_from_checkpoint: bool = False
+    #: what happened to the checkpoints on resume, when not the expected (e.g. an unreadable
+    #: ``last.ckpt``: resumed from the best one, or started over)
+    resume_note: str | None = None
     adapter_args: dict[str, Any] = field(default_factory=dict)
     chip_px: int | None = None
     #: segmentation: the class names and the product code of each class ordinal

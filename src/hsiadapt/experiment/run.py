@@ -7,14 +7,19 @@ Each run has its own folder ``<output>/<run_id>/`` - the folder tree is the resu
 * ``metrics.json``: the :class:`~hsiadapt.experiment.record.RunRecord` - status, test and
   best-validation metrics, epochs, seconds, hardware, package versions, precision, the weights'
   origin (``hf`` / ``ckpt:...`` / ``random``);
-* ``checkpoints/``: ``last.ckpt`` (resume) and the best one (test);
+* ``checkpoints/``: ``last.ckpt`` (resume: the full training state, random generators included,
+  so a resumed run gives the numbers of an uninterrupted one on CPU) and the best one (test);
 * ``logs/``: per-epoch CSV (and TensorBoard / W&B / MLflow when asked for and installed);
 * ``stats.json``: the normalisation statistics used; ``samples.npz``: a few test predictions
   (for figures); ``predictions.csv`` for regression.
 
-Every file is written atomically (temporary name, then rename). A finished run is skipped on
-re-run; a run killed mid-way restarts from ``last.ckpt``; a run that raises is recorded as
-failed with its error, and the sweep goes on.
+Every file is written atomically (temporary name, then rename), checkpoints included
+(:mod:`.checkpoint`). A finished run is skipped on re-run; a run killed mid-way restarts from
+``last.ckpt`` (or, when that does not load, from the best checkpoint or from scratch, saying so);
+a run that raises is recorded as failed with its error, and the sweep goes on - unless the
+output storage failed (:mod:`.storage`), which stops the sweep. A run is claimed with a lock
+(:mod:`.lock`), so sweeps sharing an output folder train each run once; a stop signal leaves the
+run unrecorded and resumable (:mod:`.signals`).
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ from typing import Any
 import yaml
 
 from hsiadapt._atomic import atomic_write_text
+from hsiadapt.experiment import signals
 from hsiadapt.experiment.config import RunSpec
+from hsiadapt.experiment.lock import STALE_AFTER_S, RunLock
 from hsiadapt.experiment.plan import build_run, run_precision
 from hsiadapt.experiment.record import (
     CONFIG_FILE,
@@ -41,9 +48,10 @@ from hsiadapt.experiment.record import (
     run_status,
     write_record,
 )
+from hsiadapt.experiment.storage import check_free_space, storage_error
 from hsiadapt.models.precision import apply_precision
 
-__all__ = ["RunResult", "atomic_write", "run_one"]
+__all__ = ["RUNNING_ELSEWHERE", "RunResult", "atomic_write", "run_one"]
 
 log = logging.getLogger(__name__)
 
@@ -53,16 +61,24 @@ def atomic_write(path: Path, text: str) -> None:
     atomic_write_text(path, text)
 
 
+#: status of a run another process is training (its lock is live)
+RUNNING_ELSEWHERE = "running elsewhere"
+
+
 @dataclass
 class RunResult:
     run_id: str
-    status: str  # finished / failed / skipped
+    status: str  # finished / failed / skipped / running elsewhere
     seconds: float
     record: RunRecord | None
+    #: why the sweep must stop after this run (the output storage failed), else None
+    stop: str | None = None
+    #: for a run running elsewhere: who holds it
+    note: str = ""
 
     @property
     def error(self) -> str:
-        return (self.record.error or "") if self.record is not None else ""
+        return (self.record.error or "") if self.record is not None else self.note
 
 
 def _versions() -> dict[str, str]:
@@ -126,48 +142,101 @@ def _identity(spec: RunSpec) -> dict[str, Any]:
             "task_type": spec.task.recipe_obj().task, "digest": spec.digest()}
 
 
+def _global_rank() -> int:
+    """This process's rank in a multi-process (DDP) run; only rank 0 claims the run."""
+    for var in ("RANK", "SLURM_PROCID"):
+        if os.environ.get(var, "").isdigit():
+            return int(os.environ[var])
+    return int(os.environ.get("NODE_RANK", "0") or 0) + int(os.environ.get("LOCAL_RANK", "0") or 0)
+
+
+def _reason(err: BaseException) -> str:
+    """An error in one line (an OSError without its ``[Errno N]`` prefix)."""
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror + (f": {err.filename}" if err.filename else "")
+    return str(err)
+
+
 def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
-            max_epochs: int | None = None) -> RunResult:
+            max_epochs: int | None = None, stale_lock_s: float = STALE_AFTER_S) -> RunResult:
     """Train, select the best checkpoint, test, and record one run (see the module docstring).
 
-    Never raises for a failure inside the run: the error is recorded in ``metrics.json``.
+    Never raises for a failure inside the run: the error is recorded in ``metrics.json``. Raises
+    :class:`~hsiadapt.experiment.signals.Interrupted` when the process is asked to stop (the run
+    stays unrecorded, to resume from its last checkpoint).
+
+    Args:
+        stale_lock_s: seconds without a heartbeat after which another host's claim on the run
+            is taken over.
     """
+    run_dir = Path(output) / spec.run_id
+    if run_status(run_dir) == "finished" and not force:
+        return RunResult(spec.run_id, "skipped", 0.0, read_record(run_dir))
+    lock = RunLock(run_dir, stale_lock_s)
+    try:
+        claimed = _global_rank() != 0 or lock.acquire()
+    except OSError as err:  # the output folder went read-only, or full
+        why = f"cannot claim {run_dir} ({_reason(err)})"
+        return RunResult(spec.run_id, "failed", 0.0, None, note=why,
+                         stop=why if storage_error(err, output) else None)
+    if not claimed:
+        log.info("%s: running elsewhere (%s); skipped", spec.run_id, lock.describe())
+        return RunResult(spec.run_id, RUNNING_ELSEWHERE, 0.0, None, note=lock.describe())
+    try:
+        if run_status(run_dir) == "finished" and not force:  # finished while we looked
+            return RunResult(spec.run_id, "skipped", 0.0, read_record(run_dir))
+        return _train(spec, run_dir, force=force, max_epochs=max_epochs)
+    finally:
+        lock.release()
+
+
+def _prepare(spec: RunSpec, run_dir: Path, force: bool) -> None:
+    """Write the resolved config; drop what a forced re-run or a changed config invalidates."""
+    cfg_path = run_dir / CONFIG_FILE
+    ckpt_dir = run_dir / "checkpoints"
+    if force:
+        for p in ckpt_dir.glob("*.ckpt"):
+            p.unlink()
+    elif cfg_path.exists():
+        old = yaml.safe_load(cfg_path.read_text()) or {}
+        if old.get("digest") != spec.digest() and any(ckpt_dir.glob("*.ckpt")):
+            log.warning("%s: configuration changed since the checkpoint was written; starting "
+                        "over", spec.run_id)
+            for p in ckpt_dir.glob("*.ckpt"):
+                p.unlink()
+    atomic_write(cfg_path, yaml.safe_dump({**spec.to_dict(), "digest": spec.digest()},
+                                          sort_keys=False))
+    (run_dir / RECORD_FILE).unlink(missing_ok=True)
+
+
+def _train(spec: RunSpec, run_dir: Path, *, force: bool,
+           max_epochs: int | None) -> RunResult:
     import lightning as L
     import torch
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
+    from hsiadapt.experiment.callbacks import RngState
+    from hsiadapt.experiment.checkpoint import AtomicCheckpointIO, choose_resume
     from hsiadapt.experiment.outputs import (
         save_regression_predictions,
         save_samples,
         slim_checkpoints,
     )
 
-    run_dir = Path(output) / spec.run_id
-    if run_status(run_dir) == "finished" and not force:
-        return RunResult(spec.run_id, "skipped", 0.0, read_record(run_dir))
-    run_dir.mkdir(parents=True, exist_ok=True)
-    cfg_path = run_dir / CONFIG_FILE
     ckpt_dir = run_dir / "checkpoints"
     last = ckpt_dir / "last.ckpt"
-    if force:
-        for p in ckpt_dir.glob("*.ckpt"):
-            p.unlink()
-        (run_dir / RECORD_FILE).unlink(missing_ok=True)
-    elif cfg_path.exists():
-        old = yaml.safe_load(cfg_path.read_text()) or {}
-        if old.get("digest") != spec.digest() and last.exists():
-            log.warning("%s: configuration changed since the checkpoint was written; starting "
-                        "over", spec.run_id)
-            last.unlink()
-    atomic_write(cfg_path, yaml.safe_dump({**spec.to_dict(), "digest": spec.digest()},
-                                          sort_keys=False))
-    (run_dir / RECORD_FILE).unlink(missing_ok=True)
     t0 = time.time()
+    resume: Path | None = None
+    resume_note: str | None = None
     try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        _prepare(spec, run_dir, force)
         L.seed_everything(spec.seed, workers=True, verbose=False)
         precision = run_precision(spec)
         built = build_run(spec, run_dir, precision=precision)
         dm, task, recipe = built.datamodule, built.task, built.plan.recipe
+        check_free_space(run_dir.parent, sum(p.numel() for p in task.parameters()),
+                         have=sum(p.stat().st_size for p in ckpt_dir.glob("*.ckpt")))
         if dm.statistics is not None:
             atomic_write(run_dir / "stats.json", dm.statistics.to_json())
         monitor, mode = task.monitor
@@ -175,7 +244,8 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
                                   save_last=True, save_top_k=1, enable_version_counter=False)
         callbacks: list[Any] = [ckpt_cb, EarlyStopping(monitor=monitor, mode=mode,
                                                        patience=recipe.patience,
-                                                       min_delta=recipe.min_delta)]
+                                                       min_delta=recipe.min_delta),
+                                RngState()]
         matmul = apply_precision(precision)  # after every import a run makes (terratorch's lowers it)
         trainer = L.Trainer(
             accelerator=spec.trainer.accelerator, devices=spec.trainer.devices,
@@ -185,26 +255,33 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
             max_epochs=max_epochs if max_epochs is not None else recipe.max_epochs,
             limit_train_batches=recipe.limit_train_batches,
             limit_val_batches=recipe.limit_val_batches, callbacks=callbacks,
+            plugins=[AtomicCheckpointIO()],
             logger=_loggers(spec, run_dir), enable_progress_bar=_progress_bar(),
             enable_model_summary=False, num_sanity_val_steps=0,
             log_every_n_steps=1, default_root_dir=run_dir)
-        resume = str(last) if last.exists() else None
-        trainer.fit(task, dm, ckpt_path=resume, weights_only=True)
-        best = ckpt_cb.best_model_path or (str(last) if last.exists() else None)
-        if "test" not in dm.splits:
-            raise RuntimeError("the dataset has no test split to score")
-        trainer.test(task, dm, ckpt_path=best, weights_only=True, verbose=False)
-        test = dict(getattr(task, "last_metrics", {}))
-        if torch.get_float32_matmul_precision() != matmul:
-            raise RuntimeError(
-                f"the float32 matmul precision changed during the run (set {matmul!r}, now "
-                f"{torch.get_float32_matmul_precision()!r}): a library imported mid-run changed "
-                "it, so the run's numbers are not at the precision it records")
-        if recipe.task == "regression":
-            save_regression_predictions(task, dm, run_dir)
-        else:
-            save_samples(task, dm, run_dir)
-        slim_checkpoints(ckpt_dir, best)
+        resume, resume_note = choose_resume(ckpt_dir)
+        signals.check()  # a stop asked for while the run was being built
+        with signals.deferred():
+            trainer.fit(task, dm, ckpt_path=str(resume) if resume else None, weights_only=True)
+            signals.check()
+            best: str | None = ckpt_cb.best_model_path
+            if not best or not Path(best).exists():
+                best = str(last) if last.exists() else None
+            if "test" not in dm.splits:
+                raise RuntimeError("the dataset has no test split to score")
+            trainer.test(task, dm, ckpt_path=best, weights_only=True, verbose=False)
+            signals.check()
+            test = dict(getattr(task, "last_metrics", {}))
+            if torch.get_float32_matmul_precision() != matmul:
+                raise RuntimeError(
+                    f"the float32 matmul precision changed during the run (set {matmul!r}, now "
+                    f"{torch.get_float32_matmul_precision()!r}): a library imported mid-run "
+                    "changed it, so the run's numbers are not at the precision it records")
+            if recipe.task == "regression":
+                save_regression_predictions(task, dm, run_dir)
+            else:
+                save_samples(task, dm, run_dir)
+            slim_checkpoints(ckpt_dir, best)
         primary, direction = task.primary
         record = RunRecord(
             status="finished", **_identity(spec),
@@ -214,7 +291,7 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
             best_val=float(ckpt_cb.best_model_score) if ckpt_cb.best_model_score is not None
             else None,
             epochs=int(trainer.current_epoch), seconds=round(time.time() - t0, 2),
-            resumed_from_checkpoint=resume is not None,
+            resumed_from_checkpoint=resume is not None, resume_note=resume_note,
             adapter_args=spec.adapter.args_for(spec.task.name),
             chip_px=int(dm.raw["train"][0]["image"].shape[-1]), target=spec.backbone.target,
             classes=list(dm.info.classes),
@@ -225,10 +302,27 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
             pretrained=task.model.backbone_info.pretrained != "random",
             precision=precision, float32_matmul_precision=matmul,
             hardware=_hardware(), versions=_versions())
-    except Exception as err:  # recorded, never fatal for the sweep
+        write_record(run_dir, record)
+    except (KeyboardInterrupt, SystemExit) as err:  # a stop signal: unrecorded, resumable
+        kept = f"resumes from {last.name} on re-run" if last.exists() else \
+            "no checkpoint yet: starts over on re-run"
+        raise signals.as_interrupted(err, spec.run_id, kept) from None
+    except Exception as err:  # recorded, never fatal for the sweep (but for a failing disk)
+        stop = (f"{spec.run_id} failed: {_reason(err)}" if storage_error(err, run_dir.parent)
+                else None)
         record = RunRecord(status="failed", **_identity(spec),
-                           error=f"{type(err).__name__}: {err}",
+                           error=f"{type(err).__name__}: {_reason(err)}",
                            traceback=traceback.format_exc(limit=20),
-                           seconds=round(time.time() - t0, 2))
-    write_record(run_dir, record)
+                           seconds=round(time.time() - t0, 2),
+                           resumed_from_checkpoint=resume is not None, resume_note=resume_note)
+        if run_status(run_dir) == "finished":  # never overwrite a finished record
+            log.warning("%s: failed (%s) but a finished record is there; keeping it",
+                        spec.run_id, record.error)
+            return RunResult(spec.run_id, "skipped", record.seconds, read_record(run_dir))
+        try:
+            write_record(run_dir, record)
+        except OSError as werr:
+            log.error("%s: could not record the failure (%s)", spec.run_id, werr)
+            stop = stop or f"{spec.run_id}: cannot write to the output folder ({werr})"
+        return RunResult(spec.run_id, "failed", record.seconds, record, stop=stop)
     return RunResult(spec.run_id, record.status, record.seconds, record)

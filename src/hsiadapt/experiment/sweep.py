@@ -1,4 +1,11 @@
-"""Running a whole grid: ``run_sweep`` (locally, or through a launcher), with progress and ETA."""
+"""Running a whole grid: ``run_sweep`` (locally, or through a launcher), with progress and ETA.
+
+At start-up the output folder must be writable (:func:`~.storage.check_writable`) and the
+leftovers of killed processes are removed (:func:`~.storage.clean_leftovers`). A run another
+process is training is skipped ("running elsewhere"). SIGTERM / Ctrl-C stop the sweep after
+saying which run was interrupted (:mod:`.signals`); a failing output storage stops it with a
+one-line :class:`~.storage.StorageError`.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +13,17 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from hsiadapt.experiment import signals
 from hsiadapt.experiment.config import ExperimentConfig, RunSpec
 from hsiadapt.experiment.launch import launch_submitit
 from hsiadapt.experiment.record import read_record, run_status
-from hsiadapt.experiment.run import RunResult, run_one
+from hsiadapt.experiment.run import RUNNING_ELSEWHERE, RunResult, run_one
+from hsiadapt.experiment.storage import (
+    StorageError,
+    check_writable,
+    clean_leftovers,
+    clean_tmpdir_checkpoints,
+)
 
 __all__ = ["quiet_lightning", "run_sweep"]
 
@@ -36,10 +50,18 @@ def _fmt_eta(seconds: float) -> str:
 def run_sweep(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bool = False,
               max_epochs: int | None = None,
               echo: Callable[[str], None] = print) -> list[RunResult]:
-    """Run ``runs`` with the config's launcher, printing progress with an ETA."""
+    """Run ``runs`` with the config's launcher, printing progress with an ETA.
+
+    Raises:
+        StorageError: the output folder is not writable, or filled up during a run.
+        Interrupted: SIGTERM or SIGINT; the run in progress resumes on re-run.
+    """
     out = Path(cfg.output)
-    out.mkdir(parents=True, exist_ok=True)
+    check_writable(out)
+    clean_leftovers(out)
+    clean_tmpdir_checkpoints()
     quiet_lightning()
+    stale = cfg.launcher.stale_lock_min * 60.0
     if cfg.launcher.type != "local":
         return launch_submitit(cfg, runs, force=force, max_epochs=max_epochs, echo=echo)
     results: list[RunResult] = []
@@ -48,20 +70,35 @@ def run_sweep(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bool = F
     echo(f"{cfg.name}: {len(runs)} runs, {len(runs) - len(todo)} already finished, "
          f"{len(todo)} to do -> {out}")
     done = 0
-    for spec in runs:
-        if spec not in todo:
-            results.append(RunResult(spec.run_id, "skipped", 0.0, read_record(out / spec.run_id)))
-            continue
-        res = run_one(spec, out, force=force, max_epochs=max_epochs)
-        done += 1
-        durations.append(res.seconds)
-        eta = sum(durations) / len(durations) * (len(todo) - done)
-        extra = ""
-        if res.status == "failed":
-            extra = f" - {res.error[:200]}"
-        elif res.record is not None and res.record.value() is not None:
-            extra = f" - test {res.record.primary()[0]} {res.record.value():.4f}"
-        echo(f"[{done}/{len(todo)}] {spec.run_id}: {res.status} in {res.seconds:.1f} s{extra}; "
-             f"ETA {_fmt_eta(eta)}")
-        results.append(res)
+    with signals.stop_signals():
+        for spec in runs:
+            if spec not in todo:
+                results.append(RunResult(spec.run_id, "skipped", 0.0,
+                                         read_record(out / spec.run_id)))
+                continue
+            signals.check()
+            try:
+                res = run_one(spec, out, force=force, max_epochs=max_epochs, stale_lock_s=stale)
+            except signals.Interrupted as err:
+                echo(f"{err.name}: stopped during {spec.run_id} ({err.detail}); "
+                     f"{len(todo) - done - 1} runs not started")
+                raise
+            done += 1
+            if res.status not in (RUNNING_ELSEWHERE, "skipped"):
+                durations.append(res.seconds)
+            eta = sum(durations) / max(len(durations), 1) * (len(todo) - done)
+            extra = ""
+            if res.status == "failed":
+                extra = f" - {res.error[:200]}"
+            elif res.status == RUNNING_ELSEWHERE:
+                extra = f" ({res.note})"
+            elif res.record is not None and res.record.value() is not None:
+                extra = f" - test {res.record.primary()[0]} {res.record.value():.4f}"
+            took = "" if res.status == RUNNING_ELSEWHERE else f" in {res.seconds:.1f} s"
+            echo(f"[{done}/{len(todo)}] {spec.run_id}: {res.status}{took}{extra}; "
+                 f"ETA {_fmt_eta(eta)}")
+            results.append(res)
+            if res.stop:
+                raise StorageError(f"{res.stop}; sweep stopped, {len(todo) - done} runs not "
+                                   "started")
     return results

@@ -5,7 +5,8 @@ Each column shows the primary metric its runs recorded (declared by the task: se
 ``map_macro``, higher). In each column the best model is
 **bold**; within each backbone the best adaptation is underlined. A regression column can also
 show the rank the mean score would take on a leaderboard (a CSV of public scores). Missing cells
-are shown as ``n/a`` and failed runs are counted, never dropped silently. Literature rows (the
+are shown as ``n/a`` and failed runs are counted, never dropped silently; runs that resumed from
+a checkpoint after an interruption are counted too (``n=3, 1 resumed``). Literature rows (the
 study's or SpectralEarth's published numbers, from a CSV the user supplies) can be shown beside
 the measured ones and are marked as such.
 """
@@ -33,6 +34,7 @@ def collect_runs(root: str | Path) -> list[RunRecord]:
 class Cell:
     values: list[float] = field(default_factory=list)
     failed: int = 0
+    resumed: int = 0  # finished runs that resumed from a checkpoint after an interruption
     literature: tuple[float, float | None] | None = None
 
     @property
@@ -107,7 +109,8 @@ class ResultsTable:
             m, s = c.literature
             txt = f"{m:.3f}" + (f" ± {s:.3f}" if s is not None else "")
         else:
-            txt = f"{c.mean:.3f} ± {c.std:.3f} (n={c.n})"
+            resumed = f", {c.resumed} resumed" if c.resumed else ""
+            txt = f"{c.mean:.3f} ± {c.std:.3f} (n={c.n}{resumed})"
             if c.failed:
                 txt += f" [+{c.failed} failed]"
         if key in self.ranks:
@@ -131,7 +134,7 @@ class ResultsTable:
                  for c in self.columns]
         if fmt == "csv":
             lines = ["backbone,adapter,source," + ",".join(
-                f"{c}_{x}" for c in self.columns for x in ("mean", "std", "n", "failed"))]
+                f"{c}_{x}" for c in self.columns for x in ("mean", "std", "n", "failed", "resumed"))]
             for b, a, lit in self.rows:
                 vals = []
                 for col in self.columns:
@@ -139,11 +142,11 @@ class ResultsTable:
                     if lit and cell.literature:
                         vals += [f"{cell.literature[0]:.6g}",
                                  "" if cell.literature[1] is None else f"{cell.literature[1]:.6g}",
-                                 "", ""]
+                                 "", "", ""]
                     else:
                         vals += ["" if cell.n == 0 else f"{cell.mean:.6g}",
                                  "" if cell.n == 0 else f"{cell.std:.6g}", str(cell.n),
-                                 str(cell.failed)]
+                                 str(cell.failed), str(cell.resumed)]
                 lines.append(f"{b},{a},{'literature' if lit else 'measured'}," + ",".join(vals))
             return "\n".join(lines)
         if fmt == "latex":
@@ -172,6 +175,10 @@ class ResultsTable:
             out.append("Ranks are bounds: computed from the HYPERVIEW-1 scores traceable to a "
                        "public source, not the full leaderboard, so 'rank bound ≥ N' means at "
                        "least N - 1 teams scored better.")
+        if any(c.resumed for c in self.cells.values()):
+            out.append("resumed: runs resumed from a checkpoint after an interruption (their "
+                       "numbers match an uninterrupted run on CPU; on GPU only up to "
+                       "non-deterministic kernels).")
         return "\n".join(out)
 
 
@@ -200,6 +207,7 @@ def build_table(runs: list[RunRecord], *, leaderboard: str | Path | None = None,
             cells[key].failed += 1
             continue
         cells[key].values.append(float(v))
+        cells[key].resumed += int(m.resumed_from_checkpoint)
     for c in columns:
         directions.setdefault(c, "max")
         metrics.setdefault(c, "miou")
