@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hsiadapt.experiment.config import ExperimentConfig, RunSpec
-from hsiadapt.experiment.record import read_record, run_status
-from hsiadapt.experiment.run import RUNNING_ELSEWHERE, RunResult, run_one
+from hsiadapt.experiment.record import read_record
+from hsiadapt.experiment.run import RUNNING_ELSEWHERE, RunResult, reusable, run_one
 
 __all__ = ["launch_submitit"]
 
@@ -60,7 +60,7 @@ def launch_submitit(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bo
     import submitit
 
     out = Path(cfg.output)
-    todo = [r for r in runs if force or run_status(out / r.run_id) != "finished"]
+    todo = [r for r in runs if force or not reusable(r, out / r.run_id)[0]]
     echo(f"{cfg.name}: {len(runs)} runs, {len(todo)} to submit ({cfg.launcher.type})")
     folder = out / "_submitit" / "%j"
     jobs = []

@@ -84,6 +84,8 @@ class RunRecord:
     hardware: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     digest: str = ""
+    #: what determined the result (:mod:`hsiadapt.experiment.fingerprint`)
+    fingerprint: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     traceback: str | None = None
     schema: int = SCHEMA_VERSION
@@ -175,9 +177,14 @@ def run_status(run_dir: str | Path) -> RunStatus:
 
 
 def collect_records(root: str | Path) -> list[RunRecord]:
-    """Every run record under ``root`` (finished and failed), in path order."""
+    """Every run record under ``root`` (finished and failed), in path order; folders whose name
+    starts with ``_`` (superseded runs, caches) are not results."""
     out = []
-    for p in sorted(Path(root).rglob(RECORD_FILE)):
+    root = Path(root)
+    for p in sorted(root.rglob(RECORD_FILE)):
+        rel = p.parent.relative_to(root).parts
+        if any(part.startswith("_") for part in rel):  # _superseded, _cache, _submitit
+            continue
         rec = read_record(p.parent)
         if rec is not None:
             out.append(rec)

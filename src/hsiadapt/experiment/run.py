@@ -38,6 +38,7 @@ import yaml
 from hsiadapt._atomic import atomic_write_text
 from hsiadapt.experiment import signals
 from hsiadapt.experiment.config import RunSpec
+from hsiadapt.experiment.fingerprint import run_fingerprint, stale_reason, supersede
 from hsiadapt.experiment.lock import STALE_AFTER_S, RunLock
 from hsiadapt.experiment.plan import build_run, run_precision
 from hsiadapt.experiment.record import (
@@ -170,7 +171,7 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
             is taken over.
     """
     run_dir = Path(output) / spec.run_id
-    if run_status(run_dir) == "finished" and not force:
+    if not force and reusable(spec, run_dir)[0]:
         return RunResult(spec.run_id, "skipped", 0.0, read_record(run_dir))
     lock = RunLock(run_dir, stale_lock_s)
     try:
@@ -183,11 +184,54 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
         log.info("%s: running elsewhere (%s); skipped", spec.run_id, lock.describe())
         return RunResult(spec.run_id, RUNNING_ELSEWHERE, 0.0, None, note=lock.describe())
     try:
-        if run_status(run_dir) == "finished" and not force:  # finished while we looked
-            return RunResult(spec.run_id, "skipped", 0.0, read_record(run_dir))
-        return _train(spec, run_dir, force=force, max_epochs=max_epochs)
+        note = ""
+        if not force:
+            ok, stale = reusable(spec, run_dir)
+            if ok:  # finished while we looked
+                return RunResult(spec.run_id, "skipped", 0.0, read_record(run_dir))
+            if stale is not None:  # finished under other settings: never shown as new
+                lock.release()
+                moved = supersede(run_dir)
+                note = f"re-run: {stale}; the previous result is in {moved}"
+                log.warning("%s: %s", spec.run_id, note)
+                if not lock.acquire():
+                    return RunResult(spec.run_id, RUNNING_ELSEWHERE, 0.0, None,
+                                     note=lock.describe())
+        res = _train(spec, run_dir, force=force, max_epochs=max_epochs)
+        res.note = res.note or note
+        return res
     finally:
         lock.release()
+
+
+def _check_finite(task: Any, test: dict[str, Any], best_val: Any) -> None:
+    """A run whose numbers are NaN (no labelled pixel, every label unknown, a diverged loss) is
+    a failed run, never a finished one."""
+    import math
+
+    metric = task.primary[0]
+    value = test.get(f"test/{metric}")
+    if value is None or not math.isfinite(float(value)):
+        raise RuntimeError(
+            f"test {metric} is {value}: nothing scorable in the test split, or the model "
+            "diverged (NaN loss). Check the labels with `hsiadapt data check` (every mask code "
+            "unknown or ignored?) and the learning rate")
+    if best_val is not None and not math.isfinite(float(best_val)):
+        raise RuntimeError(f"the monitored validation value is {float(best_val)}: the loss "
+                           "diverged or the validation split has nothing scorable")
+
+
+def reusable(spec: RunSpec, run_dir: Path) -> tuple[bool, str | None]:
+    """``(True, None)`` for a finished run whose result still belongs to ``spec``; ``(False,
+    why)`` for a finished one whose settings, data or files changed; ``(False, None)``
+    otherwise."""
+    if run_status(run_dir) != "finished":
+        return False, None
+    rec = read_record(run_dir)
+    if rec is None:
+        return False, None
+    why = stale_reason(spec, rec, run_dir)
+    return why is None, why
 
 
 def _prepare(spec: RunSpec, run_dir: Path, force: bool) -> None:
@@ -231,6 +275,7 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         _prepare(spec, run_dir, force)
+        fingerprint = run_fingerprint(spec)  # taken before training: what the result came from
         L.seed_everything(spec.seed, workers=True, verbose=False)
         precision = run_precision(spec)
         built = build_run(spec, run_dir, precision=precision)
@@ -272,6 +317,7 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
             trainer.test(task, dm, ckpt_path=best, weights_only=True, verbose=False)
             signals.check()
             test = dict(getattr(task, "last_metrics", {}))
+            _check_finite(task, test, ckpt_cb.best_model_score)
             if torch.get_float32_matmul_precision() != matmul:
                 raise RuntimeError(
                     f"the float32 matmul precision changed during the run (set {matmul!r}, now "
@@ -284,7 +330,7 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
             slim_checkpoints(ckpt_dir, best)
         primary, direction = task.primary
         record = RunRecord(
-            status="finished", **_identity(spec),
+            status="finished", **_identity(spec), fingerprint=fingerprint,
             test={k.removeprefix("test/"): v for k, v in test.items()},
             primary_metric=primary, direction="min" if direction == "min" else "max",
             monitor=monitor, monitor_mode=mode,

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from hsiadapt.experiment import signals
 from hsiadapt.experiment.config import ExperimentConfig, RunSpec
+from hsiadapt.experiment.fingerprint import SUPERSEDED, clear_cache
 from hsiadapt.experiment.launch import launch_submitit
-from hsiadapt.experiment.record import read_record, run_status
-from hsiadapt.experiment.run import RUNNING_ELSEWHERE, RunResult, run_one
+from hsiadapt.experiment.record import read_record
+from hsiadapt.experiment.run import RUNNING_ELSEWHERE, RunResult, reusable, run_one
 from hsiadapt.experiment.storage import (
     StorageError,
     check_writable,
@@ -57,6 +58,7 @@ def run_sweep(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bool = F
         Interrupted: SIGTERM or SIGINT; the run in progress resumes on re-run.
     """
     out = Path(cfg.output)
+    clear_cache()
     check_writable(out)
     clean_leftovers(out)
     clean_tmpdir_checkpoints()
@@ -66,7 +68,14 @@ def run_sweep(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bool = F
         return launch_submitit(cfg, runs, force=force, max_epochs=max_epochs, echo=echo)
     results: list[RunResult] = []
     durations: list[float] = []
-    todo = [r for r in runs if force or run_status(out / r.run_id) != "finished"]
+    todo = []
+    for r in runs:
+        ok, why = (False, None) if force else reusable(r, out / r.run_id)
+        if not ok:
+            todo.append(r)
+        if why:
+            echo(f"{r.run_id}: finished under other settings ({why}): it will run again and "
+                 f"the old result move to {out / SUPERSEDED}")
     echo(f"{cfg.name}: {len(runs)} runs, {len(runs) - len(todo)} already finished, "
          f"{len(todo)} to do -> {out}")
     done = 0
