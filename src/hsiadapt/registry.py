@@ -48,6 +48,9 @@ class Registry(Generic[T]):
         """Remove ``name`` (for plug-ins and tests that register temporarily)."""
         return self._items.pop(name)
 
+    def __getitem__(self, name: str) -> T:
+        return self.get(name)
+
     def names(self) -> list[str]:
         """Registered names, sorted."""
         return sorted(self._items)
