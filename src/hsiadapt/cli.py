@@ -205,6 +205,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return demo(mode, args.out, data=args.data, ckpt_path=args.ckpt_path)
 
 
+def _cmd_pretrain(args: argparse.Namespace) -> int:
+    from hsiadapt.demo.pretrain import PretrainRecipe, pretrain
+
+    recipe = PretrainRecipe(prior=args.prior, chip=args.chip, corpus_chips=args.corpus_chips,
+                            steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                            seed=args.seed)
+    path = pretrain(recipe, cache_dir=args.cache_dir)
+    print(f"prior weights: {path}\nuse them with backbone: {{name: terramind_v1_tiny, "
+          f"ckpt_path: {path}}}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from hsiadapt.spectral.resampling import COVERAGE_POLICIES, DEFAULT_INTEGRATION, INTEGRATIONS
 
@@ -327,6 +339,21 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default $HSIADAPT_CACHE or ~/.cache/hsiadapt)")
     s.add_argument("--ckpt-path", default=None, help="local TerraMind v1 tiny weights")
     s.set_defaults(func=_cmd_demo)
+
+    s = sub.add_parser("pretrain", help="pretrain a TerraMind v1 tiny prior on embedded scenes",
+                       description="Pretrain the TerraMind v1 tiny encoder (through terratorch) "
+                       "on scenes made from real earthlib spectra, in the 12 Sentinel-2 bands; "
+                       "cached under ~/.cache/hsiadapt/priors, resumed if interrupted. The "
+                       "weights load like the official checkpoints (ckpt_path).")
+    s.add_argument("--prior", choices=["s2"], default="s2")
+    s.add_argument("--chip", type=int, default=64, help="chip side in pixels (multiple of 16)")
+    s.add_argument("--corpus-chips", type=int, default=1500)
+    s.add_argument("--steps", type=int, default=300)
+    s.add_argument("--batch-size", type=int, default=16)
+    s.add_argument("--lr", type=float, default=1e-3)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--cache-dir", default=None, help="default $HSIADAPT_CACHE or ~/.cache/hsiadapt")
+    s.set_defaults(func=_cmd_pretrain)
 
     s = sub.add_parser("sensors", help="list the built-in sensors")
     s.set_defaults(func=_cmd_sensors)

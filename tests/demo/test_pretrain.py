@@ -1,0 +1,71 @@
+"""A prior pretrained here loads through the same path as a real TerraMind checkpoint."""
+
+import pytest
+import torch
+
+from hsiadapt.cli import main
+from hsiadapt.demo.pretrain import PretrainRecipe, build_corpus, pretrain, prior_path
+from hsiadapt.models.backbones import build_backbone
+from hsiadapt.models.model import build_model
+
+TINY = PretrainRecipe(corpus_chips=16, steps=4, batch_size=4, chip=32)
+
+
+@pytest.fixture(scope="module")
+def prior(tmp_path_factory):
+    return pretrain(TINY, cache_dir=tmp_path_factory.mktemp("cache"), echo=lambda s: None,
+                    every=2)
+
+
+def test_corpus_is_fine_classes_in_s2_bands():
+    imgs, labels, n = build_corpus(TINY)
+    assert imgs.shape == (16, 12, 32, 32) and labels.shape == (16, 32, 32)
+    assert n == 25 and 1 <= labels.min() and labels.max() < n  # 24 fine classes, no background
+    assert 0 <= imgs.min() and imgs.max() <= 1  # reflectance
+
+
+def test_prior_loads_through_ckpt_path_and_fine_tuning_starts_from_it(prior):
+    saved = torch.load(prior, map_location="cpu", weights_only=True)
+    random = build_backbone("terramind_v1_tiny", pretrained=False)
+    assert set(saved) == set(random.module.state_dict())  # the TerraMind checkpoint format
+    bb = build_backbone("terramind_v1_tiny", ckpt_path=str(prior))  # terratorch's loader
+    assert bb.pretrained == f"ckpt:{prior}"
+    for k, v in bb.module.state_dict().items():
+        torch.testing.assert_close(v, saved[k], msg=k)
+    # a fine-tuning model for EnMAP data behind the SRF adapter starts from those weights
+    m = build_model(task="segmentation", source="enmap_spectralearth", input_mode="srf",
+                    backbone="terramind_v1_tiny", num_outputs=4, ckpt_path=str(prior),
+                    pretrained=True, head_args={"channels": 8, "num_convs": 1})
+    enc = m.backbone.state_dict()
+    k = "encoder.0.attn.qkv.weight"
+    torch.testing.assert_close(enc[k], saved[k])
+    assert not torch.allclose(random.module.state_dict()[k], saved[k])
+
+
+def test_cached_and_resumed(tmp_path, prior):
+    # a second call finds the cached prior
+    cache = prior.parent.parent
+    assert pretrain(TINY, cache_dir=cache, echo=lambda s: None) == prior
+    # an interrupted pretraining resumes and ends where an uninterrupted one ends
+    lines: list[str] = []
+
+    def stop_at_2(line):
+        lines.append(line)
+        if "step 2/" in line:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        pretrain(TINY, cache_dir=tmp_path, echo=stop_at_2, every=2)
+    assert prior_path(TINY, tmp_path).with_suffix(".partial.pt").is_file()
+    resumed = pretrain(TINY, cache_dir=tmp_path, echo=lines.append, every=2)
+    assert any("resuming from step 2" in ln for ln in lines)
+    a = torch.load(resumed, weights_only=True)
+    b = torch.load(prior, weights_only=True)
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], msg=k)
+
+
+def test_cli_pretrain(tmp_path, capsys):
+    assert main(["pretrain", "--corpus-chips", "8", "--steps", "2", "--batch-size", "2",
+                 "--chip", "32", "--cache-dir", str(tmp_path)]) == 0
+    assert "ckpt_path:" in capsys.readouterr().out
