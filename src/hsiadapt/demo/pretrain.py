@@ -113,7 +113,6 @@ def _token_targets(labels: Any, n_classes: int) -> Any:
     """Class shares of each 16 px patch: ``(B, tokens, classes)``."""
     import torch.nn.functional as F
 
-    b, h, w = labels.shape
     onehot = F.one_hot(labels, n_classes).permute(0, 3, 1, 2).float()
     shares = F.avg_pool2d(onehot, PATCH)  # (B, K, h/16, w/16)
     return shares.flatten(2).transpose(1, 2)
