@@ -30,6 +30,16 @@ def test_demo_quick_end_to_end_and_rerun(tmp_path, monkeypatch, capsys):
         assert f.exists() and f.stat().st_size > 5000
     report = (out / "report.md").read_text()
     assert "RANDOM INITIALISATION" in report and "not the study's data" in report
+    import csv
+
+    res = list(csv.DictReader((out / "results.csv").open()))
+    assert set(res[0]) == {"task", "model", "init", "adapter", "metric", "direction", "mean",
+                           "std", "n"}
+    deep = {(r["task"], r["adapter"]) for r in res if r["init"] == "random"}
+    assert deep == {(t, a) for t in ("landcover", "minerals", "canopy")
+                    for a in ("select", "srf")}
+    classical = {(r["task"], r["model"], r["adapter"]) for r in res if r["init"] == "none"}
+    assert ("landcover", "lda", "full") in classical and ("canopy", "pls", "srf") in classical
     bench = next((tmp_path / "cache").rglob("benchmark-v*"))
     stamp = (bench / "COMPLETE.json").stat().st_mtime_ns
     # rerun: cached data and finished runs are reused

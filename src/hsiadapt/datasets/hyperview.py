@@ -212,10 +212,12 @@ class Hyperview1(_HyperviewBase):
         seed: int = 42,
         test_fraction: float = 0.0,
         split_file: str | Path | None = None,
+        train_subset: int | None = None,
         transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(transforms)
         self.root, self.split, self.size = Path(root), split, size
+        self.train_subset = train_subset
         self.bands = get_sensor("hyperview")
         if split not in ("train", "val", "test"):
             raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
@@ -240,6 +242,11 @@ class Hyperview1(_HyperviewBase):
             self.ids = self._select_train_ids(labelled, split, split_file, val_fraction, seed,
                                               test_fraction)
             self.folder = folder
+        if split == "train" and train_subset is not None:
+            if train_subset < 1:
+                raise ValueError(f"train_subset must be a positive number of training fields, "
+                                 f"got {train_subset}")
+            self.ids = self.ids[:train_subset]  # a label budget: the first N training fields
         if not self.ids:
             raise self._not_found(self.root, f"patches for split {split!r}")
 

@@ -62,6 +62,13 @@ SPLITS = ("train", "val", "test")
 _URL = "https://geoai.eu/spectralearth (SpectralEarth downstream tasks; see Braham et al. 2024)"
 
 
+def _check_subset(n: int | None) -> int | None:
+    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
+        raise ValueError(f"train_subset must be a positive number of training samples (a label "
+                         f"budget), got {n!r}")
+    return n
+
+
 def _find_split_dir(root: Path, name: str) -> Path:
     for cand in (root / "splits" / name, root.parent / "splits" / name):
         if cand.is_dir():
@@ -80,6 +87,7 @@ class _SpectralEarthBase(HSIDataset):
         *,
         bands: BandSet | str = "enmap_spectralearth",
         split_dir: str | Path | None = None,
+        train_subset: int | None = None,
         transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(transforms)
@@ -95,6 +103,9 @@ class _SpectralEarthBase(HSIDataset):
         sdir = Path(split_dir) if split_dir else _find_split_dir(self.root, self.split_name)
         self.split_file = sdir / f"{split}.txt"
         self.ids = read_split_file(self.split_file, type(self).__name__)
+        self.train_subset = _check_subset(train_subset)
+        if split == "train" and train_subset is not None:
+            self.ids = self.ids[:train_subset]  # a label budget: the first N training chips
         self.source_url = _URL
 
     def __len__(self) -> int:
@@ -133,6 +144,7 @@ class SpectralEarthSegmentation(_SpectralEarthBase):
         clip_negative: set negative reflectances to 0 (what the study's EnMAP-BDForet loader
             did before scaling).
         split_dir: folder holding ``{train,val,test}.txt`` when not in the default place.
+        train_subset: use only the first N chips of the training split (a label budget).
         transforms: applied to each sample dict.
     """
 
@@ -151,9 +163,11 @@ class SpectralEarthSegmentation(_SpectralEarthBase):
         unknown_labels: Literal["error", "ignore", "background"] = "error",
         clip_negative: bool = False,
         split_dir: str | Path | None = None,
+        train_subset: int | None = None,
         transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__(root, split, bands=bands, split_dir=split_dir, transforms=transforms)
+        super().__init__(root, split, bands=bands, split_dir=split_dir,
+                         train_subset=train_subset, transforms=transforms)
         self.label_map = LabelMap.build(self.class_codes, self.background_codes,
                                         background=background, unknown_labels=unknown_labels)
         self.background = background

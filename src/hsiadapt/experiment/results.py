@@ -1,0 +1,91 @@
+"""``results.csv``: one row per task x model x init x adapter, from the run folders (and any
+classical baseline rows), with the share of the adapter gap each adaptation recovers.
+
+Columns: ``task, model, init, adapter, metric, direction, mean, std, n``. ``init`` is ``random``,
+``s2_prior`` / ``hsi_prior`` (priors pretrained by ``hsiadapt pretrain``), ``pretrained``
+(other weights) or ``none`` (classical baselines).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hsiadapt._atomic import atomic_write_text
+from hsiadapt.experiment.record import RunRecord
+
+__all__ = ["COLUMNS", "gap_recovered", "init_of", "result_rows", "write_results_csv"]
+
+COLUMNS = ("task", "model", "init", "adapter", "metric", "direction", "mean", "std", "n")
+
+
+def init_of(record: RunRecord) -> str:
+    """How a run's backbone started: ``random``, ``s2_prior``, ``hsi_prior`` or ``pretrained``."""
+    w = record.weights or "random"
+    if w == "random":
+        return "random"
+    name = Path(w.removeprefix("ckpt:")).name
+    for prior in ("s2", "hsi"):
+        if f"-{prior}-" in name:
+            return f"{prior}_prior"
+    return "pretrained"
+
+
+def result_rows(records: Iterable[RunRecord]) -> list[dict[str, Any]]:
+    """Aggregate finished runs over seeds: mean, sample std and count per group."""
+    groups: dict[tuple[str, str, str, str], list[float]] = defaultdict(list)
+    metric: dict[tuple[str, str, str, str], tuple[str, str]] = {}
+    for r in records:
+        if not r.finished:
+            continue
+        key = (r.task, r.backbone, init_of(r), r.adapter)
+        v = r.value()
+        if v is not None and math.isfinite(v):
+            groups[key].append(v)
+            metric[key] = r.primary()
+    rows = []
+    for key in sorted(groups):
+        vals = np.asarray(groups[key])
+        m, d = metric[key]
+        rows.append({"task": key[0], "model": key[1], "init": key[2], "adapter": key[3],
+                     "metric": m, "direction": d, "mean": float(vals.mean()),
+                     "std": float(vals.std(ddof=1)) if len(vals) > 1 else 0.0,
+                     "n": len(vals)})
+    return rows
+
+
+def gap_recovered(rows: list[dict[str, Any]], task: str, *, model: str, init: str,
+                  hsi: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per adapter of (``model``, ``init``) on ``task``: ``(adapter - select) / (hsi - select)``
+    against the HSI-native row ``hsi``, and whether the difference to ``select`` exceeds the
+    seeds' spread (the larger of the two standard deviations)."""
+    mine = {r["adapter"]: r for r in rows
+            if r["task"] == task and r["model"] == model and r["init"] == init}
+    if "select" not in mine:
+        return {}
+    base = mine["select"]
+    gap = hsi["mean"] - base["mean"]
+    out = {}
+    for a, r in mine.items():
+        diff = r["mean"] - base["mean"]
+        out[a] = {"share": diff / gap if gap else math.nan,
+                  "beyond_spread": abs(diff) > max(r["std"], base["std"])}
+    return out
+
+
+def write_results_csv(path: str | Path, rows: list[dict[str, Any]]) -> Path:
+    """Write the rows (atomically)."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k]) for k in COLUMNS})
+    atomic_write_text(path, buf.getvalue())
+    return Path(path)
