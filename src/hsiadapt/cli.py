@@ -342,10 +342,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("pretrain", help="pretrain a TerraMind v1 tiny prior on embedded scenes",
                        description="Pretrain the TerraMind v1 tiny encoder (through terratorch) "
-                       "on scenes made from real earthlib spectra, in the 12 Sentinel-2 bands; "
+                       "on scenes made from real earthlib spectra, in the 12 Sentinel-2 bands or "
+                       "the 202 EnMAP bands; "
                        "cached under ~/.cache/hsiadapt/priors, resumed if interrupted. The "
                        "weights load like the official checkpoints (ckpt_path).")
-    s.add_argument("--prior", choices=["s2"], default="s2")
+    s.add_argument("--prior", choices=["s2", "hsi"], default="s2",
+                   help="s2: scenes in the 12 Sentinel-2 bands (TerraMind's world); hsi: in the 202 "
+                   "EnMAP bands with a patch embedding over all of them (SpectralEarth's world)")
     s.add_argument("--chip", type=int, default=64, help="chip side in pixels (multiple of 16)")
     s.add_argument("--corpus-chips", type=int, default=1500)
     s.add_argument("--steps", type=int, default=300)

@@ -69,3 +69,20 @@ def test_cli_pretrain(tmp_path, capsys):
     assert main(["pretrain", "--corpus-chips", "8", "--steps", "2", "--batch-size", "2",
                  "--chip", "32", "--cache-dir", str(tmp_path)]) == 0
     assert "ckpt_path:" in capsys.readouterr().out
+
+
+def test_hsi_prior_loads_and_starts_a_native_model(tmp_path):
+    recipe = PretrainRecipe(prior="hsi", corpus_chips=8, steps=2, batch_size=2, chip=32)
+    path = pretrain(recipe, cache_dir=tmp_path, echo=lambda s: None, every=1)
+    assert path.name.startswith("terramind_v1_tiny_hsi-hsi-")
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    proj = next(v for k, v in saved.items() if k.endswith("proj.weight"))
+    assert proj.shape == (192, 16 * 16 * 202)  # a patch embedding over every EnMAP band
+    m = build_model(task="segmentation", source="enmap_spectralearth", input_mode="native",
+                    backbone="terramind_v1_tiny_hsi", num_outputs=4, ckpt_path=str(path),
+                    pretrained=True, head_args={"channels": 8, "num_convs": 1})
+    assert m.backbone_info.pretrained == f"ckpt:{path}"
+    for k, v in m.backbone.state_dict().items():
+        torch.testing.assert_close(v, saved[k], msg=k)
+    out = m(torch.rand(1, 202, 32, 32))
+    assert out.shape == (1, 4, 32, 32)

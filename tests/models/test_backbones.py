@@ -16,7 +16,7 @@ def test_registry_names_are_pinned():
     assert BACKBONES.names() == [
         "dofa_base", "prithvi_eo_v2_100_tl", "prithvi_eo_v2_300", "prithvi_eo_v2_300_tl",
         "spectralearth_vit_s16", "stub", "terramind_v1_base", "terramind_v1_large",
-        "terramind_v1_small", "terramind_v1_tiny",
+        "terramind_v1_small", "terramind_v1_tiny", "terramind_v1_tiny_hsi",
     ]  # fmt: skip
 
 

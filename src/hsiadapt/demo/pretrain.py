@@ -9,7 +9,12 @@ v1 *tiny* encoder architecture (built through terratorch) on a corpus of embedde
   its 24 finest classes (LEVEL_3 with at least 3 spectra), drawn from a seed stream disjoint
   from every fine-tuning split (the benchmark's scenes use seed 0; the corpus 10_000 + seed);
 * **S2 prior** (``prior="s2"``): the scenes in the 12 Sentinel-2 L2A bands through the real S2
-  responses - the world TerraMind was pretrained in;
+  responses - the world TerraMind was pretrained in (backbone ``terramind_v1_tiny``);
+* **HSI-native prior** (``prior="hsi"``): the same scenes in the 202 EnMAP bands SpectralEarth
+  uses, with a patch embedding over all of them (backbone ``terramind_v1_tiny_hsi``) - the world
+  SpectralEarth was pretrained in;
+* chips are rendered on the fly from a per-chip seed (the corpus is never written to disk; the
+  generator costs ~10-40 ms per 64 px chip), so the corpus is the same for both priors;
 * **objective** (chosen by measurement; see the issue's probe): supervised - each 16 px token
   predicts the fine-class composition of its patch (cross-entropy on the class shares) through
   a linear head that is thrown away. A short masked-reconstruction run hurt fine-tuning on this
@@ -48,7 +53,7 @@ PATCH = 16
 class PretrainRecipe:
     """How a prior is pretrained (every field is part of the cache key)."""
 
-    prior: Literal["s2"] = "s2"
+    prior: Literal["s2", "hsi"] = "s2"
     objective: Literal["supervised"] = "supervised"
     chip: int = 64
     corpus_chips: int = 1500
@@ -63,8 +68,8 @@ class PretrainRecipe:
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 
     def validate(self) -> None:
-        if self.prior != "s2":
-            raise ValueError(f"prior {self.prior!r}: only 's2' is implemented (--prior s2)")
+        if self.prior not in PRIORS:
+            raise ValueError(f"prior {self.prior!r}: use one of {sorted(PRIORS)} (--prior)")
         if self.chip % PATCH or self.chip < PATCH:
             raise ValueError(f"chip {self.chip} must be a multiple of the patch size {PATCH}")
         if min(self.corpus_chips, self.steps, self.batch_size) < 1:
@@ -82,31 +87,54 @@ def fine_classes(min_spectra: int = 3) -> tuple[list[str], dict[int, np.ndarray]
     return names, pools
 
 
-def build_corpus(recipe: PretrainRecipe) -> tuple[np.ndarray, np.ndarray, int]:
-    """The pretraining chips: ``(images float32 (N, 12, H, W) reflectance, labels int64 (N, H, W)
-    fine-class codes, number of classes)``."""
-    from hsiadapt.demo.library import load_library
-    from hsiadapt.spectral import get_sensor
+#: prior -> (the sensor its scenes are rendered in, the backbone it pretrains)
+PRIORS = {"s2": ("sentinel2_l2a", "terramind_v1_tiny"),
+          "hsi": ("enmap_spectralearth", "terramind_v1_tiny_hsi")}
 
-    lib = load_library()
-    names, pools = fine_classes()
-    s2 = get_sensor("sentinel2_l2a")
-    spectra = lib.resample(s2)
-    snr = _snr(s2)
-    rng = np.random.default_rng(CORPUS_SEED_BASE + recipe.seed)
-    imgs = np.empty((recipe.corpus_chips, len(s2), recipe.chip, recipe.chip), np.float32)
-    labels = np.empty((recipe.corpus_chips, recipe.chip, recipe.chip), np.int64)
-    for i in range(recipe.corpus_chips):
-        img, lab = _scene(rng, recipe.chip, pools, spectra, snr, sorted(pools),
-                          background_share=0.0)
-        imgs[i], labels[i] = img, lab
-    return imgs, labels, len(names) + 1
+
+class Corpus:
+    """The pretraining chips of a recipe, rendered on demand: chip ``i`` is always the same
+    scene (its own seed), in the prior's bands, with fine-class codes."""
+
+    def __init__(self, recipe: PretrainRecipe) -> None:
+        from hsiadapt.demo.library import load_library
+        from hsiadapt.spectral import get_sensor
+
+        self.recipe = recipe
+        self.names, self.pools = fine_classes()
+        bands = get_sensor(PRIORS[recipe.prior][0])
+        self.spectra = load_library().resample(bands)
+        self.snr = _snr(bands)
+        self.n_bands, self.n_classes = len(bands), len(self.names) + 1
+
+    def __len__(self) -> int:
+        return self.recipe.corpus_chips
+
+    def chip(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng([CORPUS_SEED_BASE + self.recipe.seed, i])
+        img, lab = _scene(rng, self.recipe.chip, self.pools, self.spectra, self.snr,
+                          sorted(self.pools), background_share=0.0)
+        return img.astype(np.float32), lab.astype(np.int64)
+
+    def batch(self, idx: Any) -> tuple[np.ndarray, np.ndarray]:
+        chips = [self.chip(int(i)) for i in idx]
+        return np.stack([c[0] for c in chips]), np.stack([c[1] for c in chips])
+
+
+def build_corpus(recipe: PretrainRecipe) -> tuple[np.ndarray, np.ndarray, int]:
+    """Every chip of the corpus: ``(images float32 (N, bands, H, W) reflectance, labels int64
+    (N, H, W) fine-class codes, number of classes)`` (for inspection; pretraining renders
+    chips as it needs them)."""
+    c = Corpus(recipe)
+    imgs, labels = c.batch(range(len(c)))
+    return imgs, labels, c.n_classes
 
 
 def prior_path(recipe: PretrainRecipe, cache_dir: str | Path | None = None) -> Path:
     """Where the prior of ``recipe`` is cached (``~/.cache/hsiadapt/priors/...``)."""
     base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    return base / "priors" / f"terramind_v1_tiny-{recipe.prior}-{recipe.objective}-{recipe.key()}.pt"
+    return base / "priors" / (f"{PRIORS[recipe.prior][1]}-{recipe.prior}-{recipe.objective}-"
+                              f"{recipe.key()}.pt")
 
 
 def _token_targets(labels: Any, n_classes: int) -> Any:
@@ -146,15 +174,17 @@ def pretrain(recipe: PretrainRecipe = PretrainRecipe(), *, cache_dir: str | Path
     t0 = time.time()
     echo(f"[pretrain] {recipe.prior} prior, {recipe.objective}: corpus of {recipe.corpus_chips} "
          f"chips of {recipe.chip} px, {recipe.steps} steps of {recipe.batch_size} -> {out}")
-    imgs, labels, n_classes = build_corpus(recipe)
-    echo(f"[pretrain] corpus built in {time.time() - t0:.0f} s ({n_classes - 1} fine classes)")
-    x_all = torch.from_numpy(imgs) * 10_000.0  # reflectance x 10000, as the loaders give
-    mean = x_all.mean(dim=(0, 2, 3))
-    std = x_all.std(dim=(0, 2, 3)).clamp(min=1e-6)
-    x_all = (x_all - mean[None, :, None, None]) / std[None, :, None, None]
-    y_all = torch.from_numpy(labels)
+    corpus = Corpus(recipe)
+    n_classes = corpus.n_classes
+    sample, _ = corpus.batch(range(min(64, len(corpus))))
+    x_s = torch.from_numpy(sample) * 10_000.0  # reflectance x 10000, as the loaders give
+    mean = x_s.mean(dim=(0, 2, 3))
+    std = x_s.std(dim=(0, 2, 3)).clamp(min=1e-6)
+    echo(f"[pretrain] corpus ready in {time.time() - t0:.0f} s ({n_classes - 1} fine classes, "
+         f"{corpus.n_bands} bands)")
     torch.manual_seed(recipe.seed)
-    bb = build_backbone("terramind_v1_tiny", pretrained=False)
+    bb = build_backbone(PRIORS[recipe.prior][1], pretrained=False,
+                        **({"in_chans": corpus.n_bands} if recipe.prior == "hsi" else {}))
     head = nn.Linear(bb.dim, n_classes)
     params = list(bb.module.parameters()) + list(head.parameters())
     opt = torch.optim.AdamW(params, lr=recipe.lr, weight_decay=recipe.weight_decay)
@@ -181,8 +211,10 @@ def pretrain(recipe: PretrainRecipe = PretrainRecipe(), *, cache_dir: str | Path
     start = step
     losses: list[float] = []
     while step < recipe.steps:
-        idx = torch.randint(len(x_all), (recipe.batch_size,), generator=gen)
-        x, y = x_all[idx], y_all[idx]
+        idx = torch.randint(len(corpus), (recipe.batch_size,), generator=gen)
+        xb, yb = corpus.batch(idx.tolist())
+        x = (torch.from_numpy(xb) * 10_000.0 - mean[None, :, None, None]) / std[None, :, None, None]
+        y = torch.from_numpy(yb)
         if torch.rand((), generator=gen) < 0.5:  # flips keep the spatial statistics varied
             x, y = x.flip(-1), y.flip(-1)
         tokens = bb.features(x)[-1]

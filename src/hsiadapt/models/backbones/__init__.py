@@ -7,7 +7,14 @@ official weights (Hugging Face cache through terratorch); ``ckpt_path=`` loads a
 neither, weights are random only because the caller asked for ``pretrained=False``.
 """
 
-from hsiadapt.models.backbones import dofa, prithvi, stub, terramind, vit_hsi  # noqa: F401  (register)
+from hsiadapt.models.backbones import (  # noqa: F401  (register)
+    dofa,
+    prithvi,
+    stub,
+    terramind,
+    terramind_hsi,
+    vit_hsi,
+)
 from hsiadapt.models.backbones.base import (
     BACKBONES,
     Backbone,
