@@ -37,21 +37,27 @@ class BaselineRow:
                 "std": float(v.std(ddof=1)) if len(v) > 1 else 0.0, "n": len(v)}
 
 
-def _pixels(ds: Any, adapter: Any | None, max_pixels: int | None,
-            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _samples(ds: Any, adapter: Any | None) -> Any:
+    """Each sample with its image through the (fixed) adapter, as numpy."""
     import torch
 
-    xs, ys = [], []
     for i in range(len(ds)):
         s = ds[i]
         img = s["image"]
         if adapter is not None:
             with torch.no_grad():
                 img = adapter(img[None])[0]
+        yield s, img.numpy()
+
+
+def _pixels(ds: Any, adapter: Any | None, max_pixels: int | None,
+            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    xs, ys = [], []
+    for s, img in _samples(ds, adapter):
         keep = (s["mask"] >= 0).numpy()
         if "valid" in s:
             keep &= s["valid"].numpy()
-        xs.append(img.numpy()[:, keep].T)
+        xs.append(img[:, keep].T)
         ys.append(s["mask"].numpy()[keep])
     x, y = np.concatenate(xs), np.concatenate(ys)
     if max_pixels is not None and len(y) > max_pixels:
@@ -101,17 +107,10 @@ def segmentation_baselines(dataset: str, root: str | Path, *, task: str,
 
 
 def _field_means(ds: Any, adapter: Any | None) -> tuple[np.ndarray, np.ndarray]:
-    import torch
-
     xs, ys = [], []
-    for i in range(len(ds)):
-        s = ds[i]
-        img = s["image"]
-        if adapter is not None:
-            with torch.no_grad():
-                img = adapter(img[None])[0]
+    for s, img in _samples(ds, adapter):
         v = s["valid"].numpy()
-        xs.append(img.numpy()[:, v].mean(axis=1))
+        xs.append(img[:, v].mean(axis=1))
         ys.append(s["label"].numpy())
     return np.stack(xs), np.stack(ys)
 

@@ -61,18 +61,26 @@ def fill_bands(c: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     constant |= ~finite
     hit = (neighbour_residual(c, mu, ~constant) <= 1e-5)[order]
     run = np.zeros(c.size, bool)
+    for k, j in true_runs(hit):
+        if j - k >= 2 and cs[min(j + 1, cs.size - 1)] - cs[max(k - 1, 0)] >= 50.0:
+            run[order[k : j + 1]] = True
+    return constant, run
+
+
+def true_runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """``(first, last)`` index of every run of consecutive ``True`` values."""
+    out = []
     k = 0
-    while k < hit.size:
-        if not hit[k]:
+    while k < flags.size:
+        if not flags[k]:
             k += 1
             continue
         j = k
-        while j + 1 < hit.size and hit[j + 1]:
+        while j + 1 < flags.size and flags[j + 1]:
             j += 1
-        if j - k >= 2 and cs[min(j + 1, cs.size - 1)] - cs[max(k - 1, 0)] >= 50.0:
-            run[order[k : j + 1]] = True
+        out.append((k, j))
         k = j + 1
-    return constant, run
+    return out
 
 
 @dataclass(frozen=True)
@@ -188,18 +196,10 @@ def dark_blocks(c: np.ndarray, ev: Evidence, min_bands: int = 3) -> list[np.ndar
     for a, _, _, d in WINDOW_SHAPES_NM:
         inside |= (cs >= a - 30.0) & (cs <= d + 30.0)
     out: list[np.ndarray] = []
-    k = 0
-    while k < dark.size:
-        if not dark[k]:
-            k += 1
-            continue
-        j = k
-        while j + 1 < dark.size and dark[j + 1]:
-            j += 1
+    for k, j in true_runs(dark):
         # the run including its neighbours must not touch a window (AVIRIS products blank
         # whole detector ends next to a window)
         lo, hi = max(k - 1, 0), min(j + 1, dark.size - 1)
         if j - k + 1 >= min_bands and not inside[lo : hi + 1].any():
             out.append(order[k : j + 1])
-        k = j + 1
     return out

@@ -197,23 +197,12 @@ def _strong(
         _, lo, hi, _ = d.window
         b = np.asarray(d.bright_core)
         explained.add(k)
-        findings.append(
-            SanityFinding(
-                kind="displaced-absorption",
-                bands=tuple(int(i) for i in b),
-                wavelengths_nm=tuple(float(c[i]) for i in b),
-                value=-d.shift_nm,
-                severity="strong",
-                message=(
-                    f"{b.size} measured band(s) labelled {c[b].min():.0f}-{c[b].max():.0f} nm lie in "
-                    f"the core of the deep water-vapour window {lo:.0f}-{hi:.0f} nm but are bright and "
-                    "smooth, while a deep absorption of that window's shape sits where the labels say "
-                    f"{lo - d.shift_nm:.0f}-{hi - d.shift_nm:.0f} nm (about {-d.shift_nm:+.0f} nm "
-                    "away). The labels do not match the data there: a shifted table, or a block of "
-                    "bands swapped or reversed"
-                ),
-            )
-        )
+        findings.append(_bright_core_finding(
+            c, b, lo, hi, -d.shift_nm,
+            "a deep absorption of that window's shape sits where the labels say "
+            f"{lo - d.shift_nm:.0f}-{hi - d.shift_nm:.0f} nm (about {-d.shift_nm:+.0f} nm away). "
+            "The labels do not match the data there: a shifted table, or a block of bands swapped "
+            "or reversed"))
     return explained
 
 
@@ -237,24 +226,23 @@ def _misplaced(
         _, lo, hi, _ = d.window
         b = np.asarray(d.bright_core)
         explained.add(k)
-        findings.append(
-            SanityFinding(
-                kind="displaced-absorption",
-                bands=tuple(int(i) for i in b),
-                wavelengths_nm=tuple(float(c[i]) for i in b),
-                value=float("nan"),
-                severity="strong",
-                message=(
-                    f"{b.size} measured band(s) labelled {c[b].min():.0f}-{c[b].max():.0f} nm lie in "
-                    f"the core of the deep water-vapour window {lo:.0f}-{hi:.0f} nm but are bright and "
-                    f"smooth, while bands labelled {where} nm, where the atmosphere is clear, are as "
-                    "dark as an absorption window. The labels do not match the data order there: a "
-                    "block of bands reversed or swapped (e.g. one detector stored the other way "
-                    "round), or a wrong table"
-                ),
-            )
-        )
+        findings.append(_bright_core_finding(
+            c, b, lo, hi, float("nan"),
+            f"bands labelled {where} nm, where the atmosphere is clear, are as dark as an "
+            "absorption window. The labels do not match the data order there: a block of bands "
+            "reversed or swapped (e.g. one detector stored the other way round), or a wrong table"))
     return explained
+
+
+def _bright_core_finding(c: np.ndarray, b: np.ndarray, lo: float, hi: float, value: float,
+                         evidence: str) -> SanityFinding:
+    """A strong finding: bright, smooth measured bands in a window's core, and why."""
+    return SanityFinding(
+        kind="displaced-absorption", bands=tuple(int(i) for i in b),
+        wavelengths_nm=tuple(float(c[i]) for i in b), value=value, severity="strong",
+        message=(f"{b.size} measured band(s) labelled {c[b].min():.0f}-{c[b].max():.0f} nm lie in "
+                 f"the core of the deep water-vapour window {lo:.0f}-{hi:.0f} nm but are bright "
+                 f"and smooth, while {evidence}"))
 
 
 def _edge_explained(c: np.ndarray, ev_dark: np.ndarray, i: int, lo: float, hi: float) -> bool:
