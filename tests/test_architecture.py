@@ -142,3 +142,12 @@ def test_checker_sees_a_cycle_and_an_upward_import():
 def test_file_size(path):
     n = len(path.read_text().splitlines())
     assert n <= 400, f"{path.relative_to(SRC)} has {n} lines; split it (house style: ~400)"
+
+
+def test_python_dash_m_hsiadapt():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "hsiadapt", "sensors"], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0 and "sentinel2_l2a" in out.stdout
