@@ -80,6 +80,12 @@ def check_dataset(
     rep.bad_bands = [int(i) for i in np.flatnonzero(~b.valid)]
     rep.task = getattr(first, "task", "")
     rep.assumptions = list(getattr(first, "assumptions", []))
+    odd: dict[str, str] = getattr(first, "odd_files", {})
+    where = getattr(first, "image_dir", Path(root))
+    rep.problems += [
+        f"{Path(where) / f}: {why}; left out. The dataset's band table ({len(b)} bands, "
+        f"{b.centers.min():.1f}-{b.centers.max():.1f} nm) is the one the other images share: "
+        "remove or fix this file" for f, why in odd.items()]
     unknown: dict[int, int] = {}
     unknown_chips = 0
     hist: dict[str, int] = {}
@@ -97,8 +103,13 @@ def check_dataset(
             except (HSIDataError, OSError, ValueError) as err:
                 rep.problems.append(f"{split}[{i}]: {err}")
                 continue
-            rep.checked_samples += 1
             img = s["image"].numpy()
+            if img.shape[0] != len(b):
+                name = ds.files[i] if hasattr(ds, "files") else f"sample {i}"
+                rep.problems.append(f"{split}[{i}] ({name}): {img.shape[0]} bands, but the "
+                                    f"band table has {len(b)}")
+                continue
+            rep.checked_samples += 1
             valid = s["valid"].numpy() if "valid" in s else np.ones(img.shape[1:], bool)
             invalid += int((~valid).sum())
             total += valid.size
