@@ -107,7 +107,7 @@ def _majority_bands(
                 b = load_bandset(image_dir / f)
                 key = (len(b), tuple(np.round(b.centers, 1).tolist()))
                 tables.setdefault(key, b)
-        except Exception as err:  # noqa: BLE001 - unreadable metadata makes the file odd
+        except Exception as err:  # unreadable metadata makes the file odd, not the folder
             why[f] = f"band table unreadable ({err})"
             continue
         sig[f] = key
