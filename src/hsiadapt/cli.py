@@ -105,7 +105,17 @@ def _cmd_data_check(args: argparse.Namespace) -> int:
         d = Path(args.statistics)
         stats = (np.load(d / "mu.npy", allow_pickle=False),
                  np.load(d / "sigma.npy", allow_pickle=False))
-    rep = check_dataset(args.dataset, args.root, dataset_args=_parse_kv(args.arg),
+    dataset_args = _parse_kv(args.arg)
+    if args.wavelengths:
+        import inspect
+
+        from hsiadapt.datasets import DATASETS
+
+        if "wavelengths" not in inspect.signature(DATASETS.get(args.dataset)).parameters:
+            raise ValueError(f"--wavelengths: dataset {args.dataset} reads its band table from "
+                             "its own format; --wavelengths works with --dataset hsi_folder")
+        dataset_args["wavelengths"] = args.wavelengths
+    rep = check_dataset(args.dataset, args.root, dataset_args=dataset_args,
                         max_samples=args.max_samples, mean_spectrum=spectrum, statistics=stats)
     print(json.dumps(rep.to_dict(), indent=1) if args.json else format_report(rep))
     return exit_code(rep)
@@ -182,7 +192,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from hsiadapt.experiment.predict import predict_scene
 
     out = predict_scene(args.run_dir, args.image, args.out, tile=args.tile, overlap=args.overlap,
-                        allow_scale_mismatch=args.allow_scale_mismatch)
+                        allow_scale_mismatch=args.allow_scale_mismatch,
+                        wavelengths=args.wavelengths)
     print(f"class map written to {out}")
     return 0
 
@@ -253,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--statistics", metavar="DIR",
                    help="a folder with the normalisation statistics (mu.npy, sigma.npy) a run "
                    "will use: flag a unit mismatch with the data")
+    s.add_argument("--wavelengths", metavar="FILE_OR_SENSOR",
+                   help="a wavelength file (text table, ENVI header, GeoTIFF) or a built-in sensor name "
+                   "(hsiadapt sensors) giving the band centres; overrides the files' own metadata")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=_cmd_data_check)
 
@@ -290,8 +304,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("predict", help="apply a fine-tuned run to a whole scene")
     s.add_argument("run_dir")
-    s.add_argument("image")
+    s.add_argument("image", help="the scene: a GeoTIFF (or another GDAL raster), or an ENVI "
+                   "data file or its .hdr (either finds the other)")
     s.add_argument("--out", required=True, help="output GeoTIFF")
+    s.add_argument("--wavelengths", metavar="FILE_OR_SENSOR",
+                   help="a wavelength file (text table, ENVI header, GeoTIFF) or a built-in sensor name "
+                   "(hsiadapt sensors) giving the band centres; overrides the files' own metadata")
     s.add_argument("--tile", type=int, default=None, help="tile size (default: training chips)")
     s.add_argument("--overlap", type=float, default=0.25)
     s.add_argument("--allow-scale-mismatch", action="store_true",
