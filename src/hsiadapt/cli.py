@@ -74,9 +74,12 @@ def _cmd_spectral(args: argparse.Namespace) -> int:
 def _cmd_sensors(args: argparse.Namespace) -> int:
     from hsiadapt.spectral import get_sensor, list_sensors
 
-    for name, desc in list_sensors().items():
+    sensors = list_sensors()
+    width = max(len(n) for n in sensors) + 2
+    for name, desc in sensors.items():
         s = get_sensor(name)
-        print(f"{name:<22}{len(s):>4} bands {s.centers.min():7.1f}-{s.centers.max():7.1f} nm  {desc}")
+        print(f"{name:<{width}}{len(s):>4} bands {s.centers.min():7.1f}-{s.centers.max():7.1f} nm"
+              f"  {desc}")
     return 0
 
 
@@ -136,6 +139,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from hsiadapt.experiment.config import load_config
     from hsiadapt.experiment.record import run_status
     from hsiadapt.experiment.sweep import run_sweep
+    from hsiadapt.hints import user_terms
 
     cfg = load_config(args.config, data_root=args.data_root, output=args.output)
     runs = cfg.runs(_parse_only(args.only))
@@ -152,7 +156,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"{r.run_id}\t{run_status(Path(cfg.output) / r.run_id)}")
         print(f"{len(runs)} runs -> {cfg.output}")
         return 0
-    results = run_sweep(cfg, runs, force=args.force, max_epochs=args.max_epochs)
+    results = run_sweep(cfg, runs, force=args.force, max_epochs=args.max_epochs,
+                        echo=lambda line: print(user_terms(line)))
     failed = [r for r in results if r.status == "failed"]
     print(f"done: {len(results) - len(failed)} finished or skipped, {len(failed)} failed; "
           f"results in {cfg.output}")
@@ -349,14 +354,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hsiadapt`` command."""
     args = build_parser().parse_args(argv)
     import hsiadapt.demo  # noqa: F401  (registers the embedded benchmark's dataset loaders)
+    from hsiadapt.hints import user_terms
     from hsiadapt.spectral import SpectralError
 
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at exit
+        return code
     except (SpectralError, KeyError, FileNotFoundError, ValueError) as err:  # incl. ConfigError
         msg = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
-        print(f"hsiadapt: error: {msg}", file=sys.stderr)
+        print(f"hsiadapt: error: {user_terms(str(msg))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `hsiadapt ... | head`: the reader left; stop quietly
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot fail
+        return 141  # what a shell reports for a command ended by SIGPIPE
 
 
 if __name__ == "__main__":  # pragma: no cover

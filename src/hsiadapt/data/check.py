@@ -65,12 +65,15 @@ def check_dataset(
         # read past unknown codes to audit everything; they are counted and reported below
         args["unknown_labels"] = "ignore"
     opened: dict[str, HSIDataset] = {}
+    failed: dict[str, list[str]] = {}  # message -> splits (one line for one cause)
     for split in ("train", "val", "test"):
         try:
             opened[split] = cls(root, split, **args)
             rep.splits[split] = len(opened[split])
         except (DatasetNotFoundError, HSIDataError, ValueError) as err:
-            rep.problems.append(f"split {split}: {err}")
+            failed.setdefault(str(err), []).append(split)
+    rep.problems += [f"split{'s' if len(sp) > 1 else ''} {', '.join(sp)}: {msg}"
+                     for msg, sp in failed.items()]
     if not opened:
         return rep
     first = next(iter(opened.values()))
