@@ -119,7 +119,10 @@ def _majority_bands(
                            f"{first[0]}: {first[1]}")
     counts = Counter(sig.values())
     best = max(counts, key=lambda k: (counts[k], -list(sig.values()).index(k)))
-    bands = override if override is not None else tables[best]
+    if override is not None:
+        bands = override
+    else:  # named after the folder, not after the file it was first read from
+        bands = tables[best].subset(range(len(tables[best])), name=image_dir.parent.name)
     for f, k in sig.items():
         if k != best:
             other = tables.get(k)

@@ -81,7 +81,9 @@ class ResultsTable:
             m, s = c.literature
             txt = f"{m:.3f}" + (f" ± {s:.3f}" if s is not None else "")
         else:
-            txt = f"{c.mean:.3f} ± {c.std:.3f} (n={c.n})"
+            # one seed has no spread: the value and n=1, not a misleading "± 0.000"
+            txt = (f"{c.mean:.3f} (n=1)" if c.n == 1 else
+                   f"{c.mean:.3f} ± {c.std:.3f} (n={c.n})")
             if c.failed:
                 txt += f" [+{c.failed} failed]"
         if key in self.ranks:
