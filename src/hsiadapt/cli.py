@@ -206,9 +206,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 def _cmd_init(args: argparse.Namespace) -> int:
     from hsiadapt.experiment.starter import next_commands, write_starter
 
-    bg = [int(c) for c in args.background_codes.split(",") if c.strip()] \
-        if args.background_codes else None
-    path, summary = write_starter(args.folder, args.out, background_codes=bg)
+    path, summary = write_starter(args.folder, args.out, background_codes=args.background_codes,
+                                  class_names=args.class_names)
     print(path.read_text(), end="")
     print(f"\nconfig written to {path}\n{next_commands(path, summary)}", file=sys.stderr)
     return 0
@@ -333,14 +332,16 @@ def build_parser() -> argparse.ArgumentParser:
                    "training data's statistics (an error otherwise)")
     s.set_defaults(func=_cmd_predict)
 
-    s = sub.add_parser("init", help="inspect a folder of your cubes and write a starter config",
-                       description="Read a folder of cubes (+ masks or labels.csv) and write a "
-                       "commented starter config (what was assumed as comments).")
+    s = sub.add_parser("init", help="inspect a folder of your cubes and write a starter config "
+                       "(what was assumed as comments)")
     s.add_argument("folder")
-    s.add_argument("--out", metavar="CONFIG", default=None,
-                   help="config file to write (default FOLDER/hsiadapt.yaml)")
+    s.add_argument("--out", metavar="CONFIG", help="default FOLDER/hsiadapt.yaml")
     s.add_argument("--background-codes", metavar="CODES", default=None,
+                   type=lambda v: [int(c) for c in v.split(",") if c.strip()],
                    help="comma-separated mask codes that mean 'unlabelled' (e.g. 0)")
+    s.add_argument("--class-names", metavar="NAMES", default=None,
+                   type=lambda v: [n.strip() for n in v.split(",")],
+                   help="comma-separated class names, in the order of the class codes")
     s.set_defaults(func=_cmd_init)
 
     s = sub.add_parser("reproduce", help="run + table + figures of a shipped study config")

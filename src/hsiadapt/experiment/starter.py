@@ -49,6 +49,7 @@ class FolderSummary:
     class_codes: list[int] = field(default_factory=list)
     background_codes: list[int] = field(default_factory=list)
     labels_csv: str | None = None
+    class_names: list[str] = field(default_factory=list)
     split_source: str = ""
     splits: dict[str, int] = field(default_factory=dict)
     split_args: dict[str, Any] = field(default_factory=dict)
@@ -103,7 +104,7 @@ def _raw_values(ds: HSIFolder, n: int = 8) -> tuple[np.ndarray, float | None, fl
 
 
 def inspect_folder(root: str | Path, *, background_codes: list[int] | None = None,
-                   seed: int = 0) -> FolderSummary:
+                   class_names: list[str] | None = None, seed: int = 0) -> FolderSummary:
     """Look at ``root`` (see the module docstring) and say what a config needs.
 
     Raises:
@@ -127,6 +128,10 @@ def inspect_folder(root: str | Path, *, background_codes: list[int] | None = Non
                        + "; ".join(f"{f} ({w})" for f, w in ds.odd_files.items()))
     if ds.task == "segmentation":
         s.class_codes = list(ds.class_codes)
+        if class_names is not None and len(class_names) != len(s.class_codes):
+            raise ValueError(f"--class-names: {len(class_names)} names for the "
+                             f"{len(s.class_codes)} class codes {s.class_codes} found in the masks")
+        s.class_names = list(class_names or [])
         if not background_codes:
             s.notes.append(f"classes: every mask code found {s.class_codes}; none is taken as "
                            "background. If one means 'unlabelled' (often 0), list it in "
@@ -192,6 +197,8 @@ def dataset_args(s: FolderSummary) -> dict[str, Any]:
         args["labels_csv"] = s.labels_csv
     if s.background_codes:
         args["background_codes"] = s.background_codes
+    if s.class_names:
+        args["class_names"] = s.class_names
     if s.reflectance_scale is not None:
         args["reflectance_scale"] = s.reflectance_scale
     args.update(s.split_args)
@@ -247,7 +254,7 @@ def starter_config(s: FolderSummary, config_dir: Path, name: str | None = None) 
         "    dataset_args:" + ("" if args else " {}"),
     ]
     lines += [f"      {k}: {_yaml(v)}" for k, v in args.items()]
-    if s.class_codes:
+    if s.class_codes and not s.class_names:
         names = [f"class_{c}" for c in s.class_codes if c not in s.background_codes]
         lines.append(f"      # class_names: {_yaml(names)}   # your names, in code order")
     lines += [
@@ -274,13 +281,14 @@ def starter_config(s: FolderSummary, config_dir: Path, name: str | None = None) 
 
 
 def write_starter(root: str | Path, out: str | Path | None = None, *,
-                  background_codes: list[int] | None = None) -> tuple[Path, FolderSummary]:
+                  background_codes: list[int] | None = None,
+                  class_names: list[str] | None = None) -> tuple[Path, FolderSummary]:
     """Inspect ``root``, write the starter config (default ``<root>/hsiadapt.yaml``), check
     that it loads, and return its path and the summary."""
     from hsiadapt._atomic import atomic_write_text
     from hsiadapt.experiment.config import load_config
 
-    s = inspect_folder(root, background_codes=background_codes)
+    s = inspect_folder(root, background_codes=background_codes, class_names=class_names)
     path = Path(out) if out is not None else s.root / "hsiadapt.yaml"
     if path.is_dir():
         path = path / "hsiadapt.yaml"
