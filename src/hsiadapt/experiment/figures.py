@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import warnings
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -114,8 +115,10 @@ def _per_class(plt, out: Path, task: str, ms: list[RunRecord], colors) -> list[P
     for j, a in enumerate(adapters):
         vals = np.array([[m.test.get(f"iou/{n}", np.nan) for n in names]
                          for m in ms if m.adapter == a], dtype=float)
-        mean = np.nanmean(vals, axis=0) if vals.size else np.full(len(names), np.nan)
-        std = np.nanstd(vals, axis=0) if vals.shape[0] > 1 else None
+        with warnings.catch_warnings():  # a class absent from every test split stays NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.nanmean(vals, axis=0) if vals.size else np.full(len(names), np.nan)
+            std = np.nanstd(vals, axis=0) if vals.shape[0] > 1 else None
         ax.bar(np.arange(len(names)) + j * width, np.nan_to_num(mean), width, yerr=std,
                color=colors[a], label=a, capsize=2)
     ax.set_xticks(np.arange(len(names)) + 0.4 - width / 2, names, rotation=40, ha="right",
