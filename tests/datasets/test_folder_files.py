@@ -109,3 +109,31 @@ def test_real_avirisng_extensionless_cube_in_a_folder(extdata, tmp_path):  # noq
     ds = HSIFolder(tmp_path / "r", "all", reflectance_scale=1.0)
     assert ds.files == ["ang20170323t202244_rdn_7000-7010"] and len(ds.bands) == 425
     assert ds[0]["image"].shape == (425, 10, 10)
+
+
+def test_spectral_library_in_the_image_folder_is_named(tmp_path):
+    """An ENVI spectral library (real layout: bands = 1, wavelengths along samples) among the
+    images is left out with a reason, not read as a 'corrupt' raster."""
+    from tests.spectral.envi_files import write_library
+
+    root = _envi_folder(tmp_path / "r", ["a", "b"])
+    write_library(root / "images/lib.sli", np.random.default_rng(0).random((3, 20)),
+                  [w / 1000 for w in WL], ["grass", "soil", "roof"])
+    ds = HSIFolder(root, "all")
+    assert ds.files == ["a", "b"] and "an ENVI spectral library" in ds.odd_files["lib.sli"]
+    rep = check_dataset("hsi_folder", root)
+    assert any("lib.sli: an ENVI spectral library" in p for p in rep.problems)
+    (root / "images/a").unlink()
+    (root / "images/a.hdr").unlink()
+    (root / "images/b").unlink()
+    (root / "images/b.hdr").unlink()
+    with pytest.raises(HSIDataError, match="lib.sli: an ENVI spectral library"):
+        HSIFolder(root, "all")
+
+
+def test_real_spectral_library_in_the_image_folder(extdata, tmp_path):  # noqa: F811
+    (tmp_path / "r/images").mkdir(parents=True)
+    for n in ("spectra.sli", "spectra.sli.hdr"):
+        (tmp_path / "r/images" / n).symlink_to(extdata / "earthlib_speclib" / n)
+    with pytest.raises(HSIDataError, match="spectra.sli: an ENVI spectral library"):
+        HSIFolder(tmp_path / "r", "all")

@@ -74,6 +74,16 @@ def _list_images(folder: Path) -> list[str]:
     return sorted(names)
 
 
+def _envi_library(path: Path) -> bool:
+    """True when ``path`` is (the data file of) an ENVI spectral library, not an image."""
+    from hsiadapt.spectral.envi import _read_header, is_library
+
+    try:
+        return is_library(_read_header(resolve_envi_pair(path)[1]))
+    except (SpectralError, OSError):
+        return False
+
+
 def _band_count(path: Path) -> int:
     """The band count of one image (ENVI header field, else the raster's)."""
     import warnings
@@ -96,6 +106,10 @@ def _majority_bands(
     sig: dict[str, tuple] = {}
     tables: dict[tuple, BandSet] = {}
     for f in files:
+        if _envi_library(image_dir / f):
+            why[f] = ("an ENVI spectral library (one spectrum per line), not an image; use it "
+                      "as a band table (hsiadapt spectral) or move it out of the image folder")
+            continue
         try:
             if override is not None:
                 n = _band_count(image_dir / f)
