@@ -78,8 +78,7 @@ def _cmd_sensors(args: argparse.Namespace) -> int:
     width = max(len(n) for n in sensors) + 2
     for name, desc in sensors.items():
         s = get_sensor(name)
-        print(f"{name:<{width}}{len(s):>4} bands {s.centers.min():7.1f}-{s.centers.max():7.1f} nm"
-              f"  {desc}")
+        print(f"{name:<{width}}{len(s):>4} bands {s.centers.min():7.1f}-{s.centers.max():7.1f} nm  {desc}")
     return 0
 
 
@@ -159,6 +158,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     results = run_sweep(cfg, runs, force=args.force, max_epochs=args.max_epochs,
                         echo=lambda line: print(user_terms(line)))
     failed = [r for r in results if r.status == "failed"]
+    for err in dict.fromkeys(r.error for r in failed if r.error):  # each cause once, in full
+        print(f"hsiadapt: run failed: {user_terms(err)}", file=sys.stderr)
     print(f"done: {len(results) - len(failed)} finished or skipped, {len(failed)} failed; "
           f"results in {cfg.output}")
     return 1 if failed else 0

@@ -53,3 +53,34 @@ def test_hub_files_match_terratorch():
     for variant, (repo, filename) in terramind.HUB_FILES.items():
         info = tm.pretrained_weights[variant]
         assert (repo, filename) == (info["hf_hub_id"], info["hf_hub_filename"])
+
+
+def test_run_prints_the_whole_error_in_yaml_terms(monkeypatch, no_cache, tmp_path, capsys):
+    """The sweep's one-line summary cuts errors at 200 characters; `hsiadapt run` prints each
+    failure's cause once in full, with Python spellings turned into the config's keys."""
+    import textwrap
+    from pathlib import Path
+
+    from hsiadapt.cli import main
+
+    data = Path(__file__).resolve().parents[1] / "data/hsi_folder/root"
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(textwrap.dedent(f"""
+    name: off
+    data_root: {data}
+    seeds: [0]
+    tasks:
+      - {{name: t, dataset: hsi_folder, root: ., recipe_overrides: {{max_epochs: 1}}}}
+    adapters:
+      - {{name: select, input_mode: select, args: {{coverage: nearest}}}}
+    backbones:
+      - {{name: terramind_v1_tiny, pretrained: true}}
+    """))
+    t0 = time.perf_counter()
+    assert main(["run", str(cfg)]) == 1
+    assert time.perf_counter() - t0 < 30  # no download retries (the data pipeline runs first)
+    err = capsys.readouterr().err
+    assert "hsiadapt: run failed: WeightsNotFoundError" in err and "huggingface-cli download" in err
+    assert "ckpt_path: /path/to/TerraMind_v1_tiny.pt (in the config's backbone)" in err
+    assert "pretrained: false (in the config's backbone)" in err and "pretrained=False" not in err
