@@ -35,7 +35,6 @@ the codes; see :mod:`hsiadapt.datasets.labels`). ``data check`` prints what was 
 from __future__ import annotations
 
 import csv
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -43,6 +42,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
+from hsiadapt.datasets._folder_files import IMAGE_EXT, cached_majority, list_images
 from hsiadapt.datasets.base import (
     DATASETS,
     HSIDataError,
@@ -57,97 +57,7 @@ from hsiadapt.spectral.io import load_bandset
 
 __all__ = ["HSIFolder"]
 
-_IMAGE_EXT = (".tif", ".tiff", ".img", ".dat", ".bsq", ".bil", ".bip")
 _SPLIT_CSV = {"train": "train_files.csv", "val": "validation_files.csv", "test": "test_files.csv"}
-
-
-def _list_images(folder: Path) -> list[str]:
-    """Image file names in ``folder``: rasters with an image suffix, plus the data file of every
-    ENVI header (``scene`` + ``scene.hdr``, ``scene.img.hdr``...). A header whose data file is
-    missing is an error naming it."""
-    names = {p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() in _IMAGE_EXT}
-    for hdr in sorted(p for p in folder.iterdir() if p.suffix.lower() == ".hdr"):
-        try:
-            names.add(resolve_envi_pair(hdr)[0].name)
-        except SpectralError as err:
-            raise HSIDataError(f"HSIFolder: {err}") from None
-    return sorted(names)
-
-
-def _envi_library(path: Path) -> bool:
-    """True when ``path`` is (the data file of) an ENVI spectral library, not an image."""
-    from hsiadapt.spectral.envi import _read_header, is_library
-
-    try:
-        return is_library(_read_header(resolve_envi_pair(path)[1]))
-    except (SpectralError, OSError):
-        return False
-
-
-def _band_count(path: Path) -> int:
-    """The band count of one image (ENVI header field, else the raster's)."""
-    import warnings
-
-    import rasterio
-    from rasterio.errors import NotGeoreferencedWarning
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        with rasterio.open(path) as src:
-            return int(src.count)
-
-
-def _majority_bands(
-    image_dir: Path, files: Sequence[str], override: BandSet | None
-) -> tuple[BandSet, dict[str, str]]:
-    """The band table most ``files`` agree on (or ``override``), and ``{file: why it differs}``
-    for the others."""
-    why: dict[str, str] = {}
-    sig: dict[str, tuple] = {}
-    tables: dict[tuple, BandSet] = {}
-    for f in files:
-        if _envi_library(image_dir / f):
-            why[f] = ("an ENVI spectral library (one spectrum per line), not an image; use it "
-                      "as a band table (hsiadapt spectral) or move it out of the image folder")
-            continue
-        try:
-            if override is not None:
-                n = _band_count(image_dir / f)
-                key: tuple = (n,)
-                if n != len(override):
-                    why[f] = f"{n} bands, but the band table given has {len(override)}"
-                    continue
-            else:
-                b = load_bandset(image_dir / f)
-                key = (len(b), tuple(np.round(b.centers, 1).tolist()))
-                tables.setdefault(key, b)
-        except Exception as err:  # unreadable metadata makes the file odd, not the folder
-            why[f] = f"band table unreadable ({err})"
-            continue
-        sig[f] = key
-    if not sig:
-        first = next(iter(why.items()), ("", "no images"))
-        what = (f"matches the band table given ({len(override)} bands)" if override is not None
-                else "has a usable band table")
-        raise HSIDataError(f"HSIFolder: none of the {len(files)} images in {image_dir} {what}; "
-                           f"{first[0]}: {first[1]}")
-    counts = Counter(sig.values())
-    best = max(counts, key=lambda k: (counts[k], -list(sig.values()).index(k)))
-    if override is not None:
-        bands = override
-    else:  # named after the folder, not after the file it was first read from
-        bands = tables[best].subset(range(len(tables[best])), name=image_dir.parent.name)
-    for f, k in sig.items():
-        if k != best:
-            other = tables.get(k)
-            if len(k) and k[0] != len(bands):
-                why[f] = f"{k[0]} bands where {counts[best]} of {len(files)} images have {len(bands)}"
-            elif other is not None:
-                d = np.abs(other.centers - bands.centers)
-                j = int(d.argmax())
-                why[f] = (f"band centres differ from the other images' by up to {d[j]:.1f} nm "
-                          f"(band {j}: {other.centers[j]:.1f} vs {bands.centers[j]:.1f} nm)")
-    return bands, why
 
 
 @DATASETS.register("hsi_folder")
@@ -193,9 +103,9 @@ class HSIFolder(HSIDataset):
         self.image_dir = self.root / image_dir
         if not self.image_dir.is_dir():
             raise self._not_found(self.root, f"image folder '{image_dir}/'")
-        all_images = _list_images(self.image_dir)
+        all_images = list_images(self.image_dir)
         if not all_images:
-            raise self._not_found(self.root, f"images ({', '.join(_IMAGE_EXT)}) in '{image_dir}/'")
+            raise self._not_found(self.root, f"images ({', '.join(IMAGE_EXT)}) in '{image_dir}/'")
 
         # -- labels ------------------------------------------------------------------------
         self.mask_dir: Path | None = None
@@ -222,7 +132,7 @@ class HSIFolder(HSIDataset):
             table = next((self.root / n for n in ("wavelengths.txt", "wavelengths.csv")
                           if (self.root / n).is_file()), None)
             override = load_bandset(table) if table is not None else None
-        self.bands, self.odd_files = _majority_bands(self.image_dir, all_images, override)
+        self.bands, self.odd_files = cached_majority(self.image_dir, all_images, override)
         self.assumptions: list[str] = []
         if self.odd_files:
             self.assumptions.append(
@@ -326,7 +236,7 @@ class HSIFolder(HSIDataset):
         same = self.mask_dir / name
         if same.is_file():
             return same
-        stem = Path(name).stem if Path(name).suffix.lower() in _IMAGE_EXT else name
+        stem = Path(name).stem if Path(name).suffix.lower() in IMAGE_EXT else name
         for ext in (".tif", ".tiff"):
             if (self.mask_dir / (stem + ext)).is_file():
                 return self.mask_dir / (stem + ext)
@@ -335,7 +245,7 @@ class HSIFolder(HSIDataset):
     def _scan_codes(self) -> list[int]:
         assert self.mask_dir is not None
         codes: set[int] = set()
-        for f in _list_images(self.mask_dir):
+        for f in list_images(self.mask_dir):
             codes.update(np.unique(read_label_raster(self.mask_dir / f)).tolist())
         return sorted(c for c in codes if c not in self.background_codes)
 
