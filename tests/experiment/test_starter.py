@@ -54,3 +54,18 @@ def test_init_on_real_potsdam_tiles(realdata, tmp_path):
     assert "scale tag (0.0001)" in s.scale_note and "-32768" in s.nodata_note
     cfg = load_config(path)
     assert cfg.tasks[0].dataset_args == {"background_codes": [0]}
+
+
+def test_init_takes_the_masks_nodata_code_as_background(tmp_path):
+    import rasterio
+
+    root = _envi_folder(tmp_path / "r", ["a", "b", "c"])
+    for m in (root / "masks").iterdir():
+        with rasterio.open(m, "r+") as dst:
+            a = dst.read()
+            a[0, 0, :] = 255
+            dst.write(a)
+            dst.nodata = 255
+    s = inspect_folder(root)
+    assert s.class_codes == [1, 2, 3] and s.background_codes == [255]
+    assert any("255 is the masks' nodata value" in n for n in s.notes)

@@ -79,6 +79,19 @@ def _match_sensor(bands: BandSet) -> tuple[str | None, str]:
                   "has these centres)")
 
 
+def _mask_nodata(ds: HSIFolder) -> int | None:
+    """The nodata value the first mask declares, as an integer code (or ``None``)."""
+    if ds.mask_dir is None or not ds.files:
+        return None
+    import rasterio
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with rasterio.open(ds.mask_path(ds.files[0])) as src:
+            nd = src.nodata
+    return int(nd) if nd is not None and np.isfinite(nd) and float(nd).is_integer() else None
+
+
 def _raw_values(ds: HSIFolder, n: int = 8) -> tuple[np.ndarray, float | None, float, str, int]:
     """Valid raw values of up to ``n`` images, nodata, scale tag, dtype, chip size."""
     import rasterio
@@ -118,11 +131,21 @@ def inspect_folder(root: str | Path, *, background_codes: list[int] | None = Non
     if labels_csv:
         kw["labels_csv"] = labels_csv
     ds = HSIFolder(root, "all", **kw)
+    mask_nodata = _mask_nodata(ds)
+    extra_note = None
+    if mask_nodata is not None and mask_nodata in getattr(ds, "class_codes", ()):
+        background_codes = [*(background_codes or []), mask_nodata]
+        kw["background_codes"] = tuple(background_codes)
+        ds = HSIFolder(root, "all", **kw)
+        extra_note = (f"background: mask code {mask_nodata} is the masks' nodata value, so it is "
+                      "background (ignored), not a class")
     n = len(ds.files)
     sensor, sensor_note = _match_sensor(ds.bands)
     s = FolderSummary(root=root, image_dir=image_dir, n_images=n, bands=ds.bands, sensor=sensor,
                       sensor_note=sensor_note, task=ds.task, labels_csv=labels_csv,
                       odd_files=dict(ds.odd_files), background_codes=list(background_codes or []))
+    if extra_note:
+        s.notes.append(extra_note)
     if ds.odd_files:
         s.notes.append(f"{len(ds.odd_files)} image(s) left out, their band table differs: "
                        + "; ".join(f"{f} ({w})" for f, w in ds.odd_files.items()))
