@@ -74,9 +74,11 @@ def _cmd_spectral(args: argparse.Namespace) -> int:
 def _cmd_sensors(args: argparse.Namespace) -> int:
     from hsiadapt.spectral import get_sensor, list_sensors
 
-    for name, desc in list_sensors().items():
+    sensors = list_sensors()
+    width = max(len(n) for n in sensors) + 2
+    for name, desc in sensors.items():
         s = get_sensor(name)
-        print(f"{name:<22}{len(s):>4} bands {s.centers.min():7.1f}-{s.centers.max():7.1f} nm  {desc}")
+        print(f"{name:<{width}}{len(s):>4} bands {s.centers.min():7.1f}-{s.centers.max():7.1f} nm  {desc}")
     return 0
 
 
@@ -105,7 +107,17 @@ def _cmd_data_check(args: argparse.Namespace) -> int:
         d = Path(args.statistics)
         stats = (np.load(d / "mu.npy", allow_pickle=False),
                  np.load(d / "sigma.npy", allow_pickle=False))
-    rep = check_dataset(args.dataset, args.root, dataset_args=_parse_kv(args.arg),
+    dataset_args = _parse_kv(args.arg)
+    if args.wavelengths:
+        import inspect
+
+        from hsiadapt.datasets import DATASETS
+
+        if "wavelengths" not in inspect.signature(DATASETS.get(args.dataset)).parameters:
+            raise ValueError(f"--wavelengths: dataset {args.dataset} reads its band table from "
+                             "its own format; --wavelengths works with --dataset hsi_folder")
+        dataset_args["wavelengths"] = args.wavelengths
+    rep = check_dataset(args.dataset, args.root, dataset_args=dataset_args,
                         max_samples=args.max_samples, mean_spectrum=spectrum, statistics=stats)
     print(json.dumps(rep.to_dict(), indent=1) if args.json else format_report(rep))
     return exit_code(rep)
@@ -126,6 +138,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from hsiadapt.experiment.config import load_config
     from hsiadapt.experiment.record import run_status
     from hsiadapt.experiment.sweep import run_sweep
+    from hsiadapt.hints import user_terms
 
     cfg = load_config(args.config, data_root=args.data_root, output=args.output)
     runs = cfg.runs(_parse_only(args.only))
@@ -142,8 +155,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"{r.run_id}\t{run_status(Path(cfg.output) / r.run_id)}")
         print(f"{len(runs)} runs -> {cfg.output}")
         return 0
-    results = run_sweep(cfg, runs, force=args.force, max_epochs=args.max_epochs)
+    results = run_sweep(cfg, runs, force=args.force, max_epochs=args.max_epochs,
+                        echo=lambda line: print(user_terms(line)))
     failed = [r for r in results if r.status == "failed"]
+    for err in dict.fromkeys(r.error for r in failed if r.error):  # each cause once, in full
+        print(f"hsiadapt: run failed: {user_terms(err)}", file=sys.stderr)
     elsewhere = sum(r.status == "running elsewhere" for r in results)
     print(f"done: {len(results) - len(failed) - elsewhere} finished or skipped, "
           f"{len(failed)} failed" + (f", {elsewhere} running elsewhere" if elsewhere else "")
@@ -184,8 +200,19 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from hsiadapt.experiment.predict import predict_scene
 
     out = predict_scene(args.run_dir, args.image, args.out, tile=args.tile, overlap=args.overlap,
-                        allow_scale_mismatch=args.allow_scale_mismatch)
+                        allow_scale_mismatch=args.allow_scale_mismatch,
+                        wavelengths=args.wavelengths)
     print(f"class map written to {out}")
+    return 0
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from hsiadapt.experiment.starter import next_commands, write_starter
+
+    path, summary = write_starter(args.folder, args.out, background_codes=args.background_codes,
+                                  class_names=args.class_names)
+    print(path.read_text(), end="")
+    print(f"\nconfig written to {path}\n{next_commands(path, summary)}", file=sys.stderr)
     return 0
 
 
@@ -269,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--statistics", metavar="DIR",
                    help="a folder with the normalisation statistics (mu.npy, sigma.npy) a run "
                    "will use: flag a unit mismatch with the data")
+    s.add_argument("--wavelengths", metavar="FILE_OR_SENSOR",
+                   help="a wavelength file (text table, ENVI header, GeoTIFF) or a built-in sensor name "
+                   "(hsiadapt sensors) giving the band centres; overrides the files' own metadata")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=_cmd_data_check)
 
@@ -308,14 +338,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("predict", help="apply a fine-tuned run to a whole scene")
     s.add_argument("run_dir")
-    s.add_argument("image")
+    s.add_argument("image", help="the scene: a GeoTIFF (or another GDAL raster), or an ENVI "
+                   "data file or its .hdr (either finds the other)")
     s.add_argument("--out", required=True, help="output GeoTIFF")
+    s.add_argument("--wavelengths", metavar="FILE_OR_SENSOR",
+                   help="a wavelength file (text table, ENVI header, GeoTIFF) or a built-in sensor name "
+                   "(hsiadapt sensors) giving the band centres; overrides the files' own metadata")
     s.add_argument("--tile", type=int, default=None, help="tile size (default: training chips)")
     s.add_argument("--overlap", type=float, default=0.25)
     s.add_argument("--allow-scale-mismatch", action="store_true",
                    help="predict even when the scene's values are on another scale than the "
                    "training data's statistics (an error otherwise)")
     s.set_defaults(func=_cmd_predict)
+
+    s = sub.add_parser("init", help="inspect a folder of your cubes and write a starter config "
+                       "(what was assumed as comments)")
+    s.add_argument("folder")
+    s.add_argument("--out", metavar="CONFIG", help="default FOLDER/hsiadapt.yaml")
+    s.add_argument("--background-codes", metavar="CODES", default=None,
+                   type=lambda v: [int(c) for c in v.split(",") if c.strip()],
+                   help="comma-separated mask codes that mean 'unlabelled' (e.g. 0)")
+    s.add_argument("--class-names", metavar="NAMES", default=None,
+                   type=lambda v: [n.strip() for n in v.split(",")],
+                   help="comma-separated class names, in the order of the class codes")
+    s.set_defaults(func=_cmd_init)
 
     s = sub.add_parser("reproduce", help="run + table + figures of a shipped study config")
     s.add_argument("name", help="config name, e.g. table1")
@@ -369,10 +415,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     import hsiadapt.demo  # noqa: F401  (registers the embedded benchmark's dataset loaders)
     from hsiadapt.experiment.signals import Interrupted
     from hsiadapt.experiment.storage import StorageError
+    from hsiadapt.hints import user_terms
     from hsiadapt.spectral import SpectralError
 
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at exit
+        return code
     except Interrupted as err:  # the sweep said what was interrupted
         print(f"hsiadapt: stopped by {err.name}; re-run the same command to resume",
               file=sys.stderr)
@@ -385,8 +434,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except (SpectralError, KeyError, FileNotFoundError, ValueError) as err:  # incl. ConfigError
         msg = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
-        print(f"hsiadapt: error: {msg}", file=sys.stderr)
+        print(f"hsiadapt: error: {user_terms(str(msg))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `hsiadapt ... | head`: the reader left; stop quietly
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot fail
+        return 141  # what a shell reports for a command ended by SIGPIPE
 
 
 if __name__ == "__main__":  # pragma: no cover

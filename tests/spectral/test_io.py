@@ -57,7 +57,7 @@ def test_geotiff_envi_domain(tmp_path):
 def test_geotiff_without_metadata_says_how_to_fix(tmp_path):
     p = tmp_path / "none.tif"
     _write_tif(p, tags=False)
-    with pytest.raises(SpectralError, match="no wavelength metadata.*separate file"):
+    with pytest.raises(SpectralError, match="no wavelength metadata.*--wavelengths.*wavelengths: FILE"):
         read_geotiff_bands(p)
 
 

@@ -123,7 +123,8 @@ def test_hyperview_uncovered_bands_raise_by_default(hv, s2):
         msg = str(err.value)
         for name in ("COASTAL_AEROSOL", "SWIR_1", "SWIR_2"):
             assert name in msg
-        assert "WATER_VAPOR" not in msg and "coverage='drop'" in msg
+        assert "WATER_VAPOR" not in msg and "'coverage: drop' in the adapter's args" in msg
+        assert "--coverage drop" in msg
 
 
 def test_coverage_report_hyperview(hv, s2):

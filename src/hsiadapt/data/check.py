@@ -67,12 +67,15 @@ def check_dataset(
         # read past unknown codes to audit everything; they are counted and reported below
         args["unknown_labels"] = "ignore"
     opened: dict[str, HSIDataset] = {}
+    failed: dict[str, list[str]] = {}  # message -> splits (one line for one cause)
     for split in ("train", "val", "test"):
         try:
             opened[split] = cls(root, split, **args)
             rep.splits[split] = len(opened[split])
         except (DatasetNotFoundError, HSIDataError, ValueError) as err:
-            rep.problems.append(f"split {split}: {err}")
+            failed.setdefault(str(err), []).append(split)
+    rep.problems += [f"split{'s' if len(sp) > 1 else ''} {', '.join(sp)}: {msg}"
+                     for msg, sp in failed.items()]
     if not opened:
         return rep
     first = next(iter(opened.values()))
@@ -82,6 +85,12 @@ def check_dataset(
     rep.bad_bands = [int(i) for i in np.flatnonzero(~b.valid)]
     rep.task = getattr(first, "task", "")
     rep.assumptions = list(getattr(first, "assumptions", []))
+    odd: dict[str, str] = getattr(first, "odd_files", {})
+    where = getattr(first, "image_dir", Path(root))
+    rep.problems += [
+        f"{Path(where) / f}: {why}; left out. The dataset's band table ({len(b)} bands, "
+        f"{b.centers.min():.1f}-{b.centers.max():.1f} nm) is the one the other images share: "
+        "remove or fix this file" for f, why in odd.items()]
     unknown: dict[int, int] = {}
     unknown_chips = 0
     hist: dict[str, int] = {}
@@ -99,8 +108,13 @@ def check_dataset(
             except (HSIDataError, OSError, ValueError) as err:
                 rep.problems.append(f"{split}[{i}]: {err}")
                 continue
-            rep.checked_samples += 1
             img = s["image"].numpy()
+            if img.shape[0] != len(b):
+                name = ds.files[i] if hasattr(ds, "files") else f"sample {i}"
+                rep.problems.append(f"{split}[{i}] ({name}): {img.shape[0]} bands, but the "
+                                    f"band table has {len(b)}")
+                continue
+            rep.checked_samples += 1
             valid = s["valid"].numpy() if "valid" in s else np.ones(img.shape[1:], bool)
             invalid += int((~valid).sum())
             total += valid.size

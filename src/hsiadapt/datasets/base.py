@@ -47,6 +47,25 @@ class HSIDataError(ValueError):
     """A data file is unusable (corrupt, wrong band count, bad labels); the message names it."""
 
 
+def _layout(cls: type) -> str:
+    """The on-disk layout a dataset's module docstring draws (its first ``::`` block), for
+    not-found errors; or a pointer to docs/datasets.md."""
+    import sys
+    import textwrap
+
+    doc = getattr(sys.modules.get(cls.__module__), "__doc__", None) or ""
+    lines = doc.splitlines()
+    start = next((i for i, ln in enumerate(lines) if ln.rstrip().endswith("::")), None)
+    if start is None:
+        return " see docs/datasets.md"
+    block: list[str] = []
+    for ln in lines[start + 1:]:
+        if ln.strip() and not ln.startswith(" "):
+            break
+        block.append(ln)
+    return "\n" + textwrap.dedent("\n".join(block)).strip("\n")
+
+
 def read_split_file(path: Path, what: str) -> list[str]:
     """Non-empty, stripped lines of a split list.
 
@@ -87,8 +106,9 @@ class HSIDataset(Dataset):
     def _not_found(self, root: Path, what: str) -> DatasetNotFoundError:
         hint = f" The data are distributed at {self.source_url}." if self.source_url else ""
         return DatasetNotFoundError(
-            f"{type(self).__name__}: {what} not found under {root}.{hint} Point `root` at the "
-            "folder that holds the layout described in the class docstring."
+            f"{type(self).__name__}: {what} not found under {Path(root).absolute()}.{hint} "
+            "Point the dataset root (a task's 'root:' below 'data_root:' in a config, ROOT on "
+            f"the command line) at the folder that holds this layout:{_layout(type(self))}"
         )
 
     def __len__(self) -> int:  # pragma: no cover - abstract

@@ -10,9 +10,17 @@ Layout (names configurable)::
       splits/{train,val,test}.txt                  optional split lists (file names)
       {train,validation,test}_files.csv            optional split CSVs with an 'image' column
 
+Images are GDAL rasters (``.tif``...) or ENVI binaries named any of the ways distributions name
+them: ``scene`` + ``scene.hdr`` (no extension), ``scene.img`` + ``scene.hdr`` or
+``scene.img.hdr`` (the pair is found from either file, see
+:func:`~hsiadapt.spectral.envi.resolve_envi_pair`). Split lists may name either file of a pair.
+
 Wavelengths come from, in order: ``wavelengths=`` (a BandSet, sensor name or file), a
-``wavelengths.txt``/``.csv`` in ``root``, the first image's own metadata (GDAL per-band
-``wavelength`` tags, ENVI header). Every image must have the same band count.
+``wavelengths.txt``/``.csv`` in ``root``, the images' own metadata (GDAL per-band
+``wavelength`` tags, ENVI header). Every image's band table is read: the table most images agree
+on is the dataset's, and images that differ (another band count, other centres, no metadata) are
+left out and listed in ``odd_files`` (``data check`` reports them as problems), so one stray file
+neither decides the band table nor stops the others.
 
 Splits come from split lists when present, otherwise from a seeded random split
 (``split_fractions``, ``seed``).
@@ -34,6 +42,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
+from hsiadapt.datasets._folder_files import IMAGE_EXT, cached_majority, list_images
 from hsiadapt.datasets.base import (
     DATASETS,
     HSIDataError,
@@ -42,20 +51,13 @@ from hsiadapt.datasets.base import (
 )
 from hsiadapt.datasets.labels import LabelMap
 from hsiadapt.datasets.raster import read_image, read_label_raster
-from hsiadapt.spectral import BandSet
-from hsiadapt.spectral.io import load_bandset, read_envi_header, read_geotiff_bands
+from hsiadapt.spectral import BandSet, SpectralError
+from hsiadapt.spectral.envi import resolve_envi_pair
+from hsiadapt.spectral.io import load_bandset
 
 __all__ = ["HSIFolder"]
 
-_IMAGE_EXT = (".tif", ".tiff", ".img", ".dat", ".bsq", ".bil", ".bip")
 _SPLIT_CSV = {"train": "train_files.csv", "val": "validation_files.csv", "test": "test_files.csv"}
-
-
-def _bands_from_image(path: Path) -> BandSet:
-    hdr = path.with_suffix(".hdr")
-    if hdr.is_file():
-        return read_envi_header(hdr)
-    return read_geotiff_bands(path)
 
 
 @DATASETS.register("hsi_folder")
@@ -101,10 +103,9 @@ class HSIFolder(HSIDataset):
         self.image_dir = self.root / image_dir
         if not self.image_dir.is_dir():
             raise self._not_found(self.root, f"image folder '{image_dir}/'")
-        all_images = sorted(p.name for p in self.image_dir.iterdir()
-                            if p.suffix.lower() in _IMAGE_EXT)
+        all_images = list_images(self.image_dir)
         if not all_images:
-            raise self._not_found(self.root, f"images ({', '.join(_IMAGE_EXT)}) in '{image_dir}/'")
+            raise self._not_found(self.root, f"images ({', '.join(IMAGE_EXT)}) in '{image_dir}/'")
 
         # -- labels ------------------------------------------------------------------------
         self.mask_dir: Path | None = None
@@ -122,18 +123,29 @@ class HSIFolder(HSIDataset):
                 raise self._not_found(self.root, f"mask folder '{mask_dir}/'")
             self.task = "segmentation" if self.mask_dir is not None else "unlabelled"
 
-        # -- split -------------------------------------------------------------------------
-        self.files = self._split_files(all_images, split, split_fractions, seed)
-
-        # -- bands -------------------------------------------------------------------------
+        # -- bands (the table most images agree on; the others are left out and listed) -------
+        override: BandSet | None = None
         if wavelengths is not None:
-            self.bands = wavelengths if isinstance(wavelengths, BandSet) else load_bandset(
+            override = wavelengths if isinstance(wavelengths, BandSet) else load_bandset(
                 wavelengths)
         else:
             table = next((self.root / n for n in ("wavelengths.txt", "wavelengths.csv")
                           if (self.root / n).is_file()), None)
-            self.bands = (load_bandset(table) if table is not None
-                          else _bands_from_image(self.image_dir / self.files[0]))
+            override = load_bandset(table) if table is not None else None
+        self.bands, self.odd_files = cached_majority(self.image_dir, all_images, override)
+        self.assumptions: list[str] = []
+        if self.odd_files:
+            self.assumptions.append(
+                f"band table: the one {len(all_images) - len(self.odd_files)} of "
+                f"{len(all_images)} images share ({len(self.bands)} bands); left out: "
+                + "; ".join(f"{f} ({w})" for f, w in self.odd_files.items()))
+
+        # -- split -------------------------------------------------------------------------
+        self.files = [f for f in self._split_files(all_images, split, split_fractions, seed)
+                      if f not in self.odd_files]
+        if not self.files:
+            raise self._not_found(self.root, f"images with the common band table for split "
+                                  f"{split!r}")
 
         # -- classes -----------------------------------------------------------------------
         self.ignore_index = -1
@@ -153,7 +165,7 @@ class HSIFolder(HSIDataset):
             self.classes = tuple(class_names or (f"class_{c}" for c in self.class_codes))
             self.label_map = LabelMap.build(self.class_codes, self.background_codes,
                                             unknown_labels=unknown_labels)
-            self.assumptions = (
+            self.assumptions += (
                 [] if class_codes_given else
                 [f"classes: every mask code found ({list(self.class_codes)})"
                  + (f" except background {list(self.background_codes)}"
@@ -195,6 +207,7 @@ class HSIFolder(HSIDataset):
             n_va = round(fractions[1] * len(all_images))
             part = {"train": perm[:n_tr], "val": perm[n_tr:n_tr + n_va], "test": perm[n_tr + n_va:]}
             files = sorted(all_images[i] for i in part[split])
+        files = [self._data_name(f) for f in files]
         missing = [f for f in files if not (self.image_dir / f).is_file()]
         if missing:
             raise HSIDataError(f"HSIFolder: split {split!r} lists missing images {missing[:5]}")
@@ -206,10 +219,33 @@ class HSIFolder(HSIDataset):
             raise self._not_found(self.root, f"images for split {split!r}")
         return files
 
+    def _data_name(self, name: str) -> str:
+        """A split list's entry: an ENVI header's name becomes its data file's."""
+        p = self.image_dir / name
+        if name.lower().endswith(".hdr") and p.is_file():
+            try:
+                return resolve_envi_pair(p)[0].name
+            except SpectralError as err:
+                raise HSIDataError(f"HSIFolder: {err}") from None
+        return name
+
+    def mask_path(self, name: str) -> Path:
+        """The mask of image ``name``: the same file name in the mask folder, else the same
+        name with a GeoTIFF suffix (``scene`` or ``scene.img`` -> ``scene.tif``)."""
+        assert self.mask_dir is not None
+        same = self.mask_dir / name
+        if same.is_file():
+            return same
+        stem = Path(name).stem if Path(name).suffix.lower() in IMAGE_EXT else name
+        for ext in (".tif", ".tiff"):
+            if (self.mask_dir / (stem + ext)).is_file():
+                return self.mask_dir / (stem + ext)
+        return same
+
     def _scan_codes(self) -> list[int]:
         assert self.mask_dir is not None
         codes: set[int] = set()
-        for f in sorted(p.name for p in self.mask_dir.iterdir() if p.suffix.lower() in _IMAGE_EXT):
+        for f in list_images(self.mask_dir):
             codes.update(np.unique(read_label_raster(self.mask_dir / f)).tolist())
         return sorted(c for c in codes if c not in self.background_codes)
 
@@ -228,13 +264,13 @@ class HSIFolder(HSIDataset):
     def source_files(self) -> list[Path]:
         files = [self.image_dir / f for f in self.files]
         if self.mask_dir is not None:
-            files += [self.mask_dir / f for f in self.files]
+            files += [self.mask_path(f) for f in self.files]
         return files
 
     def raw_labels(self, index: int) -> np.ndarray:
         """The mask's raw codes ``(H, W)`` (for auditing, e.g. ``data check``)."""
         assert self.mask_dir is not None
-        return read_label_raster(self.mask_dir / self.files[index])
+        return read_label_raster(self.mask_path(self.files[index]))
 
     def _load(self, index: int) -> dict[str, Any]:
         name = self.files[index]
@@ -245,11 +281,11 @@ class HSIFolder(HSIDataset):
                                   "valid": torch.from_numpy(valid)}
         if self.task == "segmentation":
             assert self.mask_dir is not None
-            raw = read_label_raster(self.mask_dir / name)
+            mpath = self.mask_path(name)
+            raw = read_label_raster(mpath)
             if raw.shape != image.shape[1:]:
-                raise HSIDataError(f"{self.mask_dir / name}: mask {raw.shape} vs image "
-                                   f"{image.shape[1:]}")
-            mask = self.remap(raw, str(self.mask_dir / name))
+                raise HSIDataError(f"{mpath}: mask {raw.shape} vs image {image.shape[1:]}")
+            mask = self.remap(raw, str(mpath))
             mask[~valid] = self.ignore_index
             sample["mask"] = torch.from_numpy(mask)
         elif self.task == "regression":

@@ -326,7 +326,8 @@ class Hyperview2(_HyperviewBase):
             if not table.is_file():
                 raise HSIDataError(
                     f"Hyperview2: no band table for {sensor!r}: put its band centres (nm) in "
-                    f"{table} or pass wavelengths=..."
+                    f"{table}, or give a band table ('wavelengths: FILE' in the task's "
+                    "dataset_args; --arg wavelengths=FILE on the command line)"
                 )
             self.bands = load_bandset(table)
         if split == "test":

@@ -4,6 +4,13 @@ Parsed with safe YAML loading into frozen dataclasses. Unknown keys and bad valu
 that name the file section, the offending key and the closest valid key. Components are named
 through hsiadapt's registries only (datasets, adapters, backbones, recipes) - never an import
 path, so a config cannot make hsiadapt execute code.
+
+Relative paths in a config file resolve against the folder of that file, never the current
+directory, so ``hsiadapt run`` gives the same result from anywhere: ``data_root``, ``output``
+and a backbone's ``ckpt_path`` are relative to the config file's folder; a task's ``root`` and
+``raw_statistics`` are relative to ``data_root``. Paths given on the command line
+(``--data-root``, ``--output``) are relative to the current directory, as a shell user expects.
+:func:`load_config` returns them all absolute, so errors show where a file was looked for.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -280,7 +288,7 @@ def load_config(path: str | Path, *, data_root: str | None = None,
     """
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"config file {p} does not exist")
+        raise ConfigError(f"config file {p.absolute()} does not exist")
     try:
         raw = yaml.safe_load(p.read_text())
     except yaml.YAMLError as err:
@@ -313,9 +321,18 @@ def load_config(path: str | Path, *, data_root: str | None = None,
         raise ConfigError(f"{p}: duplicate seeds")
     trainer = _mk(f"{p}: trainer", TrainerSpec, raw.get("trainer") or {})
     launcher = _mk(f"{p}: launcher", LauncherSpec, raw.get("launcher") or {})
-    root = data_root if data_root is not None else str(raw.get("data_root", "."))
+    here = p.absolute().parent  # relative paths in the file: against the file's folder
+
+    def _abs(value: str, base: Path) -> str:
+        return os.path.normpath(Path(base) / os.path.expanduser(value))
+
+    root = (_abs(data_root, Path.cwd()) if data_root is not None
+            else _abs(str(raw.get("data_root", ".")), here))
+    out = (_abs(output, Path.cwd()) if output is not None
+           else _abs(str(raw.get("output", f"runs/{raw['name']}")), here))
+    backbones = tuple(dataclasses.replace(b, ckpt_path=_abs(b.ckpt_path, here))
+                      if b.ckpt_path else b for b in backbones)
     return ExperimentConfig(
         name=str(raw["name"]), description=str(raw.get("description", "")), tasks=tasks,
         adapters=adapters, backbones=backbones, seeds=tuple(seeds), data_root=root,
-        output=output if output is not None else str(raw.get("output", f"runs/{raw['name']}")),
-        trainer=trainer, launcher=launcher)
+        output=out, trainer=trainer, launcher=launcher)

@@ -4,7 +4,7 @@
   (first seed, first backbone), ignore regions grey - like the study's Figures 2-4;
 * ``per_class_iou_<task>``: per-class test IoU by adaptation (mean over seeds, std as error bar);
 * ``seed_spread``: the primary metric of every run, per task and adaptation;
-* ``spectral_map_<source>``: the selection / SRF maps the runs used, per source band table;
+* ``spectral_map_<task>_<adapter>``: the selection / SRF maps the runs used, per dataset;
 * ``hyperview_scatter_<task>``: predicted vs true per target (regression).
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import warnings
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -114,8 +115,10 @@ def _per_class(plt, out: Path, task: str, ms: list[RunRecord], colors) -> list[P
     for j, a in enumerate(adapters):
         vals = np.array([[m.test.get(f"iou/{n}", np.nan) for n in names]
                          for m in ms if m.adapter == a], dtype=float)
-        mean = np.nanmean(vals, axis=0) if vals.size else np.full(len(names), np.nan)
-        std = np.nanstd(vals, axis=0) if vals.shape[0] > 1 else None
+        with warnings.catch_warnings():  # a class absent from every test split stays NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.nanmean(vals, axis=0) if vals.size else np.full(len(names), np.nan)
+            std = np.nanstd(vals, axis=0) if vals.shape[0] > 1 else None
         ax.bar(np.arange(len(names)) + j * width, np.nan_to_num(mean), width, yerr=std,
                color=colors[a], label=a, capsize=2)
     ax.set_xticks(np.arange(len(names)) + 0.4 - width / 2, names, rotation=40, ha="right",
@@ -144,10 +147,20 @@ def _panels(plt, out: Path, task: str, ms: list[RunRecord]) -> list[Path]:
     first = next(iter(data.values()))
     n = min(3, first["gt"].shape[0])
     n_cls = max(int(max(max(d["gt"].max(), d["pred"].max()) for d in data.values())) + 1, 2)
-    import matplotlib
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
 
-    cmap = matplotlib.colormaps["tab20"].resampled(max(n_cls, 2)).copy()
-    cmap.set_bad("0.6")
+    from hsiadapt.experiment.predict import class_legend
+
+    # the colours and names of the GeoTIFF colour table predict writes
+    names = _class_names(ms[0]) or [f"class {k}" for k in range(n_cls)]
+    names += [f"class {k}" for k in range(len(names), n_cls)]
+    codes = ms[0].class_codes if ms[0].class_codes and len(ms[0].class_codes) == len(names) \
+        else list(range(len(names)))
+    legend = class_legend(names, codes)
+    cmap = ListedColormap([tuple(v / 255 for v in rgb) for _c, _n, rgb in legend]).with_extremes(
+        bad="0.6")
+    n_cls = len(legend)
     cols = 2 + len(data)
     fig, axes = plt.subplots(n, cols, figsize=(2.4 * cols, 2.4 * n), squeeze=False)
     for i in range(n):
@@ -172,6 +185,10 @@ def _panels(plt, out: Path, task: str, ms: list[RunRecord]) -> list[Path]:
     axes[0][1].set_title("ground truth (grey: ignored)", fontsize=9)
     fig.suptitle(f"{task}, {backbone}, seed {seed}", fontsize=10)
     fig.tight_layout()
+    handles = [Patch(color=(rgb[0] / 255, rgb[1] / 255, rgb[2] / 255), label=f"{code} {name}")
+               for code, name, rgb in legend] + [Patch(color="0.6", label="ignored / nodata")]
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+               ncol=min(len(handles), 4), fontsize=8, frameon=False, title="class (code, name)")
     return _save(fig, out, f"predictions_{task}")
 
 
@@ -230,5 +247,6 @@ def _spectral_maps(out: Path, runs: list[RunRecord]) -> list[Path]:
         if smap is None:
             continue
         fig = plot_map(smap)
-        written += _save(fig, out, f"spectral_map_{bands.name}_{m.input_mode}")
+        # named after the dataset (the task), not after the file its band table was read from
+        written += _save(fig, out, f"spectral_map_{m.task or bands.name}_{m.input_mode}")
     return written

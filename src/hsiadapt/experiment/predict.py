@@ -26,7 +26,8 @@ from hsiadapt.data.transforms import Normalize
 from hsiadapt.models.model import AdaptedModel
 from hsiadapt.spectral import BandSet
 
-__all__ = ["LoadedRun", "load_run_model", "predict_scene"]
+__all__ = ["LoadedRun", "check_scene_bands", "class_legend", "load_run_model", "predict_scene",
+           "scene_files"]
 
 NODATA = 255
 NODATA_16 = 65535
@@ -108,30 +109,71 @@ def _window(n: int) -> torch.Tensor:
     return (w[:, None] * w[None, :]).clamp(min=1e-3)
 
 
+def scene_files(image: str | Path) -> Path:
+    """The raster to read for ``image``: an ENVI header (``scene.hdr``, ``scene.img.hdr``) gives
+    the data file beside it (``scene``, ``scene.img``...); anything else is itself."""
+    from hsiadapt.spectral.envi import resolve_envi_pair
+
+    p = Path(image)
+    if not p.is_file():
+        raise FileNotFoundError(f"scene {p.absolute()} does not exist")
+    if p.suffix.lower() == ".hdr":
+        return resolve_envi_pair(p)[0]
+    return p
+
+
+def check_scene_bands(image: str | Path, bands: BandSet, trained: BandSet) -> None:
+    """Refuse a scene whose band table is not the one the run trained on, saying how it differs
+    (count, or centres: the largest difference in nm and at which band) and what to do."""
+    fix = ("If the file's wavelength metadata are wrong, give the right ones (--wavelengths "
+           "FILE_OR_SENSOR on the command line, wavelengths= in Python); if the scene is from "
+           "another sensor, train a run on that sensor's data")
+    if len(bands) != len(trained):
+        raise ValueError(
+            f"{image}: the scene has {len(bands)} bands but the run trained on "
+            f"{len(trained)} ({trained.centers.min():.1f}-{trained.centers.max():.1f} nm). {fix}")
+    d = np.abs(bands.centers - trained.centers)
+    j = int(d.argmax())
+    if d[j] > 1.0:
+        raise ValueError(
+            f"{image}: the scene has the run's {len(bands)} bands, but their centres differ "
+            f"by up to {d[j]:.1f} nm (band {j}: {bands.centers[j]:.1f} nm in the scene, "
+            f"{trained.centers[j]:.1f} nm in training; {int((d > 1.0).sum())} bands differ by "
+            f"more than 1 nm). {fix}")
+
+
 def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
                   tile: int | None = None, overlap: float = 0.25,
-                  batch_size: int = 8, allow_scale_mismatch: bool = False) -> Path:
+                  batch_size: int = 8, allow_scale_mismatch: bool = False,
+                  wavelengths: BandSet | str | Path | None = None) -> Path:
     """Predict a class map for ``image`` and write it to ``out`` (see the module docstring).
+
+    ``image`` is a GeoTIFF (or another GDAL raster), or an ENVI data file or its header (either
+    finds the other). ``wavelengths`` (a BandSet, sensor name or wavelength file) replaces the
+    band table the file's metadata give.
 
     Raises:
         ValueError: the scene's bands differ from the run's, or its values are on another
             scale than the training data's statistics (a factor of 10 or more; pass
             ``allow_scale_mismatch=True`` / ``--allow-scale-mismatch`` to predict anyway).
     """
+    import warnings
+
     import rasterio
+    from rasterio.errors import NotGeoreferencedWarning
 
     from hsiadapt.datasets.raster import read_image
-    from hsiadapt.spectral.io import read_geotiff_bands
+    from hsiadapt.spectral.io import load_bandset
 
+    data = scene_files(image)
     run = load_run_model(run_dir)
     model, adapter = run.model, run.adapter
-    bands = read_geotiff_bands(image)
-    if len(bands) != len(run.bands) or not np.allclose(bands.centers, run.bands.centers,
-                                                       atol=1.0):
-        raise ValueError(
-            f"{image}: its {len(bands)} bands do not match the {len(run.bands)} bands the run "
-            "trained on; predict needs data from the same sensor and band table")
-    x, valid = read_image(Path(image), len(bands), valid_bands=bands.valid)
+    if isinstance(wavelengths, BandSet):
+        bands = wavelengths
+    else:
+        bands = load_bandset(wavelengths if wavelengths is not None else image)
+    check_scene_bands(image, bands, run.bands)
+    x, valid = read_image(data, len(bands), valid_bands=bands.valid)
     img = torch.from_numpy(x)
     if adapter is not None:
         with torch.no_grad():
@@ -197,16 +239,21 @@ def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
     dtype, nodata = ("uint8", NODATA) if max(codes) < NODATA else ("uint16", NODATA_16)
     cls = np.asarray(codes, dtype=np.int64)[ordinal].astype(dtype)
     cls[~valid] = nodata
-    with rasterio.open(image) as src:
+    with warnings.catch_warnings():  # an ENVI scene without map info is fine: none is copied
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        src = rasterio.open(data)
+    with src:
         profile = {"driver": "GTiff", "height": h, "width": w, "count": 1, "dtype": dtype,
                    "crs": src.crs, "transform": src.transform, "nodata": nodata,
                    "compress": "deflate"}
     outp = Path(out)
-    with atomic_path(outp, suffix=".tif") as tmp, rasterio.open(tmp, "w", **profile) as dst:
-        dst.write(cls[None])
-        dst.write_colormap(1, {code: (*rgb, 255) for code, _name, rgb in legend})
-        dst.update_tags(classes=json.dumps({str(c): n for c, n, _ in legend}),
-                        run=str(Path(run_dir).name), nodata_meaning="no valid input pixel")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        with atomic_path(outp, suffix=".tif") as tmp, rasterio.open(tmp, "w", **profile) as dst:
+            dst.write(cls[None])
+            dst.write_colormap(1, {code: (*rgb, 255) for code, _name, rgb in legend})
+            dst.update_tags(classes=json.dumps({str(c): n for c, n, _ in legend}),
+                            run=str(Path(run_dir).name), nodata_meaning="no valid input pixel")
     write_qgis_style(outp.with_suffix(".qml"), legend)
     return outp
 

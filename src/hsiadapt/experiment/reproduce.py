@@ -60,7 +60,10 @@ def reproduce(name: str, data_root: str, *, output: str | None = None,
     from hsiadapt.experiment.sweep import run_sweep
     from hsiadapt.experiment.table import build_table, collect_runs
 
-    cfg = load_config(find_config(name), data_root=data_root, output=output)
+    # a shipped config's own output would resolve inside the source tree: default to
+    # ./runs/<name> in the current directory
+    cfg = load_config(find_config(name), data_root=data_root,
+                      output=output if output is not None else str(Path("runs") / name))
     runs = cfg.runs()
     hours = estimate_hours(cfg, runs, seconds_per_chip)
     echo(f"{name}: {len(runs)} runs; estimated at most {hours:.0f} GPU hours "

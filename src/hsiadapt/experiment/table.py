@@ -109,8 +109,10 @@ class ResultsTable:
             m, s = c.literature
             txt = f"{m:.3f}" + (f" ± {s:.3f}" if s is not None else "")
         else:
+            # one seed has no spread: the value and n=1, not a misleading "± 0.000"
             resumed = f", {c.resumed} resumed" if c.resumed else ""
-            txt = f"{c.mean:.3f} ± {c.std:.3f} (n={c.n}{resumed})"
+            txt = (f"{c.mean:.3f} (n=1{resumed})" if c.n == 1 else
+                   f"{c.mean:.3f} ± {c.std:.3f} (n={c.n}{resumed})")
             if c.failed:
                 txt += f" [+{c.failed} failed]"
         if key in self.ranks:

@@ -183,7 +183,9 @@ class BandSet(Sequence[Band]):
             raise SpectralError(
                 f"band set {self.name!r}: all band centres are below {MICROMETRE_SUSPICION_NM:g} "
                 f"(max {c.max():g}); they look like micrometres. hsiadapt uses nanometres: "
-                "multiply by 1000 or pass unit='um'"
+                "give them in nm (x 1000), or say they are micrometres (wavelength units = "
+                "Micrometers in an ENVI header, wavelength_units in GeoTIFF band tags, a "
+                "'wavelength_um' column in a table; unit=\"um\" in Python)"
             )
         if c.max() > MAX_WAVELENGTH_NM:
             i = int(np.argmax(c))

@@ -90,8 +90,10 @@ def read_geotiff_bands(
     else:
         raise SpectralError(
             f"{where}: no wavelength metadata (neither per-band 'wavelength' tags nor an ENVI "
-            "'wavelength' list). Pass the wavelengths with a separate file "
-            "(read_wavelength_file / --wavelengths) or a built-in sensor name"
+            "'wavelength' list). Give the band centres separately, as a wavelength file "
+            "(a text table) or a built-in sensor name: --wavelengths on the command line "
+            "(hsiadapt data check, predict), 'wavelengths: FILE' in a task's dataset_args, or a "
+            "wavelengths.txt beside the images of an hsi_folder dataset"
         )
     if centers.size != n:
         raise SpectralError(f"{where}: {centers.size} wavelengths for {n} bands")

@@ -32,11 +32,15 @@ def plot_map(m: SpectralMap, path: str | Path | None = None):
     c = m.source.centers
     lo = min(c.min(), *(b.center_nm for b in m.requested)) - 60
     hi = max(c.max(), *(b.center_nm for b in m.requested)) + 60
-    grid = np.arange(lo, hi, 1.0)
+    grid = np.arange(lo - 300, hi + 300, 1.0)
     try:
         phi = response_matrix(m.requested, grid)
     except ValueError:
         phi = None
+    if phi is not None:  # the axis spans every target band's whole response (B12 to ~2320 nm)
+        seen = grid[(phi > 1e-3 * phi.max(axis=1, keepdims=True)).any(axis=0)]
+        if seen.size:
+            lo, hi = min(lo, seen.min() - 20), max(hi, seen.max() + 20)
     colors = plt.get_cmap("tab20")(np.linspace(0, 1, max(len(m.requested), 2)))
     if phi is not None:
         for k, b in enumerate(m.requested):
@@ -54,7 +58,9 @@ def plot_map(m: SpectralMap, path: str | Path | None = None):
         + (f", {m.integration}" if m.integration else "")
         + f", coverage={m.coverage}"
     )
-    ax0.legend(ncol=7, fontsize=7, loc="upper right")
+    # beside the axes, never over the curves
+    ax0.legend(ncol=1 + len(m.requested) // 14, fontsize=7, loc="upper left",
+               bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     im = ax1.imshow(m.matrix.T, aspect="auto", interpolation="nearest", cmap="viridis")
     ax1.set_yticks(range(len(m.target)), [b.label or b.name for b in m.target], fontsize=8)
     step = max(1, len(m.source) // 20)
@@ -69,7 +75,7 @@ def plot_map(m: SpectralMap, path: str | Path | None = None):
     fig.colorbar(im, ax=ax1, fraction=0.03)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=130)
+        fig.savefig(path, dpi=130, bbox_inches="tight")
     return fig
 
 

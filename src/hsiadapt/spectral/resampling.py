@@ -234,9 +234,11 @@ def _uncovered_error(src: BandSet, dst: BandSet, report, bad: list[int], what: s
     c = src.centers[src.valid]
     return CoverageError(
         f"{what}: source {src.name!r} ({c.min():.0f}-{c.max():.0f} nm) does not cover target "
-        f"band(s) {names} of {dst.name!r}. Choose a coverage policy: coverage='drop' (leave them "
-        "out; the model then uses only the remaining bands), 'nearest' (repeat the nearest "
-        "source band, as the published study did), or 'zero' (fill zeros)"
+        f"band(s) {names} of {dst.name!r}. Choose a coverage policy: drop (leave them out; the "
+        "model then uses only the remaining bands), nearest (repeat the nearest source band, as "
+        "the published study did) or zero (fill zeros) - in a config 'coverage: drop' in the "
+        "adapter's args, on the command line --coverage drop (hsiadapt spectral), in Python "
+        "coverage=\"drop\""
     )
 
 

@@ -29,6 +29,49 @@ _TERRAMIND = {
 }
 
 
+#: Hugging Face repository and file of each variant's weights (terratorch's
+#: ``pretrained_weights``, copied so the cache and the hub are checked before terratorch's slow
+#: import; a test pins them equal)
+HUB_FILES = {
+    v: (f"ibm-esa-geospatial/TerraMind-1.0-{v.rsplit('_', 1)[1]}",
+        f"TerraMind_v1_{v.rsplit('_', 1)[1]}.pt") for v in _TERRAMIND}
+
+#: seconds the reachability probe of the Hugging Face hub may take
+PROBE_TIMEOUT_S = 3.0
+
+
+def hub_unreachable(timeout: float = PROBE_TIMEOUT_S) -> Exception | None:
+    """Why the Hugging Face hub cannot be reached now (``HF_HUB_OFFLINE`` set, or a TCP connect
+    to the hub - or to the HTTPS proxy - failing within ``timeout`` s), or ``None`` when it
+    answers. Name resolution runs in a thread, so a hanging resolver cannot stall the caller."""
+    import socket
+    import threading
+    from urllib.parse import urlparse
+
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+        return ConnectionError("HF_HUB_OFFLINE is set")
+    proxy = os.environ.get("HTTPS_PROXY") or os.environ.get("https_proxy")
+    url = urlparse(proxy or os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    host, port = url.hostname or "huggingface.co", url.port or (443 if url.scheme == "https"
+                                                               else 80)
+    result: list[Exception | None] = []
+
+    def probe() -> None:
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+            result.append(None)
+        except OSError as err:
+            result.append(err)
+
+    t = threading.Thread(target=probe, daemon=True)
+    t.start()
+    t.join(timeout)
+    if not result:
+        return TimeoutError(f"no answer from {host}:{port} within {timeout:g} s")
+    return result[0] if result[0] is None else ConnectionError(
+        f"{host}:{port} unreachable: {result[0]}")
+
+
 def _terramind(variant: str, dim: int) -> Callable[..., Backbone]:
     def factory(
         bands: Sequence[str] | None = None,
@@ -47,6 +90,18 @@ def _terramind(variant: str, dim: int) -> Callable[..., Backbone]:
             new_bands: names in ``bands`` that are not S2L2A bands (e.g. ``"MASK"``); their
                 patch-embedding weights start random.
         """
+        ckpt = check_ckpt(ckpt_path)
+        source = "random"
+        hf_path: str | None = None
+        if ckpt is None and pretrained:
+            # before terratorch's ~10 s import: the cache, else a quick probe of the hub, so an
+            # offline machine fails in about a second instead of after ~30 s of retries
+            repo, filename = HUB_FILES[variant]
+            hf_path = hf_cached(repo, filename)
+            if hf_path is None:
+                offline = hub_unreachable()
+                if offline is not None:
+                    raise offline_error(variant, repo, filename, offline)
         tm = import_terratorch("terratorch.models.backbones.terramind.model.terramind_register")
         BACKBONE_REGISTRY = import_terratorch("terratorch.registry").BACKBONE_REGISTRY
 
@@ -55,23 +110,20 @@ def _terramind(variant: str, dim: int) -> Callable[..., Backbone]:
         unknown = [b for b in chosen if b not in all_bands and b not in new_bands]
         if unknown:
             raise ValueError(f"{variant}: bands {unknown} are not TerraMind S2L2A bands {all_bands}")
-        ckpt = check_ckpt(ckpt_path)
-        source = "random"
         build_kwargs: dict[str, Any] = dict(modalities=["S2L2A"], pretrained=False, **kwargs)
         if ckpt is not None:
             source = f"ckpt:{ckpt}"
         elif pretrained:
             info = tm.pretrained_weights[variant]
-            path = hf_cached(info["hf_hub_id"], info["hf_hub_filename"])
-            if path is None:
+            if hf_path is None:
                 try:
                     from huggingface_hub import hf_hub_download
 
-                    path = hf_hub_download(info["hf_hub_id"], info["hf_hub_filename"])
+                    hf_path = hf_hub_download(info["hf_hub_id"], info["hf_hub_filename"])
                 except Exception as err:
                     raise offline_error(variant, info["hf_hub_id"], info["hf_hub_filename"],
                                          err) from None
-            ckpt, source = Path(path), "hf"
+            ckpt, source = Path(hf_path), "hf"
         if ckpt is not None:
             # terratorch's own loader: state dict loaded weights-only, then patch-embedding
             # weights selected by band name

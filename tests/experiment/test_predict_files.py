@@ -1,0 +1,83 @@
+"""predict on a new user's files: an ENVI scene given by its header or its extensionless data
+file, shifted band centres (named, with the fix), and --wavelengths overriding the metadata."""
+
+from __future__ import annotations
+
+import textwrap
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+
+from hsiadapt.cli import main
+from hsiadapt.experiment.config import load_config
+from hsiadapt.experiment.predict import predict_scene
+from hsiadapt.experiment.sweep import run_sweep
+from tests.spectral.envi_files import write_image
+
+DATA = Path(__file__).resolve().parents[1] / "data/hsi_folder/root"
+WL_NM = np.linspace(400, 2450, 30)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("predict_files")
+    cfg_path = tmp / "tiny.yaml"
+    cfg_path.write_text(textwrap.dedent(f"""
+    name: tiny
+    data_root: {DATA}
+    output: runs
+    seeds: [0]
+    tasks:
+      - name: folder
+        dataset: hsi_folder
+        root: .
+        dataset_args: {{class_names: [a, b, c, d]}}
+        recipe: study_segmentation
+        recipe_overrides: {{max_epochs: 1, batch_size: 2, image_size: 16, lr: 0.001,
+                            head: {{channels: 8, num_convs: 3, dropout: 0.0}}}}
+    adapters:
+      - {{name: select, input_mode: select, args: {{coverage: nearest}}}}
+    backbones:
+      - {{name: stub, pretrained: false}}
+    trainer: {{accelerator: cpu}}
+    """))
+    cfg = load_config(cfg_path)
+    [res] = run_sweep(cfg, cfg.runs(), echo=lambda s: None)
+    assert res.status == "finished", res.error
+    return Path(cfg.output) / res.run_id
+
+
+def _envi_scene(folder: Path, wl_nm) -> Path:
+    cube = (2000 + 500 * np.random.default_rng(1).random((6, 6, 30))).astype("<f4")
+    return write_image(folder / "scene", cube, [float(w) for w in wl_nm])  # scene + scene.hdr
+
+
+def test_envi_scene_by_header_or_data_file(run_dir, tmp_path):
+    hdr = _envi_scene(tmp_path, WL_NM)
+    with warnings.catch_warnings(record=True) as record:  # no NotGeoreferencedWarning noise
+        warnings.simplefilter("always")
+        out = predict_scene(run_dir, hdr, tmp_path / "a.tif")
+    assert not [w for w in record if "georeferenc" in str(w.message).lower()]
+    with rasterio.open(out) as src:
+        assert src.read(1).shape == (6, 6) and set(np.unique(src.read(1))) <= {0, 1, 2, 5}
+    assert main(["predict", str(run_dir), str(tmp_path / "scene"), "--out",
+                 str(tmp_path / "b.tif")]) == 0
+
+
+def test_shifted_centres_say_by_how_much_and_what_to_do(run_dir, tmp_path, capsys):
+    shifted = WL_NM.copy()
+    shifted[3] += 6.0
+    hdr = _envi_scene(tmp_path, shifted)
+    with pytest.raises(ValueError, match=r"differ by up to 6\.0 nm \(band 3: 618\.1 nm in the "
+                       r"scene, 612\.1 nm in training; 1 bands.*--wavelengths"):
+        predict_scene(run_dir, hdr, tmp_path / "a.tif")
+    # the right band table given on the command line overrides the file's metadata
+    (tmp_path / "right.txt").write_text("\n".join(f"{w:.4f}" for w in WL_NM))
+    assert main(["predict", str(run_dir), str(hdr), "--out", str(tmp_path / "c.tif"),
+                 "--wavelengths", str(tmp_path / "right.txt")]) == 0
+    assert main(["predict", str(run_dir), str(hdr), "--out", str(tmp_path / "d.tif"),
+                 "--wavelengths", "enmap"]) == 2
+    assert "the scene has 224 bands but the run trained on 30" in capsys.readouterr().err
