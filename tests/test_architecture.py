@@ -21,7 +21,7 @@ FLOORS: dict[str, float] = {
     "data": 3, "models": 3,
     "experiment": 4,
     "demo": 5,
-    "cli": 6, "__main__": 7, "__init__": 7,
+    "cli": 6, "__main__": 7, "__init__": 7,  # cli is a package: parser + commands
 }
 
 

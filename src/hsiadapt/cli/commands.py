@@ -1,0 +1,246 @@
+"""The CLI's commands: each parses nothing, delegates to the library, prints the result."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from collections.abc import Sequence
+from typing import Literal
+
+__all__: list[str] = []  # private to hsiadapt.cli
+
+
+def _format_map(m, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(m.describe(), indent=1)
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["source_band", "center_nm", *m.target.names])
+        for j, b in enumerate(m.source):
+            w.writerow([b.name, f"{b.center_nm:g}", *(f"{v:.6g}" for v in m.matrix[j])])
+        return buf.getvalue().rstrip("\n")
+    lines = [
+        f"{m.source.name} ({len(m.source)} bands, {m.source.centers.min():.0f}-"
+        f"{m.source.centers.max():.0f} nm) -> {m.requested.name} ({len(m.requested)} bands); "
+        f"method={m.method}"
+        + (f", integration={m.integration}" if m.integration else "")
+        + f", coverage={m.coverage}",
+        "",
+        f"{'target':<16}{'centre nm':>10}{'seen %':>8}  {'source bands used (weight)'}",
+    ]
+    kept = {b.name: k for k, b in enumerate(m.target)}
+    for r in m.report:
+        if r.name in kept:
+            col = m.matrix[:, kept[r.name]]
+            nz = [(j, col[j]) for j in sorted(range(len(col)), key=lambda j: -col[j]) if col[j] > 0]
+            used = ", ".join(
+                f"{m.source[j].name}@{m.source[j].center_nm:.0f}({v:.3f})" for j, v in nz[:4]
+            )
+            if len(nz) > 4:
+                used += f", ... {len(nz)} bands"
+            if not nz:
+                used = "(zeros)"
+        else:
+            used = "(dropped)"
+        note = f"  [{m.filled[r.name]}]" if r.name in m.filled else ""
+        lines.append(f"{r.name:<16}{r.center_nm:>10.1f}{100 * r.share:>8.1f}  {used}{note}")
+    return "\n".join(lines)
+
+
+def _cmd_spectral(args: argparse.Namespace) -> int:
+    from hsiadapt.spectral import build_map, selection_map
+    from hsiadapt.spectral.io import load_bandset
+
+    src, dst = load_bandset(args.src), load_bandset(args.dst)
+    if args.method == "select" and args.preset != "nearest":
+        m = selection_map(args.preset, src, dst)
+    else:
+        m = build_map(
+            src, dst, args.method, integration=args.integration, coverage=args.coverage
+        )
+    print(_format_map(m, args.format))
+    if args.plot:
+        from hsiadapt.spectral.plot import plot_map
+
+        plot_map(m, args.plot)
+        print(f"\nfigure written to {args.plot}", file=sys.stderr)
+    return 0
+
+
+def _cmd_sensors(args: argparse.Namespace) -> int:
+    from hsiadapt.spectral import get_sensor, list_sensors
+
+    sensors = list_sensors()
+    width = max(len(n) for n in sensors) + 2
+    for name, desc in sensors.items():
+        s = get_sensor(name)
+        print(f"{name:<{width}}{len(s):>4} bands {s.centers.min():7.1f}-{s.centers.max():7.1f} nm  {desc}")
+    return 0
+
+
+def _parse_kv(items: Sequence[str]) -> dict[str, object]:
+    import yaml
+
+    out: dict[str, object] = {}
+    for item in items:
+        if "=" not in item:
+            raise SystemExit(f"hsiadapt: error: --arg takes KEY=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k.strip()] = yaml.safe_load(v)
+    return out
+
+
+def _cmd_data_check(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from hsiadapt.data.check import check_dataset, exit_code, format_report
+
+    spectrum = np.load(args.spectrum, allow_pickle=False) if args.spectrum else None
+    stats = None
+    if args.statistics:
+        from pathlib import Path
+
+        d = Path(args.statistics)
+        stats = (np.load(d / "mu.npy", allow_pickle=False),
+                 np.load(d / "sigma.npy", allow_pickle=False))
+    dataset_args = _parse_kv(args.arg)
+    if args.wavelengths:
+        import inspect
+
+        from hsiadapt.datasets import DATASETS
+
+        if "wavelengths" not in inspect.signature(DATASETS.get(args.dataset)).parameters:
+            raise ValueError(f"--wavelengths: dataset {args.dataset} reads its band table from "
+                             "its own format; --wavelengths works with --dataset hsi_folder")
+        dataset_args["wavelengths"] = args.wavelengths
+    rep = check_dataset(args.dataset, args.root, dataset_args=dataset_args,
+                        max_samples=args.max_samples, mean_spectrum=spectrum, statistics=stats)
+    print(json.dumps(rep.to_dict(), indent=1) if args.json else format_report(rep))
+    return exit_code(rep)
+
+
+def _parse_only(items: Sequence[str]) -> dict[str, list[str]]:
+    only: dict[str, list[str]] = {}
+    for item in items:
+        for part in item.split():
+            if "=" not in part:
+                raise SystemExit(f"hsiadapt: error: --only takes KEY=VALUE[,VALUE], got {part!r}")
+            k, v = part.split("=", 1)
+            only.setdefault(k, []).extend(v.split(","))
+    return only
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from hsiadapt.experiment.config import load_config
+    from hsiadapt.experiment.record import run_status
+    from hsiadapt.experiment.sweep import run_sweep
+    from hsiadapt.hints import user_terms
+
+    cfg = load_config(args.config, data_root=args.data_root, output=args.output)
+    runs = cfg.runs(_parse_only(args.only))
+    if args.dry_run and args.format == "json":
+        from hsiadapt.experiment.plan import plan_run, plan_summary
+
+        for r in runs:
+            print(json.dumps(plan_summary(plan_run(r)), default=str))  # precision: this machine's
+        return 0
+    if args.dry_run:
+        from pathlib import Path
+
+        for r in runs:
+            print(f"{r.run_id}\t{run_status(Path(cfg.output) / r.run_id)}")
+        print(f"{len(runs)} runs -> {cfg.output}")
+        return 0
+    results = run_sweep(cfg, runs, force=args.force, max_epochs=args.max_epochs,
+                        echo=lambda line: print(user_terms(line)))
+    failed = [r for r in results if r.status == "failed"]
+    for err in dict.fromkeys(r.error for r in failed if r.error):  # each cause once, in full
+        print(f"hsiadapt: run failed: {user_terms(err)}", file=sys.stderr)
+    elsewhere = sum(r.status == "running elsewhere" for r in results)
+    print(f"done: {len(results) - len(failed) - elsewhere} finished or skipped, "
+          f"{len(failed)} failed" + (f", {elsewhere} running elsewhere" if elsewhere else "")
+          + f"; results in {cfg.output}")
+    return 1 if failed else 0
+
+
+def _cmd_table(args: argparse.Namespace) -> int:
+    from hsiadapt.experiment.table import build_table, collect_runs
+
+    runs = collect_runs(args.runs)
+    if not runs:
+        print(f"hsiadapt: error: no run folders (metrics.json) under {args.runs}", file=sys.stderr)
+        return 2
+    table = build_table(runs, leaderboard=args.leaderboard, literature=args.literature)
+    text = table.render(args.format)
+    if args.out:
+        from pathlib import Path
+
+        from hsiadapt.experiment.run import atomic_write
+
+        atomic_write(Path(args.out), text + "\n")
+    print(text)
+    return 0
+
+
+def _cmd_figures(args: argparse.Namespace) -> int:
+    from hsiadapt.experiment.figures import make_figures
+
+    files = make_figures(args.runs, args.out)
+    for f in files:
+        print(f)
+    print(f"{len(files)} files written")
+    return 0 if files else 2
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from hsiadapt.experiment.predict import predict_scene
+
+    out = predict_scene(args.run_dir, args.image, args.out, tile=args.tile, overlap=args.overlap,
+                        allow_scale_mismatch=args.allow_scale_mismatch,
+                        wavelengths=args.wavelengths)
+    print(f"class map written to {out}")
+    return 0
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from hsiadapt.experiment.starter import next_commands, write_starter
+
+    path, summary = write_starter(args.folder, args.out, background_codes=args.background_codes,
+                                  class_names=args.class_names)
+    print(path.read_text(), end="")
+    print(f"\nconfig written to {path}\n{next_commands(path, summary)}", file=sys.stderr)
+    return 0
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from hsiadapt.experiment.reproduce import reproduce
+
+    return reproduce(args.name, args.data_root, output=args.output,
+                     seconds_per_chip=args.seconds_per_chip, dry_run=args.dry_run,
+                     max_epochs=args.max_epochs)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from hsiadapt.demo.main import demo
+
+    mode: Literal["quick", "default", "full"] = (
+        "quick" if args.quick else "full" if args.full else "default")
+    return demo(mode, args.out, data=args.data, ckpt_path=args.ckpt_path)
+
+
+def _cmd_pretrain(args: argparse.Namespace) -> int:
+    from hsiadapt.demo.pretrain import PretrainRecipe, pretrain
+
+    recipe = PretrainRecipe(prior=args.prior, chip=args.chip, corpus_chips=args.corpus_chips,
+                            steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                            seed=args.seed)
+    path = pretrain(recipe, cache_dir=args.cache_dir)
+    print(f"prior weights: {path}\nuse them with backbone: {{name: terramind_v1_tiny, "
+          f"ckpt_path: {path}}}")
+    return 0
+
+
