@@ -1,9 +1,20 @@
 """Experiment configuration: one YAML file = one grid (tasks x adapters x backbones x seeds).
 
 Parsed with safe YAML loading into frozen dataclasses. Unknown keys and bad values are errors
-that name the file section, the offending key and the closest valid key. Components are named
-through hsiadapt's registries only (datasets, adapters, backbones, recipes) - never an import
-path, so a config cannot make hsiadapt execute code.
+that name the file section, the offending key and the closest valid key. Every value is checked
+against its field's type when the file is loaded (:mod:`._values`: a float field takes a string
+that spells a number, ``lr: 1e-3``, and converts it; any other wrong type is an error), recipe
+overrides against :class:`~hsiadapt.models.recipes.Recipe`, ``dataset_args`` and adapter
+``args`` / ``task_args`` against the signature of the dataset / adapter they go to. Task,
+adapter and experiment names become folder names, so they are restricted to letters, digits and
+``._-`` (no leading dot).
+
+Components are named through hsiadapt's registries only (datasets, adapters, backbones,
+recipes) - never an import path, so the experiment grid cannot make hsiadapt execute code. The
+one exception is the launcher: ``launcher.slurm`` holds submitit's SLURM executor parameters,
+and some of them (``slurm_setup``, ``slurm_srun_args``, ``slurm_additional_parameters``...) are
+written into the generated sbatch script and executed by the shell on the cluster. Treat a
+config that uses ``launcher.type: slurm`` like a shell script: run only those you trust.
 """
 
 from __future__ import annotations
@@ -14,10 +25,17 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
+from hsiadapt.experiment._values import (
+    ValueTypeError,
+    check_arguments,
+    check_fields,
+    check_name,
+    check_value,
+)
 from hsiadapt.hints import did_you_mean, unknown_name
 from hsiadapt.models.recipes import RECIPES, Recipe
 
@@ -42,11 +60,13 @@ def _mk(where: str, cls: type, data: Any) -> Any:
         raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
     _check_keys(where, data, cls)
     try:
-        obj = cls(**data)
+        obj = cls(**check_fields(where, data, cls))
+        if hasattr(obj, "validate"):
+            obj.validate(where)
+    except ValueTypeError as err:
+        raise ConfigError(str(err)) from None
     except TypeError as err:
         raise ConfigError(f"{where}: {err}") from None
-    if hasattr(obj, "validate"):
-        obj.validate(where)
     return obj
 
 
@@ -81,11 +101,16 @@ class TaskSpec:
     def validate(self, where: str) -> None:
         from hsiadapt.datasets import DATASETS
 
+        check_name(f"{where}.name", self.name, "task")
         if self.dataset not in DATASETS:
             raise ConfigError(unknown_name("dataset", self.dataset, DATASETS.names(), where))
+        check_arguments(f"{where}.dataset_args", self.dataset_args, DATASETS.get(self.dataset),
+                        given=("root", "split"), what="dataset argument")
         if self.recipe not in RECIPES:
             raise ConfigError(unknown_name("recipe", self.recipe, RECIPES.names(), where))
         _check_keys(f"{where}.recipe_overrides", self.recipe_overrides, Recipe)
+        object.__setattr__(self, "recipe_overrides", check_fields(
+            f"{where}.recipe_overrides", self.recipe_overrides, Recipe))
         if self.normalization not in ("data", "study", "pretraining", "none"):
             raise ConfigError(f"{where}: normalization must be data, study, pretraining or none")
         if self.statistics_units not in (None, "dn", "reflectance"):
@@ -116,11 +141,33 @@ class AdapterSpec:
     def validate(self, where: str) -> None:
         from hsiadapt.models.model import input_modes
 
+        check_name(f"{where}.name", self.name, "adapter")
         if self.input_mode not in input_modes():
             raise ConfigError(unknown_name("input_mode", self.input_mode, input_modes(), where))
+        self.check_args(where, "args", self.args)
+
+    def check_args(self, where: str, key: str, args: Mapping[str, Any]) -> None:
+        """``args`` (or a ``task_args`` entry) against what the input mode accepts."""
+        from hsiadapt.adapters import ADAPTERS
+
+        if self.input_mode in ADAPTERS:
+            fn: Any = ADAPTERS.get(self.input_mode)
+        else:
+            fn = _full_spectrum if self.input_mode == "full_spectrum" else _native
+        check_arguments(f"{where}.{key}", args, fn, given=("source", "target"),
+                        what=f"argument (input_mode {self.input_mode})")
 
     def args_for(self, task: str) -> dict[str, Any]:
         return {**self.args, **self.task_args.get(task, {})}
+
+
+def _full_spectrum(*, init: Literal["srf", "select"] = "srf", coverage: str = "error",
+                   integration: str = "boxcar") -> None:
+    """The arguments ``input_mode: full_spectrum`` takes (see ``models.model.build_model``)."""
+
+
+def _native() -> None:
+    """``input_mode: native`` takes no arguments."""
 
 
 @dataclass(frozen=True)
@@ -311,11 +358,26 @@ def load_config(path: str | Path, *, data_root: str | None = None,
             raise ConfigError(f"{p}: duplicate {what} names {names}")
     if len(set(seeds)) != len(seeds):
         raise ConfigError(f"{p}: duplicate seeds")
+    task_names = [t.name for t in tasks]
+    try:
+        check_name(f"{p}: name", raw["name"], "experiment")
+        for i, a in enumerate(adapters):
+            for tname, targs in a.task_args.items():
+                where = f"{p}: adapters[{i}].task_args"
+                if tname not in task_names:
+                    raise ConfigError(f"{where}: no task named {tname!r}"
+                                      f"{did_you_mean(tname, task_names)} Tasks: "
+                                      f"{', '.join(task_names)}")
+                a.check_args(f"{p}: adapters[{i}]", f"task_args.{tname}", targs)
+        data_root_value = check_value(f"{p}: data_root", raw.get("data_root", "."), str)
+        output_value = check_value(f"{p}: output", raw.get("output", f"runs/{raw['name']}"), str)
+    except ValueTypeError as err:
+        raise ConfigError(str(err)) from None
     trainer = _mk(f"{p}: trainer", TrainerSpec, raw.get("trainer") or {})
     launcher = _mk(f"{p}: launcher", LauncherSpec, raw.get("launcher") or {})
-    root = data_root if data_root is not None else str(raw.get("data_root", "."))
+    root = data_root if data_root is not None else data_root_value
     return ExperimentConfig(
         name=str(raw["name"]), description=str(raw.get("description", "")), tasks=tasks,
         adapters=adapters, backbones=backbones, seeds=tuple(seeds), data_root=root,
-        output=output if output is not None else str(raw.get("output", f"runs/{raw['name']}")),
+        output=output if output is not None else output_value,
         trainer=trainer, launcher=launcher)
