@@ -47,18 +47,31 @@ class HSIDataError(ValueError):
     """A data file is unusable (corrupt, wrong band count, bad labels); the message names it."""
 
 
-def read_split_file(path: Path, what: str) -> list[str]:
+def read_split_file(path: Path, what: str, inside: Sequence[Path] = ()) -> list[str]:
     """Non-empty, stripped lines of a split list.
+
+    Args:
+        inside: folders the entries are relative to; each entry must stay inside every one of
+            them (no absolute path, no ``..`` leading out), so a split list never makes a
+            dataset read files outside its root.
 
     Raises:
         DatasetNotFoundError: no such file.
-        HSIDataError: the file lists nothing.
+        HSIDataError: the file lists nothing, or an entry leads outside ``inside``.
     """
     if not path.is_file():
         raise DatasetNotFoundError(f"{what}: split file {path} is missing")
     lines = [ln.strip() for ln in path.read_text().splitlines() if ln.strip()]
     if not lines:
         raise HSIDataError(f"{what}: split file {path} is empty")
+    for folder in inside:
+        base = Path(folder).resolve()
+        for n, ln in enumerate(lines, 1):
+            if Path(ln).is_absolute() or not (base / ln).resolve().is_relative_to(base):
+                raise HSIDataError(
+                    f"{what}: split file {path}, line {n}: entry {ln!r} points outside {folder}; "
+                    "entries are paths relative to it (e.g. '<tile_id>/<patch_id>.tif'). Fix "
+                    "the split file")
     return lines
 
 

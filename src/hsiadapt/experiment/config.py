@@ -25,7 +25,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 
@@ -35,6 +35,8 @@ from hsiadapt.experiment._values import (
     check_fields,
     check_name,
     check_value,
+    full_spectrum_args,
+    native_args,
 )
 from hsiadapt.hints import did_you_mean, unknown_name
 from hsiadapt.models.recipes import RECIPES, Recipe
@@ -153,21 +155,12 @@ class AdapterSpec:
         if self.input_mode in ADAPTERS:
             fn: Any = ADAPTERS.get(self.input_mode)
         else:
-            fn = _full_spectrum if self.input_mode == "full_spectrum" else _native
+            fn = full_spectrum_args if self.input_mode == "full_spectrum" else native_args
         check_arguments(f"{where}.{key}", args, fn, given=("source", "target"),
                         what=f"argument (input_mode {self.input_mode})")
 
     def args_for(self, task: str) -> dict[str, Any]:
         return {**self.args, **self.task_args.get(task, {})}
-
-
-def _full_spectrum(*, init: Literal["srf", "select"] = "srf", coverage: str = "error",
-                   integration: str = "boxcar") -> None:
-    """The arguments ``input_mode: full_spectrum`` takes (see ``models.model.build_model``)."""
-
-
-def _native() -> None:
-    """``input_mode: native`` takes no arguments."""
 
 
 @dataclass(frozen=True)
@@ -216,13 +209,29 @@ class LauncherSpec:
     as there are GPUs, each pinned to its own GPU via ``CUDA_VISIBLE_DEVICES``; ``gpus`` lists
     them, default all), ``slurm`` (submitit on a SLURM cluster; ``slurm`` holds its executor
     parameters). ``stale_lock_min``: minutes without a heartbeat after which a run's lock held
-    by another host is taken over (on this host a lock whose process died is taken at once)."""
+    by another host is taken over (on this host a lock whose process died is taken at once).
+
+    ``slurm`` is passed to submitit as is, and some of its keys are **executed**: they are
+    written into the generated sbatch script (``slurm_setup`` lines verbatim,
+    ``slurm_srun_args``, ``slurm_additional_parameters``, ...). :meth:`shell_settings` names
+    those a config sets; the CLI prints them before submitting."""
 
     type: str = "local"
     max_parallel: int = 1
     stale_lock_min: float = 60.0
     gpus: list[int] = field(default_factory=list)
     slurm: dict[str, Any] = field(default_factory=dict)
+
+    def shell_settings(self) -> list[str]:
+        """The ``launcher.slurm`` keys set here that reach the sbatch script as shell text
+        (everything except submitit's plain numeric / name parameters)."""
+        plain = {"timeout_min", "nodes", "gpus_per_node", "tasks_per_node", "cpus_per_task",
+                 "mem_gb", "name", "slurm_partition", "slurm_job_name", "slurm_time",
+                 "slurm_mem", "slurm_gpus_per_node", "slurm_cpus_per_task", "slurm_ntasks_per_node",
+                 "slurm_array_parallelism", "stderr_to_stdout"}
+        if self.type != "slurm":
+            return []
+        return [f"launcher.slurm.{k}" for k in self.slurm if k not in plain]
 
     def validate(self, where: str) -> None:
         if self.type not in ("local", "submitit-local", "local-gpus", "slurm"):
