@@ -29,6 +29,7 @@ __all__ = [
     "DatasetNotFoundError",
     "HSIDataError",
     "HSIDataset",
+    "finite_targets",
     "read_split_file",
 ]
 
@@ -73,6 +74,17 @@ def read_split_file(path: Path, what: str, inside: Sequence[Path] = ()) -> list[
                     "entries are paths relative to it (e.g. '<tile_id>/<patch_id>.tif'). Fix "
                     "the split file")
     return lines
+
+
+def finite_targets(path: Path, row: int, key: str, values: np.ndarray,
+                   names: Sequence[str]) -> np.ndarray:
+    """``values`` (one row of a target table), refused when a target is NaN or infinite."""
+    bad = [n for n, v in zip(names, values, strict=True) if not np.isfinite(v)]
+    if bad:
+        raise HSIDataError(
+            f"{path}: row {row} ({key}) has no finite value for {', '.join(bad)} (an empty cell, "
+            "NaN or inf); fill in the value or remove the row (and its sample) from the table")
+    return values
 
 
 class HSIDataset(Dataset):

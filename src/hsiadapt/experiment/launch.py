@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hsiadapt.experiment.config import ExperimentConfig, RunSpec
-from hsiadapt.experiment.record import read_record
+from hsiadapt.experiment.record import RecordError, folder_problem, read_record
 from hsiadapt.experiment.run import RUNNING_ELSEWHERE, RunResult, reusable, run_one
 
 __all__ = ["launch_submitit"]
@@ -60,7 +60,8 @@ def launch_submitit(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bo
     import submitit
 
     out = Path(cfg.output)
-    todo = [r for r in runs if force or not reusable(r, out / r.run_id)[0]]
+    todo = [r for r in runs if force or folder_problem(out / r.run_id) is not None
+            or not reusable(r, out / r.run_id)[0]]
     echo(f"{cfg.name}: {len(runs)} runs, {len(todo)} to submit ({cfg.launcher.type})")
     folder = out / "_submitit" / "%j"
     jobs = []
@@ -85,7 +86,11 @@ def launch_submitit(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bo
             echo(f"[{i}/{len(jobs)}] {spec.run_id}: {r['status']} in {r['seconds']:.1f} s")
         except Exception as err:  # the job itself died (killed, out of memory, ...)
             echo(f"[{i}/{len(jobs)}] {spec.run_id}: job error {type(err).__name__}: {err}")
-        rec = read_record(out / spec.run_id)
+        try:
+            rec = read_record(out / spec.run_id)
+        except RecordError as err:  # a damaged folder: failed, with the reason
+            results.append(RunResult(spec.run_id, "failed", 0.0, None, note=str(err)))
+            continue
         if status == RUNNING_ELSEWHERE and (rec is None or not rec.finished):
             results.append(RunResult(spec.run_id, status, 0.0, rec))
             continue

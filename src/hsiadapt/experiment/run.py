@@ -40,11 +40,12 @@ from hsiadapt.experiment import signals
 from hsiadapt.experiment.config import RunSpec
 from hsiadapt.experiment.fingerprint import run_fingerprint, stale_reason, supersede
 from hsiadapt.experiment.lock import STALE_AFTER_S, RunLock
-from hsiadapt.experiment.plan import build_run, run_precision
+from hsiadapt.experiment.plan import build_run, check_splits, run_precision
 from hsiadapt.experiment.record import (
     CONFIG_FILE,
     RECORD_FILE,
     RunRecord,
+    folder_problem,
     read_record,
     run_status,
     write_record,
@@ -171,6 +172,10 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
             is taken over.
     """
     run_dir = Path(output) / spec.run_id
+    problem = None if force else folder_problem(run_dir)
+    if problem is not None:  # damaged by hand or by a disk: say so, leave it, go on
+        log.error("%s: %s", spec.run_id, problem)
+        return RunResult(spec.run_id, "failed", 0.0, None, note=problem)
     if not force and reusable(spec, run_dir)[0]:
         return RunResult(spec.run_id, "skipped", 0.0, read_record(run_dir))
     lock = RunLock(run_dir, stale_lock_s)
@@ -280,6 +285,7 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
         precision = run_precision(spec)
         built = build_run(spec, run_dir, precision=precision)
         dm, task, recipe = built.datamodule, built.task, built.plan.recipe
+        check_splits(dm)
         check_free_space(run_dir.parent, sum(p.numel() for p in task.parameters()),
                          have=sum(p.stat().st_size for p in ckpt_dir.glob("*.ckpt")))
         if dm.statistics is not None:
