@@ -275,11 +275,13 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
     ckpt_dir = run_dir / "checkpoints"
     last = ckpt_dir / "last.ckpt"
     t0 = time.time()
+    rank0 = _global_rank() == 0  # in a multi-process run only rank 0 writes the run folder
     resume: Path | None = None
     resume_note: str | None = None
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        _prepare(spec, run_dir, force)
+        if rank0:
+            _prepare(spec, run_dir, force)
         fingerprint = run_fingerprint(spec)  # taken before training: what the result came from
         L.seed_everything(spec.seed, workers=True, verbose=False)
         precision = run_precision(spec)
@@ -288,7 +290,7 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
         check_splits(dm)
         check_free_space(run_dir.parent, sum(p.numel() for p in task.parameters()),
                          have=sum(p.stat().st_size for p in ckpt_dir.glob("*.ckpt")))
-        if dm.statistics is not None:
+        if dm.statistics is not None and rank0:
             atomic_write(run_dir / "stats.json", dm.statistics.to_json())
         monitor, mode = task.monitor
         ckpt_cb = ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor=monitor, mode=mode,
@@ -329,6 +331,8 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
                     f"the float32 matmul precision changed during the run (set {matmul!r}, now "
                     f"{torch.get_float32_matmul_precision()!r}): a library imported mid-run "
                     "changed it, so the run's numbers are not at the precision it records")
+            if not rank0:  # the other ranks of a multi-process run: rank 0 records it
+                return RunResult(spec.run_id, "finished", round(time.time() - t0, 2), None)
             if recipe.task == "regression":
                 save_regression_predictions(task, dm, run_dir)
             else:
@@ -367,6 +371,9 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
                            traceback=traceback.format_exc(limit=20),
                            seconds=round(time.time() - t0, 2),
                            resumed_from_checkpoint=resume is not None, resume_note=resume_note)
+        if not rank0:
+            log.error("%s (rank %d): %s", spec.run_id, _global_rank(), record.error)
+            return RunResult(spec.run_id, "failed", record.seconds, record)
         if run_status(run_dir) == "finished":  # never overwrite a finished record
             log.warning("%s: failed (%s) but a finished record is there; keeping it",
                         spec.run_id, record.error)
