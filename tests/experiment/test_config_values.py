@@ -100,3 +100,13 @@ def test_good_values_and_arguments_pass(tmp_path):
                           "{background: class, clip_negative: true}, cache: false}\n")
     assert cfg.tasks[0].cache is False
     assert cfg.tasks[0].dataset_args == {"background": "class", "clip_negative": True}
+
+
+def test_checking_leaves_valid_values_as_written(tmp_path):
+    # the resolved config, and so a finished run's digest, is what it was before checking
+    cfg = _load(tmp_path, "tasks:\n  - {name: a, dataset: enmap_bnetd, class_weights: [1, 2.5], "
+                          "recipe_overrides: {weight_decay: 0, head: {channels: 8}}}\n")
+    t = cfg.tasks[0]
+    assert t.class_weights == [1, 2.5] and type(t.class_weights[0]) is int
+    assert t.recipe_overrides == {"weight_decay": 0, "head": {"channels": 8}}
+    assert type(t.recipe_overrides["weight_decay"]) is int

@@ -136,7 +136,7 @@ def check_value(where: str, value: Any, tp: Any) -> Any:
         raise fail
     if tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
+            return value  # an int stays an int: the resolved config (and its digest) unchanged
         if isinstance(value, str) and _NUMBER.match(value.strip()):
             return float(value)  # YAML 1.1 reads 1e-3 as a string: the documented conversion
         raise fail

@@ -294,8 +294,12 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
             atomic_write(run_dir / "stats.json", dm.statistics.to_json())
         monitor, mode = task.monitor
         ckpt_cb = ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor=monitor, mode=mode,
-                                  save_last=True, save_top_k=1, enable_version_counter=False)
-        callbacks: list[Any] = [ckpt_cb, EarlyStopping(monitor=monitor, mode=mode,
+                                  save_top_k=1, enable_version_counter=False)
+        # last.ckpt after *every* epoch (Lightning's save_last writes it only when the best one
+        # improved, so a kill after epochs without improvement lost them all)
+        last_cb = ModelCheckpoint(dirpath=ckpt_dir, filename="last", monitor=None, save_top_k=1,
+                                  enable_version_counter=False)
+        callbacks: list[Any] = [ckpt_cb, last_cb, EarlyStopping(monitor=monitor, mode=mode,
                                                        patience=recipe.patience,
                                                        min_delta=recipe.min_delta),
                                 RngState()]
