@@ -183,8 +183,14 @@ def check_name(where: str, name: Any, what: str) -> str:
         raise ValueTypeError(
             f"{where}: {what} name {name!r} cannot be used as a folder name; use letters, "
             "digits, '.', '_' and '-' only, not starting with a dot (e.g. "
-            f"{re.sub(r'[^A-Za-z0-9._-]', '_', str(name)).lstrip('.') or 'name'!r})")
+            f"{_safe(name)!r})")
     return name
+
+
+def _safe(name: Any) -> str:
+    """A folder-safe spelling of ``name`` (for the error message's example)."""
+    parts = [p for p in re.split(r"[^A-Za-z0-9_-]+", str(name)) if p]
+    return "_".join(parts) or "name"
 
 
 def check_arguments(where: str, args: Mapping[str, Any], fn: Callable[..., Any],

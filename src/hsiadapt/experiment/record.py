@@ -212,7 +212,9 @@ def folder_problem(run_dir: str | Path) -> str | None:
         try:
             conf = yaml.safe_load(cfg.read_text())
         except (OSError, ValueError, yaml.YAMLError) as err:
-            why = str(err).replace("\n", " ")
+            mark = getattr(err, "problem_mark", None)
+            why = (f"{getattr(err, 'problem', None) or 'unreadable'}"
+                   + (f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""))
             return f"{cfg}: not readable YAML ({why}){fix}"
         if not isinstance(conf, dict):
             return f"{cfg}: not a mapping (a run's resolved configuration){fix}"
