@@ -2,6 +2,7 @@
 
 The temporary name is ``.<name>.<pid>.<random>.tmp``: the pid lets a later process remove the
 leftovers of a writer that was killed (:func:`hsiadapt.experiment.storage.clean_leftovers`).
+The file gets the mode any new file gets (0666 less the umask), not the temporary file's 0600.
 """
 
 from __future__ import annotations
@@ -9,10 +10,22 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = ["atomic_path", "atomic_write_text"]
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def _umask() -> int:
+    """The process's umask (read by setting and restoring it, under a lock)."""
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
 
 
 @contextlib.contextmanager
@@ -22,7 +35,10 @@ def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.{os.getpid()}.", suffix=suffix)
-    os.close(fd)
+    try:  # mkstemp makes it 0600; the result is an ordinary file: honour the umask
+        os.fchmod(fd, 0o666 & ~_umask())
+    finally:
+        os.close(fd)
     try:
         yield Path(tmp)
         os.replace(tmp, p)

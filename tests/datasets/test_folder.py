@@ -82,3 +82,13 @@ def test_real_potsdam_tiles(realdata):
     y = build_adapter("srf", ds.bands)(batch)
     assert y.shape == (4, 12, 32, 32) and torch.isfinite(y).all()
     assert 0 < y.mean() < 10000
+
+
+def test_nan_label_names_the_file_and_row(data_dir, tmp_path):
+    root = tmp_path / "r"
+    shutil.copytree(data_dir / "hsi_folder/root", root)
+    (root / "labels.csv").write_text("file,lai,chl\n" + "".join(
+        f"scene_{i}.tif,{'nan' if i == 2 else i},{10 * i}\n" for i in range(5)))
+    with pytest.raises(HSIDataError, match=r"labels.csv: row 4 \(file scene_2.tif\) has no "
+                                           r"finite value for lai"):
+        HSIFolder(root, "train", labels_csv="labels.csv", mask_dir=None)

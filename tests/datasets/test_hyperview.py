@@ -137,3 +137,29 @@ def test_hyperview2_plot(data_dir):
     ds = Hyperview2(data_dir / "hyperview2/root", "train", sensor="msi_satellite")
     fig = ds.plot(ds[0])
     assert fig.texts and "B=" in fig.texts[0].get_text()
+
+
+@pytest.mark.parametrize("cell", ["nan", "", "inf"])
+def test_nan_targets_name_the_file_and_row(data_dir, tmp_path, cell):
+    root = tmp_path / "root"
+    shutil.copytree(data_dir / "hyperview1/root", root)
+    gt = root / "train_gt.csv"
+    lines = gt.read_text().splitlines()
+    lines[2] = lines[2].rsplit(",", 1)[0] + f",{cell}"  # sample 1: pH
+    gt.write_text("\n".join(lines) + "\n")
+    with pytest.raises(HSIDataError, match=r"train_gt.csv: row 3 \(sample_index 1\) has no "
+                                           r"finite value for pH"):
+        Hyperview1(root, "train")
+
+
+def test_nan_pixels_inside_the_field_name_the_file(data_dir, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(data_dir / "hyperview1/root", root)
+    z = dict(np.load(root / "train/0.npz"))
+    data = z["data"].astype(np.float32)
+    inside = np.argwhere(~z["mask"][0])[0]
+    data[3, inside[0], inside[1]] = np.nan
+    np.savez_compressed(root / "train/0.npz", data=data, mask=z["mask"])
+    ds = Hyperview1(root, "train", val_fraction=0.0)
+    with pytest.raises(HSIDataError, match=r"0.npz: 1 NaN or infinite value\(s\) inside the field"):
+        ds[ds.ids.index(0)]

@@ -173,3 +173,16 @@ def test_corine_multilabel(data_dir):
 def test_corine_plot(data_dir):
     ds = EnMAPCorine(data_dir / "spectralearth/root", "val")
     assert len(ds.plot(ds[0]).axes) == 1
+
+
+@pytest.mark.parametrize("entry", ["../../outside/x.tif", "../bnetd/../../x.tif", "/etc/x.tif"])
+def test_split_entries_must_stay_inside_the_root(data_dir, tmp_path, entry):
+    root = tmp_path / "root"
+    shutil.copytree(data_dir / "spectralearth/root", root)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.copy(next((root / "enmap").rglob("*.tif")), outside / "x.tif")
+    split = root / "splits/enmap_bnetd/train.txt"
+    split.write_text(split.read_text() + f"\n{entry}\n")
+    with pytest.raises(HSIDataError, match=rf"train.txt, line \d+: entry '{entry}' points outside"):
+        EnMAPBNETD(root, "train")

@@ -61,3 +61,34 @@ def test_table_marks_resumed_runs(tmp_path, monkeypatch):
     assert csv[0].endswith("t_failed,t_resumed") and csv[1].endswith(",0,1")
     assert "1 resumed" in table.render("latex")
     assert Path(tmp_path / "r1" / "metrics.json").exists()
+
+
+def test_last_checkpoint_is_written_every_epoch_even_without_improvement(tmp_path, monkeypatch):
+    """A kill after epochs that did not improve the monitored value resumes from the last
+    epoch, not from the last improvement (Lightning's save_last alone would lose them)."""
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    from hsiadapt.models.task import SegmentationTask
+
+    cfg_path = write_tiny_config(tmp_path, seeds=(0,), adapters=("select",))
+    spec = load_config(cfg_path).runs()[0]
+    train_step = SegmentationTask.training_step
+    # the monitored value improves in the first epoch only
+    monkeypatch.setattr(ModelCheckpoint, "check_monitor_top_k",
+                        lambda self, trainer, current=None: trainer.current_epoch == 0)
+
+    def killed_in_epoch_4(self, *args, **kwargs):
+        if self.current_epoch == 3:
+            raise KeyboardInterrupt
+        return train_step(self, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(SegmentationTask, "training_step", killed_in_epoch_4)
+        with pytest.raises((KeyboardInterrupt, SystemExit)):
+            run_one(spec, tmp_path / "out", max_epochs=5)
+    ckpts = tmp_path / "out" / spec.run_id / "checkpoints"
+    assert load_checkpoint(ckpts / "last.ckpt")["epoch"] == 2
+    assert load_checkpoint(ckpts / "best.ckpt")["epoch"] == 0  # the only improvement
+    resumed = run_one(spec, tmp_path / "out", max_epochs=5)
+    assert resumed.status == "finished" and resumed.record.resumed_from_checkpoint
+    assert resumed.record.epochs == 5

@@ -142,6 +142,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.config, data_root=args.data_root, output=args.output)
     runs = cfg.runs(_parse_only(args.only))
+    for key in cfg.launcher.shell_settings():  # said before anything runs (stderr: json stays clean)
+        print(f"hsiadapt: note: {key} is written into the sbatch script and executed by the "
+              "shell on the cluster; run only configs you trust", file=sys.stderr)
     if args.dry_run and args.format == "json":
         from hsiadapt.experiment.plan import plan_run, plan_summary
 

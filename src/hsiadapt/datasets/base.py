@@ -29,6 +29,7 @@ __all__ = [
     "DatasetNotFoundError",
     "HSIDataError",
     "HSIDataset",
+    "finite_targets",
     "read_split_file",
 ]
 
@@ -66,19 +67,43 @@ def _layout(cls: type) -> str:
     return "\n" + textwrap.dedent("\n".join(block)).strip("\n")
 
 
-def read_split_file(path: Path, what: str) -> list[str]:
+def read_split_file(path: Path, what: str, inside: Sequence[Path] = ()) -> list[str]:
     """Non-empty, stripped lines of a split list.
+
+    Args:
+        inside: folders the entries are relative to; each entry must stay inside every one of
+            them (no absolute path, no ``..`` leading out), so a split list never makes a
+            dataset read files outside its root.
 
     Raises:
         DatasetNotFoundError: no such file.
-        HSIDataError: the file lists nothing.
+        HSIDataError: the file lists nothing, or an entry leads outside ``inside``.
     """
     if not path.is_file():
         raise DatasetNotFoundError(f"{what}: split file {path} is missing")
     lines = [ln.strip() for ln in path.read_text().splitlines() if ln.strip()]
     if not lines:
         raise HSIDataError(f"{what}: split file {path} is empty")
+    for folder in inside:
+        base = Path(folder).resolve()
+        for n, ln in enumerate(lines, 1):
+            if Path(ln).is_absolute() or not (base / ln).resolve().is_relative_to(base):
+                raise HSIDataError(
+                    f"{what}: split file {path}, line {n}: entry {ln!r} points outside {folder}; "
+                    "entries are paths relative to it (e.g. '<tile_id>/<patch_id>.tif'). Fix "
+                    "the split file")
     return lines
+
+
+def finite_targets(path: Path, row: int, key: str, values: np.ndarray,
+                   names: Sequence[str]) -> np.ndarray:
+    """``values`` (one row of a target table), refused when a target is NaN or infinite."""
+    bad = [n for n, v in zip(names, values, strict=True) if not np.isfinite(v)]
+    if bad:
+        raise HSIDataError(
+            f"{path}: row {row} ({key}) has no finite value for {', '.join(bad)} (an empty cell, "
+            "NaN or inf); fill in the value or remove the row (and its sample) from the table")
+    return values
 
 
 class HSIDataset(Dataset):

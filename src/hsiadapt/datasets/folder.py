@@ -47,6 +47,7 @@ from hsiadapt.datasets.base import (
     DATASETS,
     HSIDataError,
     HSIDataset,
+    finite_targets,
     read_split_file,
 )
 from hsiadapt.datasets.labels import LabelMap
@@ -181,11 +182,13 @@ class HSIFolder(HSIDataset):
         if not rows or "file" not in rows[0]:
             raise HSIDataError(f"{path}: needs a 'file' column and one column per target")
         self.targets = tuple(k for k in rows[0] if k != "file")
-        for r in rows:
+        for n, r in enumerate(rows, 2):  # line 1 is the header
             try:
-                self.labels[r["file"]] = np.array([float(r[t]) for t in self.targets], np.float32)
+                y = np.array([float(r[t] or "nan") for t in self.targets], np.float32)
             except ValueError as err:
                 raise HSIDataError(f"{path}: bad value in row {r} ({err})") from None
+            self.labels[r["file"]] = finite_targets(path, n, f"file {r['file']}", y,
+                                                    self.targets)
 
     def _split_files(self, all_images: list[str], split: str, fractions, seed: int) -> list[str]:
         if split == "all":

@@ -38,7 +38,7 @@ import torch
 import torch.nn.functional as F
 
 from hsiadapt._atomic import atomic_write_text
-from hsiadapt.datasets.base import DATASETS, HSIDataError, HSIDataset
+from hsiadapt.datasets.base import DATASETS, HSIDataError, HSIDataset, finite_targets
 from hsiadapt.spectral import BandSet, get_sensor
 from hsiadapt.spectral.io import load_bandset
 
@@ -77,6 +77,13 @@ def load_hyperview_patch(path: Path, n_bands: int) -> tuple[np.ndarray, np.ndarr
             "data - remove it from the split"
         )
     image = np.where(mask, 0, data).astype(np.float32)
+    bad = ~np.isfinite(image)
+    if bad.any():
+        raise HSIDataError(
+            f"{path}: {int(bad.sum())} NaN or infinite value(s) inside the field (where the mask "
+            "is False), first at band, row, column "
+            f"{tuple(int(i[0]) for i in np.nonzero(bad))}; flag those pixels in the file's mask "
+            "or remove the patch from the split")
     return image, valid
 
 
@@ -112,10 +119,14 @@ def _read_gt(path: Path, targets: Sequence[str]) -> dict[int, np.ndarray]:
     if missing:
         raise HSIDataError(f"{path}: missing column(s) {missing}; columns are {list(rows[0])}")
     out = {}
-    for r in rows:
+    for n, r in enumerate(rows, 2):  # line 1 is the header
         try:
-            out[int(r["sample_index"])] = np.array([float(r[t]) for t in targets], np.float32)
+            y = np.array([float(r[t] or "nan") for t in targets], np.float32)
+            out[int(r["sample_index"])] = finite_targets(
+                path, n, f"sample_index {r['sample_index']}", y, targets)
         except ValueError as err:
+            if isinstance(err, HSIDataError):
+                raise
             raise HSIDataError(f"{path}: bad value in row {r} ({err})") from None
     return out
 

@@ -102,7 +102,8 @@ class _SpectralEarthBase(HSIDataset):
             raise self._not_found(self.root, f"mask folder '{self.mask_dir}/'")
         sdir = Path(split_dir) if split_dir else _find_split_dir(self.root, self.split_name)
         self.split_file = sdir / f"{split}.txt"
-        self.ids = read_split_file(self.split_file, type(self).__name__)
+        self.ids = read_split_file(self.split_file, type(self).__name__,
+                                   inside=(self.root / "enmap", self.root / self.mask_dir))
         self.train_subset = _check_subset(train_subset)
         if split == "train" and train_subset is not None:
             self.ids = self.ids[:train_subset]  # a label budget: the first N training chips

@@ -1,9 +1,20 @@
 """Experiment configuration: one YAML file = one grid (tasks x adapters x backbones x seeds).
 
 Parsed with safe YAML loading into frozen dataclasses. Unknown keys and bad values are errors
-that name the file section, the offending key and the closest valid key. Components are named
-through hsiadapt's registries only (datasets, adapters, backbones, recipes) - never an import
-path, so a config cannot make hsiadapt execute code.
+that name the file section, the offending key and the closest valid key. Every value is checked
+against its field's type when the file is loaded (:mod:`._values`: a float field takes a string
+that spells a number, ``lr: 1e-3``, and converts it; any other wrong type is an error), recipe
+overrides against :class:`~hsiadapt.models.recipes.Recipe`, ``dataset_args`` and adapter
+``args`` / ``task_args`` against the signature of the dataset / adapter they go to. Task,
+adapter and experiment names become folder names, so they are restricted to letters, digits and
+``._-`` (no leading dot).
+
+Components are named through hsiadapt's registries only (datasets, adapters, backbones,
+recipes) - never an import path, so the experiment grid cannot make hsiadapt execute code. The
+one exception is the launcher: ``launcher.slurm`` holds submitit's SLURM executor parameters,
+and some of them (``slurm_setup``, ``slurm_srun_args``, ``slurm_additional_parameters``...) are
+written into the generated sbatch script and executed by the shell on the cluster. Treat a
+config that uses ``launcher.type: slurm`` like a shell script: run only those you trust.
 
 Relative paths in a config file resolve against the folder of that file, never the current
 directory, so ``hsiadapt run`` gives the same result from anywhere: ``data_root``, ``output``
@@ -26,6 +37,15 @@ from typing import Any
 
 import yaml
 
+from hsiadapt.experiment._values import (
+    ValueTypeError,
+    check_arguments,
+    check_fields,
+    check_name,
+    check_value,
+    full_spectrum_args,
+    native_args,
+)
 from hsiadapt.hints import did_you_mean, unknown_name
 from hsiadapt.models.recipes import RECIPES, Recipe
 
@@ -50,11 +70,13 @@ def _mk(where: str, cls: type, data: Any) -> Any:
         raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
     _check_keys(where, data, cls)
     try:
-        obj = cls(**data)
+        obj = cls(**check_fields(where, data, cls))
+        if hasattr(obj, "validate"):
+            obj.validate(where)
+    except ValueTypeError as err:
+        raise ConfigError(str(err)) from None
     except TypeError as err:
         raise ConfigError(f"{where}: {err}") from None
-    if hasattr(obj, "validate"):
-        obj.validate(where)
     return obj
 
 
@@ -89,11 +111,16 @@ class TaskSpec:
     def validate(self, where: str) -> None:
         from hsiadapt.datasets import DATASETS
 
+        check_name(f"{where}.name", self.name, "task")
         if self.dataset not in DATASETS:
             raise ConfigError(unknown_name("dataset", self.dataset, DATASETS.names(), where))
+        check_arguments(f"{where}.dataset_args", self.dataset_args, DATASETS.get(self.dataset),
+                        given=("root", "split"), what="dataset argument")
         if self.recipe not in RECIPES:
             raise ConfigError(unknown_name("recipe", self.recipe, RECIPES.names(), where))
         _check_keys(f"{where}.recipe_overrides", self.recipe_overrides, Recipe)
+        object.__setattr__(self, "recipe_overrides", check_fields(
+            f"{where}.recipe_overrides", self.recipe_overrides, Recipe))
         if self.normalization not in ("data", "study", "pretraining", "none"):
             raise ConfigError(f"{where}: normalization must be data, study, pretraining or none")
         if self.statistics_units not in (None, "dn", "reflectance"):
@@ -124,8 +151,21 @@ class AdapterSpec:
     def validate(self, where: str) -> None:
         from hsiadapt.models.model import input_modes
 
+        check_name(f"{where}.name", self.name, "adapter")
         if self.input_mode not in input_modes():
             raise ConfigError(unknown_name("input_mode", self.input_mode, input_modes(), where))
+        self.check_args(where, "args", self.args)
+
+    def check_args(self, where: str, key: str, args: Mapping[str, Any]) -> None:
+        """``args`` (or a ``task_args`` entry) against what the input mode accepts."""
+        from hsiadapt.adapters import ADAPTERS
+
+        if self.input_mode in ADAPTERS:
+            fn: Any = ADAPTERS.get(self.input_mode)
+        else:
+            fn = full_spectrum_args if self.input_mode == "full_spectrum" else native_args
+        check_arguments(f"{where}.{key}", args, fn, given=("source", "target"),
+                        what=f"argument (input_mode {self.input_mode})")
 
     def args_for(self, task: str) -> dict[str, Any]:
         return {**self.args, **self.task_args.get(task, {})}
@@ -177,13 +217,29 @@ class LauncherSpec:
     as there are GPUs, each pinned to its own GPU via ``CUDA_VISIBLE_DEVICES``; ``gpus`` lists
     them, default all), ``slurm`` (submitit on a SLURM cluster; ``slurm`` holds its executor
     parameters). ``stale_lock_min``: minutes without a heartbeat after which a run's lock held
-    by another host is taken over (on this host a lock whose process died is taken at once)."""
+    by another host is taken over (on this host a lock whose process died is taken at once).
+
+    ``slurm`` is passed to submitit as is, and some of its keys are **executed**: they are
+    written into the generated sbatch script (``slurm_setup`` lines verbatim,
+    ``slurm_srun_args``, ``slurm_additional_parameters``, ...). :meth:`shell_settings` names
+    those a config sets; the CLI prints them before submitting."""
 
     type: str = "local"
     max_parallel: int = 1
     stale_lock_min: float = 60.0
     gpus: list[int] = field(default_factory=list)
     slurm: dict[str, Any] = field(default_factory=dict)
+
+    def shell_settings(self) -> list[str]:
+        """The ``launcher.slurm`` keys set here that reach the sbatch script as shell text
+        (everything except submitit's plain numeric / name parameters)."""
+        plain = {"timeout_min", "nodes", "gpus_per_node", "tasks_per_node", "cpus_per_task",
+                 "mem_gb", "name", "slurm_partition", "slurm_job_name", "slurm_time",
+                 "slurm_mem", "slurm_gpus_per_node", "slurm_cpus_per_task", "slurm_ntasks_per_node",
+                 "slurm_array_parallelism", "stderr_to_stdout"}
+        if self.type != "slurm":
+            return []
+        return [f"launcher.slurm.{k}" for k in self.slurm if k not in plain]
 
     def validate(self, where: str) -> None:
         if self.type not in ("local", "submitit-local", "local-gpus", "slurm"):
@@ -319,6 +375,21 @@ def load_config(path: str | Path, *, data_root: str | None = None,
             raise ConfigError(f"{p}: duplicate {what} names {names}")
     if len(set(seeds)) != len(seeds):
         raise ConfigError(f"{p}: duplicate seeds")
+    task_names = [t.name for t in tasks]
+    try:
+        check_name(f"{p}: name", raw["name"], "experiment")
+        for i, a in enumerate(adapters):
+            for tname, targs in a.task_args.items():
+                where = f"{p}: adapters[{i}].task_args"
+                if tname not in task_names:
+                    raise ConfigError(f"{where}: no task named {tname!r}"
+                                      f"{did_you_mean(tname, task_names)} Tasks: "
+                                      f"{', '.join(task_names)}")
+                a.check_args(f"{p}: adapters[{i}]", f"task_args.{tname}", targs)
+        data_root_value = check_value(f"{p}: data_root", raw.get("data_root", "."), str)
+        output_value = check_value(f"{p}: output", raw.get("output", f"runs/{raw['name']}"), str)
+    except ValueTypeError as err:
+        raise ConfigError(str(err)) from None
     trainer = _mk(f"{p}: trainer", TrainerSpec, raw.get("trainer") or {})
     launcher = _mk(f"{p}: launcher", LauncherSpec, raw.get("launcher") or {})
     here = p.absolute().parent  # relative paths in the file: against the file's folder
@@ -327,9 +398,9 @@ def load_config(path: str | Path, *, data_root: str | None = None,
         return os.path.normpath(Path(base) / os.path.expanduser(value))
 
     root = (_abs(data_root, Path.cwd()) if data_root is not None
-            else _abs(str(raw.get("data_root", ".")), here))
+            else _abs(data_root_value, here))
     out = (_abs(output, Path.cwd()) if output is not None
-           else _abs(str(raw.get("output", f"runs/{raw['name']}")), here))
+           else _abs(output_value, here))
     backbones = tuple(dataclasses.replace(b, ckpt_path=_abs(b.ckpt_path, here))
                       if b.ckpt_path else b for b in backbones)
     return ExperimentConfig(

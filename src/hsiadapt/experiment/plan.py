@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from hsiadapt.spectral import BandSet
 
 __all__ = ["BuiltRun", "DataPlan", "ModelPlan", "RunPlan", "build_datamodule", "build_run",
-           "build_run_model", "fixed_adapter", "plan_run", "plan_summary", "run_precision"]
+           "build_run_model", "check_splits", "fixed_adapter", "plan_run", "plan_summary", "run_precision"]
 
 
 def fixed_adapter(input_mode: str) -> bool:
@@ -232,8 +232,32 @@ def build_datamodule(plan: RunPlan, cache_dir: Path | None = None) -> HSIDataMod
         statistics_offset=1 if d.study_statistics == "paper" else 0,
         pretraining_statistics=BACKBONES.get(plan.model.backbone).pretraining_statistics,
         cache_dir=cache_dir if d.cache else None)
+    if raw_stats is not None and d.raw_statistics is not None:
+        _check_statistics_files(d.raw_statistics, raw_stats, len(dm.info.bands), plan)
     dm.setup("fit")
     return dm
+
+
+def _check_statistics_files(folder: Path, stats: tuple[np.ndarray, np.ndarray], bands: int,
+                            plan: RunPlan) -> None:
+    """``mu.npy`` / ``sigma.npy`` hold one value per source band."""
+    mu, sigma = (np.asarray(a) for a in stats)
+    if mu.ndim == 1 and sigma.ndim == 1 and len(mu) == len(sigma) == bands:
+        return
+    raise ValueError(
+        f"task {plan.spec.task.name!r}, raw_statistics: {folder / 'mu.npy'} has {mu.size} values "
+        f"and {folder / 'sigma.npy'} {sigma.size}, but the {plan.data.dataset} data under "
+        f"{plan.data.root} have {bands} bands; point raw_statistics at statistics computed for "
+        "this band table (one value per band, in band order), or use normalization: data")
+
+
+def check_splits(dm: HSIDataModule) -> None:
+    """Before training: the validation and test splits open (else the dataset's own error, which
+    names the missing split file, instead of Lightning's "call setup() first" mid-run)."""
+    for split in ("val", "test"):
+        if split not in dm.splits:
+            dm.dataset_cls(dm.root, split, **dm.dataset_args)  # raises, naming what is missing
+            raise RuntimeError(f"the dataset has no {split} split under {dm.root}")
 
 
 def full_spectrum_fold(plan: RunPlan, dm: HSIDataModule,

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hsiadapt._atomic import atomic_write_text
+from hsiadapt.experiment._values import ValueTypeError, check_fields
 from hsiadapt.spectral import BandSet
 
 __all__ = ["RECORD_FILE", "SCHEMA_VERSION", "RecordError", "RunRecord", "RunStatus",
-           "collect_records", "read_record", "run_status", "write_record"]
+           "collect_records", "folder_problem", "read_record", "run_status", "write_record"]
 
 SCHEMA_VERSION = 1
 RECORD_FILE = "metrics.json"
@@ -33,6 +34,10 @@ RunStatus = Literal["finished", "failed", "partial", "pending"]
 
 class RecordError(ValueError):
     """A run folder's record cannot be read with this version of hsiadapt."""
+
+
+class NewerRecordError(RecordError):
+    """The record was written by a newer hsiadapt (upgrade to read it)."""
 
 
 @dataclass
@@ -122,7 +127,7 @@ class RunRecord:
             raise RecordError(f"{where}: not a run record (a JSON object was expected)")
         version = int(data.get("schema", 1))
         if version > SCHEMA_VERSION:
-            raise RecordError(f"{where}: written by a newer hsiadapt (run-folder schema {version}, "
+            raise NewerRecordError(f"{where}: written by a newer hsiadapt (run-folder schema {version}, "
                               f"this version reads up to {SCHEMA_VERSION}); upgrade hsiadapt")
         known = {f.name for f in dataclasses.fields(cls)} - {"path"}
         kwargs = {k: v for k, v in data.items() if k in known}
@@ -131,6 +136,10 @@ class RunRecord:
                               "folder written by hsiadapt")
         kwargs.setdefault("status", "failed")
         kwargs["schema"] = SCHEMA_VERSION
+        try:  # a field of the wrong type is a broken record, not a crash further on
+            kwargs = check_fields("", kwargs, cls)
+        except ValueTypeError as err:
+            raise RecordError(f"{where}: {str(err).lstrip('.')}; the record is damaged") from None
         return cls(**kwargs)
 
 
@@ -176,16 +185,61 @@ def run_status(run_dir: str | Path) -> RunStatus:
     return "partial" if (Path(run_dir) / CONFIG_FILE).exists() else "pending"
 
 
+def folder_problem(run_dir: str | Path) -> str | None:
+    """Why a run folder's ``metrics.json`` or ``resolved_config.yaml`` cannot be read (not
+    JSON / YAML, not a mapping, a field of the wrong type, a newer schema), or ``None``. Files
+    hsiadapt writes are written atomically, so a broken one was damaged or edited by hand: the
+    sweep reports such a run as failed, leaves the folder as it is, and goes on."""
+    import yaml
+
+    d = Path(run_dir)
+    rec, cfg = d / RECORD_FILE, d / CONFIG_FILE
+    fix = f"; remove {d} (or run with --force) to run it again"
+    if rec.exists():
+        try:
+            data = json.loads(rec.read_text())
+        except (OSError, ValueError) as err:
+            return f"{rec}: not readable JSON ({err}){fix}"
+        try:
+            if isinstance(data, dict):
+                data.setdefault("run_id", d.name)
+            RunRecord.from_dict(data, str(rec))
+        except NewerRecordError as err:
+            return str(err)
+        except RecordError as err:
+            return f"{err}{fix}"
+    if cfg.exists():
+        try:
+            conf = yaml.safe_load(cfg.read_text())
+        except (OSError, ValueError, yaml.YAMLError) as err:
+            mark = getattr(err, "problem_mark", None)
+            why = (f"{getattr(err, 'problem', None) or 'unreadable'}"
+                   + (f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""))
+            return f"{cfg}: not readable YAML ({why}){fix}"
+        if not isinstance(conf, dict):
+            return f"{cfg}: not a mapping (a run's resolved configuration){fix}"
+    return None
+
+
 def collect_records(root: str | Path) -> list[RunRecord]:
     """Every run record under ``root`` (finished and failed), in path order; folders whose name
-    starts with ``_`` (superseded runs, caches) are not results."""
+    starts with ``_`` (superseded runs, caches) are not results, and a damaged record is left
+    out with a warning naming it."""
+    import logging
+
     out = []
     root = Path(root)
     for p in sorted(root.rglob(RECORD_FILE)):
         rel = p.parent.relative_to(root).parts
         if any(part.startswith("_") for part in rel):  # _superseded, _cache, _submitit
             continue
-        rec = read_record(p.parent)
+        try:
+            rec = read_record(p.parent)
+        except NewerRecordError:
+            raise
+        except RecordError as err:
+            logging.getLogger(__name__).warning("left out: %s", err)
+            continue
         if rec is not None:
             out.append(rec)
     return out

@@ -40,11 +40,12 @@ from hsiadapt.experiment import signals
 from hsiadapt.experiment.config import RunSpec
 from hsiadapt.experiment.fingerprint import run_fingerprint, stale_reason, supersede
 from hsiadapt.experiment.lock import STALE_AFTER_S, RunLock
-from hsiadapt.experiment.plan import build_run, run_precision
+from hsiadapt.experiment.plan import build_run, check_splits, run_precision
 from hsiadapt.experiment.record import (
     CONFIG_FILE,
     RECORD_FILE,
     RunRecord,
+    folder_problem,
     read_record,
     run_status,
     write_record,
@@ -171,6 +172,10 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
             is taken over.
     """
     run_dir = Path(output) / spec.run_id
+    problem = None if force else folder_problem(run_dir)
+    if problem is not None:  # damaged by hand or by a disk: say so, leave it, go on
+        log.error("%s: %s", spec.run_id, problem)
+        return RunResult(spec.run_id, "failed", 0.0, None, note=problem)
     if not force and reusable(spec, run_dir)[0]:
         return RunResult(spec.run_id, "skipped", 0.0, read_record(run_dir))
     lock = RunLock(run_dir, stale_lock_s)
@@ -270,24 +275,31 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
     ckpt_dir = run_dir / "checkpoints"
     last = ckpt_dir / "last.ckpt"
     t0 = time.time()
+    rank0 = _global_rank() == 0  # in a multi-process run only rank 0 writes the run folder
     resume: Path | None = None
     resume_note: str | None = None
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        _prepare(spec, run_dir, force)
+        if rank0:
+            _prepare(spec, run_dir, force)
         fingerprint = run_fingerprint(spec)  # taken before training: what the result came from
         L.seed_everything(spec.seed, workers=True, verbose=False)
         precision = run_precision(spec)
         built = build_run(spec, run_dir, precision=precision)
         dm, task, recipe = built.datamodule, built.task, built.plan.recipe
+        check_splits(dm)
         check_free_space(run_dir.parent, sum(p.numel() for p in task.parameters()),
                          have=sum(p.stat().st_size for p in ckpt_dir.glob("*.ckpt")))
-        if dm.statistics is not None:
+        if dm.statistics is not None and rank0:
             atomic_write(run_dir / "stats.json", dm.statistics.to_json())
         monitor, mode = task.monitor
         ckpt_cb = ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor=monitor, mode=mode,
-                                  save_last=True, save_top_k=1, enable_version_counter=False)
-        callbacks: list[Any] = [ckpt_cb, EarlyStopping(monitor=monitor, mode=mode,
+                                  save_top_k=1, enable_version_counter=False)
+        # last.ckpt after *every* epoch (Lightning's save_last writes it only when the best one
+        # improved, so a kill after epochs without improvement lost them all)
+        last_cb = ModelCheckpoint(dirpath=ckpt_dir, filename="last", monitor=None, save_top_k=1,
+                                  enable_version_counter=False)
+        callbacks: list[Any] = [ckpt_cb, last_cb, EarlyStopping(monitor=monitor, mode=mode,
                                                        patience=recipe.patience,
                                                        min_delta=recipe.min_delta),
                                 RngState()]
@@ -323,6 +335,8 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
                     f"the float32 matmul precision changed during the run (set {matmul!r}, now "
                     f"{torch.get_float32_matmul_precision()!r}): a library imported mid-run "
                     "changed it, so the run's numbers are not at the precision it records")
+            if not rank0:  # the other ranks of a multi-process run: rank 0 records it
+                return RunResult(spec.run_id, "finished", round(time.time() - t0, 2), None)
             if recipe.task == "regression":
                 save_regression_predictions(task, dm, run_dir)
             else:
@@ -361,6 +375,9 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
                            traceback=traceback.format_exc(limit=20),
                            seconds=round(time.time() - t0, 2),
                            resumed_from_checkpoint=resume is not None, resume_note=resume_note)
+        if not rank0:
+            log.error("%s (rank %d): %s", spec.run_id, _global_rank(), record.error)
+            return RunResult(spec.run_id, "failed", record.seconds, record)
         if run_status(run_dir) == "finished":  # never overwrite a finished record
             log.warning("%s: failed (%s) but a finished record is there; keeping it",
                         spec.run_id, record.error)

@@ -17,7 +17,7 @@ from hsiadapt.experiment import signals
 from hsiadapt.experiment.config import ExperimentConfig, RunSpec
 from hsiadapt.experiment.fingerprint import SUPERSEDED, clear_cache
 from hsiadapt.experiment.launch import launch_submitit
-from hsiadapt.experiment.record import read_record
+from hsiadapt.experiment.record import folder_problem, read_record
 from hsiadapt.experiment.run import RUNNING_ELSEWHERE, RunResult, reusable, run_one
 from hsiadapt.experiment.storage import (
     StorageError,
@@ -70,7 +70,8 @@ def run_sweep(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bool = F
     durations: list[float] = []
     todo = []
     for r in runs:
-        ok, why = (False, None) if force else reusable(r, out / r.run_id)
+        broken = not force and folder_problem(out / r.run_id) is not None  # run_one reports it
+        ok, why = (False, None) if force or broken else reusable(r, out / r.run_id)
         if not ok:
             todo.append(r)
         if why:

@@ -2,7 +2,10 @@
 
 Optimiser AdamW; scheduler cosine annealing or ReduceLROnPlateau (on the validation loss);
 metrics accumulated over the whole epoch (a confusion matrix, or all predictions), logged under
-``val/...`` and ``test/...`` with names that say what they are (see :mod:`.metrics`).
+``val/...`` and ``test/...`` with names that say what they are (see :mod:`.metrics`). In a
+multi-process (DDP) run each process sees part of the split: the epoch's confusion matrix is
+summed and the predictions gathered over every process before the metrics are computed, and
+the loss is averaged over them, so every process logs the numbers of the whole split.
 """
 
 from __future__ import annotations
@@ -24,6 +27,34 @@ from hsiadapt.models.model import AdaptedModel
 from hsiadapt.models.recipes import Recipe
 
 __all__ = ["HSITask", "MultiLabelTask", "RegressionTask", "SegmentationTask", "build_task"]
+
+
+def _world() -> int:
+    import torch.distributed as dist
+
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+
+def _sum_over_processes(t: torch.Tensor) -> torch.Tensor:
+    """``t`` summed over every DDP process (``t`` itself in a single process)."""
+    if _world() == 1:
+        return t
+    import torch.distributed as dist
+
+    out = t.clone()
+    dist.all_reduce(out)
+    return out
+
+
+def _gather_over_processes(parts: list[Any]) -> list[Any]:
+    """The epoch's per-batch results of every DDP process, process by process."""
+    if _world() == 1:
+        return parts
+    import torch.distributed as dist
+
+    every: list[Any] = [None] * _world()
+    dist.all_gather_object(every, parts)
+    return [x for rank in every for x in (rank or [])]
 
 
 class HSITask(L.LightningModule):
@@ -69,7 +100,7 @@ class HSITask(L.LightningModule):
         if self.target_key not in batch:  # unlabelled split (e.g. a challenge test set)
             return
         self.log(f"{stage}/loss", self.loss(out, batch), on_step=False, on_epoch=True,
-                 prog_bar=stage == "val", batch_size=out.shape[0])
+                 prog_bar=stage == "val", batch_size=out.shape[0], sync_dist=True)
         self.update_metrics(stage, out.float(), batch)
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
@@ -84,7 +115,11 @@ class HSITask(L.LightningModule):
     def on_test_epoch_start(self) -> None:
         self.reset_metrics("test")
 
+    def sync_metrics(self, stage: str) -> None:
+        """Combine the epoch's accumulators of every DDP process (a no-op in one process)."""
+
     def _log_metrics(self, stage: str) -> None:
+        self.sync_metrics(stage)  # outside the try: a process that died fails the run
         try:
             vals = self.compute_metrics(stage)
         except (KeyError, ValueError, RuntimeError):  # nothing labelled was seen
@@ -171,6 +206,11 @@ class SegmentationTask(HSITask):
         self._cm[stage] += confusion_matrix(out.argmax(1).cpu(), batch["mask"].cpu(),
                                             self.num_classes, self.ignore_index)
 
+    def sync_metrics(self, stage: str) -> None:
+        if stage not in self._cm:
+            self.reset_metrics(stage)
+        self._cm[stage] = _sum_over_processes(self._cm[stage])
+
     def compute_metrics(self, stage: str) -> dict[str, Any]:
         s = segmentation_scores(self._cm[stage], self.class_names)
         out: dict[str, Any] = {k: v for k, v in s.items() if k != "iou_per_class"}
@@ -229,6 +269,12 @@ class RegressionTask(HSITask):
         self._pred[stage].append(self.predict_original(out).detach().cpu().numpy())
         self._true[stage].append(batch["label"].detach().cpu().numpy())
 
+    def sync_metrics(self, stage: str) -> None:
+        if stage not in self._pred:
+            self.reset_metrics(stage)
+        self._pred[stage] = _gather_over_processes(self._pred[stage])
+        self._true[stage] = _gather_over_processes(self._true[stage])
+
     def compute_metrics(self, stage: str) -> dict[str, Any]:
         p, y = np.concatenate(self._pred[stage]), np.concatenate(self._true[stage])
         out: dict[str, Any] = regression_scores(p, y, self.target_names)
@@ -262,6 +308,12 @@ class MultiLabelTask(HSITask):
             self.reset_metrics(stage)
         self._out[stage].append(out.detach().cpu())
         self._lab[stage].append(batch["label"].detach().cpu())
+
+    def sync_metrics(self, stage: str) -> None:
+        if stage not in self._out:
+            self.reset_metrics(stage)
+        self._out[stage] = _gather_over_processes(self._out[stage])
+        self._lab[stage] = _gather_over_processes(self._lab[stage])
 
     def compute_metrics(self, stage: str) -> dict[str, Any]:
         from torchmetrics.functional.classification import (
