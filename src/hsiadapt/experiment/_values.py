@@ -25,8 +25,9 @@ from typing import Any, Literal
 
 from hsiadapt.hints import did_you_mean
 
-__all__ = ["NAME_RE", "ValueTypeError", "check_arguments", "check_fields", "check_name",
-           "check_value", "full_spectrum_args", "native_args"]
+__all__ = ["NAME_RE", "ConfigError", "ValueTypeError", "check_arguments", "check_fields",
+           "check_keys", "check_name", "check_value", "full_spectrum_args", "make_spec",
+           "native_args"]
 
 
 class ValueTypeError(ValueError):
@@ -256,3 +257,30 @@ def full_spectrum_args(*, init: Literal["srf", "select"] = "srf", coverage: str 
 
 def native_args() -> None:
     """``input_mode: native`` takes no arguments."""
+
+
+class ConfigError(ValueError):
+    """A configuration file or value is invalid (the message says where and how to fix it)."""
+
+
+def check_keys(where: str, data: Mapping[str, Any], cls: type) -> None:
+    valid = [f.name for f in dataclasses.fields(cls) if f.init]
+    for k in data:
+        if k not in valid:
+            raise ConfigError(f"{where}: unknown key {k!r}{did_you_mean(k, valid)} Valid keys: "
+                              f"{', '.join(valid)}")
+
+
+def make_spec(where: str, cls: type, data: Any) -> Any:
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
+    check_keys(where, data, cls)
+    try:
+        obj = cls(**check_fields(where, data, cls))
+        if hasattr(obj, "validate"):
+            obj.validate(where)
+    except ValueTypeError as err:
+        raise ConfigError(str(err)) from None
+    except TypeError as err:
+        raise ConfigError(f"{where}: {err}") from None
+    return obj

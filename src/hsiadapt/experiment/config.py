@@ -38,12 +38,15 @@ from typing import Any
 import yaml
 
 from hsiadapt.experiment._values import (
+    ConfigError,
     ValueTypeError,
     check_arguments,
     check_fields,
+    check_keys,
     check_name,
     check_value,
     full_spectrum_args,
+    make_spec,
     native_args,
 )
 from hsiadapt.hints import did_you_mean, unknown_name
@@ -51,33 +54,6 @@ from hsiadapt.models.recipes import RECIPES, Recipe
 
 __all__ = ["AdapterSpec", "BackboneSpec", "ConfigError", "ExperimentConfig", "RunSpec",
            "TaskSpec", "TrainerSpec", "load_config"]
-
-
-class ConfigError(ValueError):
-    """A configuration file or value is invalid (the message says where and how to fix it)."""
-
-
-def _check_keys(where: str, data: Mapping[str, Any], cls: type) -> None:
-    valid = [f.name for f in dataclasses.fields(cls) if f.init]
-    for k in data:
-        if k not in valid:
-            raise ConfigError(f"{where}: unknown key {k!r}{did_you_mean(k, valid)} Valid keys: "
-                              f"{', '.join(valid)}")
-
-
-def _mk(where: str, cls: type, data: Any) -> Any:
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
-    _check_keys(where, data, cls)
-    try:
-        obj = cls(**check_fields(where, data, cls))
-        if hasattr(obj, "validate"):
-            obj.validate(where)
-    except ValueTypeError as err:
-        raise ConfigError(str(err)) from None
-    except TypeError as err:
-        raise ConfigError(f"{where}: {err}") from None
-    return obj
 
 
 @dataclass(frozen=True)
@@ -118,7 +94,7 @@ class TaskSpec:
                         given=("root", "split"), what="dataset argument")
         if self.recipe not in RECIPES:
             raise ConfigError(unknown_name("recipe", self.recipe, RECIPES.names(), where))
-        _check_keys(f"{where}.recipe_overrides", self.recipe_overrides, Recipe)
+        check_keys(f"{where}.recipe_overrides", self.recipe_overrides, Recipe)
         object.__setattr__(self, "recipe_overrides", check_fields(
             f"{where}.recipe_overrides", self.recipe_overrides, Recipe))
         if self.normalization not in ("data", "study", "pretraining", "none"):
@@ -364,10 +340,10 @@ def load_config(path: str | Path, *, data_root: str | None = None,
     if not isinstance(seeds, list) or not all(isinstance(s, int) for s in seeds) or not seeds:
         raise ConfigError(f"{p}: seeds must be a non-empty list of integers or "
                           "{start: N, count: M}")
-    tasks = tuple(_mk(f"{p}: tasks[{i}]", TaskSpec, t) for i, t in enumerate(raw["tasks"]))
-    adapters = tuple(_mk(f"{p}: adapters[{i}]", AdapterSpec, a)
+    tasks = tuple(make_spec(f"{p}: tasks[{i}]", TaskSpec, t) for i, t in enumerate(raw["tasks"]))
+    adapters = tuple(make_spec(f"{p}: adapters[{i}]", AdapterSpec, a)
                      for i, a in enumerate(raw["adapters"]))
-    backbones = tuple(_mk(f"{p}: backbones[{i}]", BackboneSpec, b)
+    backbones = tuple(make_spec(f"{p}: backbones[{i}]", BackboneSpec, b)
                       for i, b in enumerate(raw["backbones"]))
     for what, items in (("task", tasks), ("adapter", adapters), ("backbone", backbones)):
         names = [x.name for x in items]
@@ -390,8 +366,8 @@ def load_config(path: str | Path, *, data_root: str | None = None,
         output_value = check_value(f"{p}: output", raw.get("output", f"runs/{raw['name']}"), str)
     except ValueTypeError as err:
         raise ConfigError(str(err)) from None
-    trainer = _mk(f"{p}: trainer", TrainerSpec, raw.get("trainer") or {})
-    launcher = _mk(f"{p}: launcher", LauncherSpec, raw.get("launcher") or {})
+    trainer = make_spec(f"{p}: trainer", TrainerSpec, raw.get("trainer") or {})
+    launcher = make_spec(f"{p}: launcher", LauncherSpec, raw.get("launcher") or {})
     here = p.absolute().parent  # relative paths in the file: against the file's folder
 
     def _abs(value: str, base: Path) -> str:
