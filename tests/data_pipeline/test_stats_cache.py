@@ -161,3 +161,22 @@ def test_changed_label_policy_changes_the_cache_key(data_dir, tmp_path):
     assert (raw == 0).any()
     assert (c1[0]["mask"].numpy()[raw == 0] == -1).all()
     assert (c2[0]["mask"].numpy()[raw == 0] == len(bg.class_codes)).all()
+
+
+def test_two_builders_of_one_cache_entry_both_succeed(data_dir, tmp_path, monkeypatch):
+    # a second process finishes the same entry first: the late builder keeps the complete one
+    ds = EnMAPBNETD(data_dir / "spectralearth/root", "train")
+    a = build_adapter("srf", ds.bands)
+    first = AdaptedCache(ds, a, tmp_path / "cache")
+    real_is_complete = AdaptedCache._is_complete
+    calls = {"n": 0}
+
+    def racing(self):  # says "not built" when asked before building, as for the late builder
+        calls["n"] += 1
+        return False if calls["n"] == 1 else real_is_complete(self)
+
+    monkeypatch.setattr(AdaptedCache, "_is_complete", racing)
+    late = AdaptedCache(ds, a, tmp_path / "cache")
+    assert late.path == first.path and calls["n"] >= 2
+    torch.testing.assert_close(late[0]["image"], first[0]["image"])
+    assert not list((tmp_path / "cache").glob("*.tmp*"))

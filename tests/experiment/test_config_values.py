@@ -110,3 +110,14 @@ def test_checking_leaves_valid_values_as_written(tmp_path):
     assert t.class_weights == [1, 2.5] and type(t.class_weights[0]) is int
     assert t.recipe_overrides == {"weight_decay": 0, "head": {"channels": 8}}
     assert type(t.recipe_overrides["weight_decay"]) is int
+
+
+def test_a_bare_yaml_boolean_as_a_name_says_to_quote_it(tmp_path):
+    from hsiadapt.experiment.config import ConfigError, load_config
+
+    p = tmp_path / "c.yaml"
+    p.write_text("name: off\ntasks: [{name: a, dataset: enmap_bnetd}]\n"
+                 "adapters: [{name: s, input_mode: select}]\nbackbones: [{name: stub}]\n"
+                 "seeds: [0]\n")
+    with pytest.raises(ConfigError, match="YAML read the experiment name as False.*quote it"):
+        load_config(p)

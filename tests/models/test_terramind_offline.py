@@ -71,7 +71,7 @@ def test_run_prints_the_whole_error_in_yaml_terms(monkeypatch, no_cache, tmp_pat
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     cfg = tmp_path / "c.yaml"
     cfg.write_text(textwrap.dedent(f"""
-    name: off
+    name: offline
     data_root: {data}
     seeds: [0]
     tasks:

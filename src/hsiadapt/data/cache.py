@@ -144,9 +144,19 @@ class AdaptedCache(Dataset):
         del arrays
         (tmp / "manifest.json").write_text(json.dumps(
             {"key": self.key, "fields": fields, "n": n, "crc32": crcs, "complete": True}))
+        # another process (a second sweep on the same output) may have built the same entry
+        # meanwhile: keep the complete one, never delete it under its readers
+        if self._is_complete():
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
         if self.path.exists():
-            shutil.rmtree(self.path)
-        os.replace(tmp, self.path)
+            shutil.rmtree(self.path, ignore_errors=True)
+        try:
+            os.replace(tmp, self.path)
+        except OSError:
+            if not self._is_complete():
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def _open(self) -> None:
         m = json.loads((self.path / "manifest.json").read_text())

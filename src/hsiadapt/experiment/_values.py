@@ -180,6 +180,10 @@ def check_fields(where: str, data: Mapping[str, Any], cls: type) -> dict[str, An
 def check_name(where: str, name: Any, what: str) -> str:
     """A name that becomes a folder name (task, adapter, experiment): letters, digits and
     ``._-``, not starting with a dot - so a run's folder stays inside the output folder."""
+    if isinstance(name, bool | int | float) or name is None:
+        raise ValueTypeError(
+            f"{where}: YAML read the {what} name as {name!r} (a bare off/no/yes/on, a number or "
+            "nothing); quote it, e.g. name: 'off'")
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise ValueTypeError(
             f"{where}: {what} name {name!r} cannot be used as a folder name; use letters, "
