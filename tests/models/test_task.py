@@ -82,7 +82,8 @@ def test_terramind_tiny_finetunes_on_potsdam(realdata):
     """A few steps of terramind_v1_tiny + srf + FCN decoder on the real tiles: the loss falls."""
     L.seed_everything(0)
     dm = HSIDataModule("hsi_folder", realdata / "enmap_potsdam_tiles",
-                       dataset_args={"mask_dir": "labels"}, adapter=None, batch_size=8, size=32,
+                       dataset_args={"mask_dir": "labels", "background_codes": [0]}, adapter=None,
+                       batch_size=8, size=32,
                        augment=False)
     dm.setup("fit")
     model = build_model(task="segmentation", source=dm.info.bands, input_mode="srf",
