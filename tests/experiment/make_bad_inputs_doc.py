@@ -23,7 +23,7 @@ from .test_bad_run_inputs import (
     missing_validation_split,
     statistics_of_the_wrong_length,
 )
-from .test_config_values import BAD, BASE
+from .test_config_values import BAD, patched_config
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "bad_inputs.md"
 TYPOS = [
@@ -41,17 +41,8 @@ TYPOS = [
 
 
 def _config_message(tmp: Path, patch: str) -> str:
-    base = dict(BASE)
-    key = patch.split(":")[0]
-    if key in base:
-        base[key] = patch
-        text = "".join(base.values())
-    else:
-        text = "".join(base.values()) + patch
-    p = tmp / "c.yaml"
-    p.write_text(text)
     try:
-        load_config(p)
+        load_config(patched_config(tmp, patch))
     except ConfigError as err:
         return str(err)
     raise AssertionError(f"no error for {patch!r}")

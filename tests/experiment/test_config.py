@@ -37,23 +37,10 @@ def test_table1_dry_run_lists_the_80_runs():
     ("seeds: []\n", "non-empty list"),
 ])
 def test_config_errors_name_the_closest_key(tmp_path, patch, msg):
-    base = {
-        "name": "name: x\n",
-        "tasks": "tasks:\n  - {name: a, dataset: enmap_bnetd}\n",
-        "adapters": "adapters:\n  - {name: s, input_mode: srf}\n",
-        "backbones": "backbones:\n  - {name: stub}\n",
-        "seeds": "seeds: [1]\n",
-    }
-    key = patch.split(":")[0]
-    if key in base:
-        base[key] = patch
-        text = "".join(base.values())
-    else:
-        text = "".join(base.values()) + patch
-    p = tmp_path / "c.yaml"
-    p.write_text(text)
+    from .test_config_values import patched_config
+
     with pytest.raises(ConfigError, match=msg):
-        load_config(p)
+        load_config(patched_config(tmp_path, patch))
 
 
 def test_yaml_is_loaded_safely(tmp_path):

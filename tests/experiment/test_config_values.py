@@ -16,7 +16,8 @@ BASE = {
 }
 
 
-def _load(tmp_path, patch):
+def patched_config(tmp_path, patch):
+    """A minimal valid config file with one top-level entry replaced (or added) by ``patch``."""
     base = dict(BASE)
     key = patch.split(":")[0]
     if key in base:
@@ -26,7 +27,11 @@ def _load(tmp_path, patch):
         text = "".join(base.values()) + patch
     p = tmp_path / "c.yaml"
     p.write_text(text)
-    return load_config(p)
+    return p
+
+
+def _load(tmp_path, patch):
+    return load_config(patched_config(tmp_path, patch))
 
 
 BAD = [
