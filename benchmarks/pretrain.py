@@ -1,9 +1,9 @@
 """Pretraining speed on this machine (issue: the study in miniature).
 
-Pretrains the S2 prior (TerraMind v1 tiny, supervised on earthlib's fine classes, 64 px chips)
+Pretrains the S2 prior (``--prior hsi``: the HSI-native one; TerraMind v1 tiny, supervised on earthlib's fine classes, 64 px chips)
 for ``--steps`` steps in a temporary cache and measures in one run:
 
-* ``generator_chips_per_s``: chips per second the scene generator renders (12 S2 bands);
+* ``generator_chips_per_s``: chips per second the corpus renders (12 S2 / 202 EnMAP bands);
 * ``train_chips_per_s``: chips per second of the whole pretraining step (render + forward +
   backward + AdamW);
 * ``seconds_to_loss``: seconds until the running loss (mean of 10 steps) first falls below
@@ -11,7 +11,7 @@ for ``--steps`` steps in a temporary cache and measures in one run:
 * ``final_loss``: the last running loss.
 
 Run alone (two cores are easily disturbed):
-``.venv/bin/python benchmarks/pretrain.py [--steps 150] [--target-loss 1.5]``
+``.venv/bin/python benchmarks/pretrain.py [--steps 150] [--target-loss 1.5] [--prior s2|hsi]``
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=150)
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--target-loss", type=float, default=1.5)
+    ap.add_argument("--prior", choices=("s2", "hsi"), default="s2")
     args = ap.parse_args()
 
     from hsiadapt.demo.pretrain import Corpus, PretrainRecipe, pretrain
 
-    recipe = PretrainRecipe(prior="s2", steps=args.steps, batch_size=args.batch_size)
+    recipe = PretrainRecipe(prior=args.prior, steps=args.steps, batch_size=args.batch_size)
     corpus = Corpus(recipe)
     t = time.perf_counter()
     corpus.batch(range(64))
@@ -53,7 +54,7 @@ def main() -> None:
         total = time.perf_counter() - t1
     reached = next((s for s, loss in marks if loss <= args.target_loss), None)
     print(json.dumps({
-        "steps": args.steps, "batch_size": args.batch_size,
+        "prior": args.prior, "steps": args.steps, "batch_size": args.batch_size,
         "generator_chips_per_s": round(gen_rate, 1),
         "train_chips_per_s": round(args.steps * args.batch_size / total, 2),
         "target_loss": args.target_loss,

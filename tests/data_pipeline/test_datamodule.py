@@ -163,3 +163,73 @@ def test_paper_statistics_on_spectralearth_statistics(realdata, data_dir, tmp_pa
     paper.setup("fit")
     b5 = list(right.statistics.bands).index("RED_EDGE_1")
     assert round(right.statistics.mean[b5]) == 1848 and round(paper.statistics.mean[b5]) == 1958
+
+
+def test_d4_moves_image_mask_and_valid_together_and_refuses_resizing():
+    from hsiadapt.data.transforms import D4Augment
+
+    mask = torch.arange(16 * 16).reshape(16, 16)
+    image = torch.stack([mask.float(), -mask.float()])
+    valid = mask % 3 == 0
+    torch.manual_seed(0)
+    seen = set()
+    for _ in range(40):
+        out = D4Augment(16)({"image": image, "mask": mask, "valid": valid})
+        assert torch.equal(out["image"][0], out["mask"].float())  # the same permutation
+        assert torch.equal(out["valid"], out["mask"] % 3 == 0)
+        seen.add(tuple(out["mask"][0, :2].tolist()))
+    assert len(seen) == 8  # all eight elements of D4
+    ev = D4Augment(16, train=False)({"image": image, "mask": mask})
+    assert torch.equal(ev["mask"], mask)
+    with pytest.raises(ValueError, match="does not resize"):
+        D4Augment(24)({"image": image, "mask": mask})
+
+
+def test_small_splits_are_read_once_per_run(data_dir, tmp_path, monkeypatch):
+    from hsiadapt.datasets.spectralearth import EnMAPBNETD
+
+    reads = []
+    orig = EnMAPBNETD.__getitem__
+
+    def counting(self, i):
+        reads.append((self.split, i))
+        return orig(self, i)
+
+    monkeypatch.setattr(EnMAPBNETD, "__getitem__", counting)
+    dm = _dm(data_dir, tmp_path, adapter=None, normalization="none")
+    dm.setup("fit")
+    n = len(dm.splits["train"])
+    for _ in range(3):  # three epochs
+        for _b in dm.train_dataloader():
+            pass
+    assert sum(s == "train" for s, _ in reads) <= n + 1  # (+1: the size estimate)
+    # a budget of 0 MiB reads from disk every epoch, as before
+    monkeypatch.setenv("HSIADAPT_MEMORY_MB", "0")
+    reads.clear()
+    dm = _dm(data_dir, tmp_path, adapter=None, normalization="none")
+    dm.setup("fit")
+    for _ in range(3):
+        for _b in dm.train_dataloader():
+            pass
+    assert sum(s == "train" for s, _ in reads) >= 3 * n
+
+
+def test_d4_and_normalisation_commute_so_normalised_samples_can_be_kept(data_dir, tmp_path):
+    from hsiadapt.data.transforms import D4Augment, Normalize
+
+    dm = _dm(data_dir, tmp_path, augmentation="d4", size=None)
+    dm.setup("fit")
+    raw = dm.raw["train"][0]
+    raw = dict(raw, image=dm.adapter(raw["image"][None])[0])
+    raw["valid"] = torch.rand(raw["image"].shape[-2:]) > 0.3
+    norm = Normalize(*dm.statistics.tensors())
+    for seed in range(8):
+        torch.manual_seed(seed)
+        a = D4Augment(raw["image"].shape[-1])(norm(raw))
+        torch.manual_seed(seed)
+        b = norm(D4Augment(raw["image"].shape[-1])(raw))
+        assert torch.equal(a["image"], b["image"]) and torch.equal(a["mask"], b["mask"])
+    # the data module normalises before it keeps: the same numbers as normalising after
+    v = dm.raw["val"][0]
+    v = dict(v, image=dm.adapter(v["image"][None])[0])
+    torch.testing.assert_close(dm.splits["val"][0]["image"], norm(v)["image"])

@@ -1,7 +1,10 @@
+import csv
 import json
 import re
+from pathlib import Path
 
 from hsiadapt.cli import main
+from hsiadapt.experiment.record import collect_records
 
 
 def test_demo_quick_end_to_end_and_rerun(tmp_path, monkeypatch, capsys):
@@ -12,38 +15,63 @@ def test_demo_quick_end_to_end_and_rerun(tmp_path, monkeypatch, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--quick", "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "NO PRETRAINED WEIGHTS" in text  # said loudly when weights are absent
+    assert "PRETRAINED HERE" in text  # said loudly: the priors are stand-ins
+    assert "[pretrain] s2 prior" in text and "[pretrain] hsi prior" in text
+    assert re.search(r"^\[w1\] ", text, flags=re.M) and re.search(r"^\[w2\] ", text, flags=re.M)
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["runs"] == 6 and summary["failed"] == [] and summary["pretrained"] is False
+    # 5 tasks (2 budgets x 2 segmentation tasks + canopy) x select, srf x random, S2 prior;
+    # the gap rows (S2 prior linear, full_spectrum; HSI-native) with every label on the
+    # EnMAP tasks: landcover, minerals
+    assert summary["runs"] == 26 and summary["finished"] == 26 and summary["failed"] == []
     table = (out / "table.md").read_text()
-    rows = [ln for ln in table.splitlines() if ln.startswith("| terramind_v1_tiny")]
-    assert len(rows) == 2
-    for row in rows:
-        cells = [c.strip() for c in row.strip("|").split("|")][2:]
-        assert len(cells) == 3
-        for c in cells:
-            m = re.search(r"(-?\d+\.\d+) \(n=1\)", c)  # one seed: no "± 0.000"
-            assert m, f"cell is not a finite number: {c!r}"
+    rows = {ln.split("|")[1].strip() + "/" + ln.split("|")[2].strip(): ln
+            for ln in table.splitlines() if ln.startswith("| tm_tiny")}
+    assert set(rows) == {"tm_tiny.random/select", "tm_tiny.random/srf",
+                         "tm_tiny.s2_prior/select", "tm_tiny.s2_prior/srf",
+                         "tm_tiny.s2_prior/linear", "tm_tiny.s2_prior/full_spectrum",
+                         "tm_tiny_hsi.hsi_prior/native"}
+    head = [c.strip().split(" ")[0] for c in table.splitlines()[0].strip("|").split("|")][2:]
+    for name, row in rows.items():
+        cells = dict(zip(head, [c.strip() for c in row.strip().strip("|").split("|")][2:],
+                         strict=True))
+        assert len(cells) == 5
+        for task, c in cells.items():
+            ran = name.endswith(("/select", "/srf")) or task in ("landcover", "minerals")
+            ok = re.search(r"(-?\d+\.\d+) \(n=1\)", c) if ran else c == "n/a"
+            assert ok, f"{name} on {task}: {c!r}"
     for name in ("seed_spread", "per_class_iou_landcover", "predictions_minerals",
                  "hyperview_scatter_canopy"):
         f = out / "figures" / f"{name}.png"
         assert f.exists() and f.stat().st_size > 5000
     report = (out / "report.md").read_text()
-    assert "RANDOM INITIALISATION" in report and "not the study's data" in report
-    import csv
+    assert "stand-ins pretrained here" in report and "not the study's data" in report
+    assert "Share of the gap recovered" in report and "n/a (1 seed)" in report
 
     res = list(csv.DictReader((out / "results.csv").open()))
     assert set(res[0]) == {"task", "model", "init", "adapter", "metric", "direction", "mean",
                            "std", "n"}
-    deep = {(r["task"], r["adapter"]) for r in res if r["init"] == "random"}
-    assert deep == {(t, a) for t in ("landcover", "minerals", "canopy")
-                    for a in ("select", "srf")}
+    deep = {(r["task"], r["init"], r["adapter"]) for r in res if r["init"] != "none"}
+    assert ("minerals", "hsi_prior", "native") in deep
+    assert ("landcover_8chips", "s2_prior", "srf") in deep
+    assert ("minerals", "s2_prior", "full_spectrum") in deep
+    assert ("canopy", "random", "srf") in deep and len(deep) == 26
     classical = {(r["task"], r["model"], r["adapter"]) for r in res if r["init"] == "none"}
-    assert ("landcover", "lda", "full") in classical and ("canopy", "pls", "srf") in classical
+    assert ("landcover_8chips", "lda", "full") in classical
+    assert ("canopy", "pls", "srf") in classical
+    # the prior rows started from the priors the demo pretrained
+    priors = {k: v["path"] for k, v in summary["priors"].items()}
+    recs = collect_records(out / "runs")
+    assert {r.weights for r in recs if r.backbone == "tm_tiny.s2_prior"} == {
+        f"ckpt:{priors['s2']}"}
+    assert {r.weights for r in recs if r.backbone == "tm_tiny.random"} == {"random"}
+
     bench = next((tmp_path / "cache").rglob("benchmark-v*"))
-    stamp = (bench / "COMPLETE.json").stat().st_mtime_ns
-    # rerun: cached data and finished runs are reused
+    files = [bench / "COMPLETE.json", *map(Path, priors.values()),
+             *(out / "runs").glob("*/metrics.json")]
+    stamps = {p: p.stat().st_mtime_ns for p in files}
+    # rerun: cached data, priors and finished runs are reused
     assert main(["demo", "--quick", "--out", str(out)]) == 0
+    assert "finished in" not in capsys.readouterr().out
     again = json.loads((out / "summary.json").read_text())
-    assert again["runs"] == 6 and "6 reused" in (out / "report.md").read_text()
-    assert (bench / "COMPLETE.json").stat().st_mtime_ns == stamp
+    assert again["finished"] == 26
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps

@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "adapter matrix, precision, ...)")
     s.add_argument("--force", action="store_true", help="re-run finished runs")
     s.add_argument("--max-epochs", type=int, default=None, help="override the recipes' epochs")
+    s.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="run the grid in N local processes at once, sharing the cores (the "
+                   "runs' locks split the grid; faster for small models on CPUs)")
     s.set_defaults(func=_cmd_run)
 
     s = sub.add_parser("table", help="Table 1 from run folders")

@@ -151,6 +151,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
         for r in runs:
             print(json.dumps(plan_summary(plan_run(r)), default=str))  # precision: this machine's
         return 0
+    if args.workers != 1 and not args.dry_run:
+        from hsiadapt.experiment.workers import run_workers
+
+        if args.workers < 1:
+            raise ValueError(f"--workers must be at least 1, got {args.workers}")
+        if args.force:
+            raise ValueError("--force with --workers: each worker would re-run what the "
+                             "others finished; run --force with --workers 1")
+        passed = [f for o in args.only for f in ("--only", o)]
+        for flag, value in (("--data-root", args.data_root), ("--output", args.output),
+                            ("--max-epochs", args.max_epochs)):
+            if value is not None:
+                passed += [flag, str(value)]
+        return run_workers(args.config, args.workers, args=passed)
     if args.dry_run:
         from pathlib import Path
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -43,6 +44,31 @@ class _Pipeline(Dataset):
         for step in self.steps:
             s = step(s)
         return s
+
+
+class _Memo(Dataset):
+    """Keeps each sample the first time it is read (the samples before augmentation are the same
+    every epoch): a small split is read (and adapted) once per run, not once per epoch."""
+
+    def __init__(self, base: Dataset) -> None:
+        self.base = base
+        self.kept: dict[int, dict[str, Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self.base)  # type: ignore[arg-type]
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        if i not in self.kept:
+            self.kept[i] = self.base[i]
+        return dict(self.kept[i])
+
+
+def _sample_bytes(sample: dict[str, Any]) -> int:
+    return sum(v.numel() * v.element_size() for v in sample.values() if torch.is_tensor(v))
+
+
+#: a split whose samples fit in this many MiB is kept in memory (HSIADAPT_MEMORY_MB overrides)
+MEMORY_MB = 1024
 
 
 class _AdaptSample:
@@ -189,6 +215,17 @@ class HSIDataModule(L.LightningDataModule):
                 if split == "train":
                     raise
                 continue
+            # a pure pixel permutation (d4) commutes with per-pixel normalisation: normalise
+            # first, so that the kept samples are kept normalised (the same numbers)
+            early = self.augmentation == "d4" and self.statistics is not None
+            if early:
+                steps.append(Normalize(*self.statistics.tensors()))  # type: ignore[union-attr]
+            if steps:
+                base, steps = _Pipeline(base, steps), []
+            n = len(base)  # type: ignore[arg-type]
+            budget = int(os.environ.get("HSIADAPT_MEMORY_MB", MEMORY_MB)) * 2**20
+            if n and _sample_bytes(base[0]) * n <= budget:
+                base = _Memo(base)
             if self.size is not None:
                 is_train = split == "train" and self.augment
                 if self.augmentation == "study_segmentation":
@@ -196,7 +233,7 @@ class HSIDataModule(L.LightningDataModule):
                                               crop_scale=self.crop_scale))  # type: ignore[arg-type]
                 else:
                     steps.append(AUGMENTATIONS[self.augmentation](self.size, train=is_train))
-            if self.statistics is not None:
+            if self.statistics is not None and not early:
                 steps.append(Normalize(*self.statistics.tensors()))
             self.splits[split] = _Pipeline(base, steps)
 

@@ -9,7 +9,7 @@ import torch
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
-__all__ = ["Normalize", "StudyAugment"]
+__all__ = ["D4Augment", "Normalize", "StudyAugment"]
 
 
 class StudyAugment:
@@ -95,8 +95,34 @@ class HyperviewAugment:
         return sample
 
 
+class D4Augment:
+    """train - one of the 8 dihedral flips/rotations (D4), nothing else; evaluation - nothing.
+    Chips must already be ``size`` px (no resizing). A cheap augmentation for many-band chips on
+    a CPU (the demo's), where the study's random resized crop costs more than the model."""
+
+    def __init__(self, size: int, train: bool = True) -> None:
+        self.size, self.train = size, train
+
+    def __call__(self, sample: dict[str, Any]) -> dict[str, Any]:
+        if tuple(sample["image"].shape[-2:]) != (self.size, self.size):
+            raise ValueError(f"augmentation d4 does not resize: chips are "
+                             f"{tuple(sample['image'].shape[-2:])} px, image_size is {self.size}; "
+                             "set image_size to the chip size or use study_segmentation")
+        if not self.train:
+            return sample
+        sample = dict(sample)
+        k = int(torch.randint(4, (1,)))
+        flip = bool(torch.randint(2, (1,)))
+        for key in ("image", "mask", "valid"):
+            if key in sample:
+                x = torch.rot90(sample[key], k, dims=(-2, -1))
+                sample[key] = torch.flip(x, dims=(-1,)) if flip else x
+        return sample
+
+
 #: augmentation pipelines by recipe name
-AUGMENTATIONS = {"study_segmentation": StudyAugment, "study_hyperview": HyperviewAugment}
+AUGMENTATIONS = {"study_segmentation": StudyAugment, "study_hyperview": HyperviewAugment,
+                 "d4": D4Augment}
 
 
 class Normalize:
@@ -118,8 +144,8 @@ class Normalize:
             raise ValueError(f"image has {x.shape[0]} bands but the statistics have "
                              f"{self.mean.shape[0]}")
         sample = dict(sample)
-        y = (x - self.mean) / self.std
+        y = torch.sub(x, self.mean).div_(self.std)
         if "valid" in sample:
-            y = y * sample["valid"][None]
+            y.mul_(sample["valid"][None])
         sample["image"] = y
         return sample

@@ -40,7 +40,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from hsiadapt.demo.generate import GENERATOR_VERSION, _scene, _snr, default_cache_dir
+from hsiadapt.demo.generate import (
+    GENERATOR_VERSION,
+    _snr,
+    default_cache_dir,
+    scene_by_abundance,
+)
 
 __all__ = ["PretrainRecipe", "build_corpus", "fine_classes", "pretrain", "prior_path"]
 
@@ -64,7 +69,7 @@ class PretrainRecipe:
     seed: int = 0
 
     def key(self) -> str:
-        d = {**asdict(self), "generator": GENERATOR_VERSION, "format": 1}
+        d = {**asdict(self), "generator": GENERATOR_VERSION, "format": 3}
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 
     def validate(self) -> None:
@@ -112,8 +117,8 @@ class Corpus:
 
     def chip(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         rng = np.random.default_rng([CORPUS_SEED_BASE + self.recipe.seed, i])
-        img, lab = _scene(rng, self.recipe.chip, self.pools, self.spectra, self.snr,
-                          sorted(self.pools), background_share=0.0)
+        img, lab = scene_by_abundance(rng, self.recipe.chip, self.pools, self.spectra,
+                                      self.snr, sorted(self.pools), background_share=0.0)
         return img.astype(np.float32), lab.astype(np.int64)
 
     def batch(self, idx: Any) -> tuple[np.ndarray, np.ndarray]:

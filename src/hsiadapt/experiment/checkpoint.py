@@ -75,7 +75,8 @@ def verify_checkpoint(path: str | Path) -> str | None:
     return None
 
 
-def choose_resume(ckpt_dir: Path) -> tuple[Path | None, str | None]:
+def choose_resume(ckpt_dir: Path, candidates: tuple[str, ...] = RESUME_CANDIDATES,
+                  ) -> tuple[Path | None, str | None]:
     """The checkpoint to resume from and a note when it is not ``last.ckpt`` as expected.
 
     Returns:
@@ -83,7 +84,7 @@ def choose_resume(ckpt_dir: Path) -> tuple[Path | None, str | None]:
         nothing unusual happened (no checkpoint at all, or a readable ``last.ckpt``).
     """
     problems: list[str] = []
-    for name in RESUME_CANDIDATES:
+    for name in candidates:
         p = ckpt_dir / name
         if not p.exists():
             continue

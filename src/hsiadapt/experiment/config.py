@@ -30,6 +30,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,11 +50,12 @@ from hsiadapt.experiment._values import (
     make_spec,
     native_args,
 )
+from hsiadapt.experiment.execution import LauncherSpec, TrainerSpec
 from hsiadapt.hints import did_you_mean, unknown_name
 from hsiadapt.models.recipes import RECIPES, Recipe
 
-__all__ = ["AdapterSpec", "BackboneSpec", "ConfigError", "ExperimentConfig", "RunSpec",
-           "TaskSpec", "TrainerSpec", "load_config"]
+__all__ = ["AdapterSpec", "BackboneSpec", "ConfigError", "ExperimentConfig", "LauncherSpec",
+           "RunSpec", "TaskSpec", "TrainerSpec", "load_config"]
 
 
 @dataclass(frozen=True)
@@ -117,12 +119,14 @@ class TaskSpec:
 class AdapterSpec:
     """A spectral input strategy: an adapter (``select``, ``srf``, ``linear``,
     ``spectral_conv``), ``full_spectrum`` or ``native``; ``args`` for it, and per-task overrides
-    (e.g. ``coverage: drop`` for HYPERVIEW)."""
+    (e.g. ``coverage: drop`` for HYPERVIEW); ``tasks`` restricts the tasks it runs on (default:
+    all)."""
 
     name: str
     input_mode: str
     args: dict[str, Any] = field(default_factory=dict)
     task_args: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tasks: list[str] | None = None
 
     def validate(self, where: str) -> None:
         from hsiadapt.models.model import input_modes
@@ -149,13 +153,28 @@ class AdapterSpec:
 
 @dataclass(frozen=True)
 class BackboneSpec:
-    """A backbone by registry name; ``pretrained`` / ``ckpt_path`` choose the weights."""
+    """A backbone by registry name; ``pretrained`` / ``ckpt_path`` choose the weights.
+
+    ``label`` names this entry in run ids, tables and ``--only backbone=`` (default: ``name``),
+    so one architecture can appear twice with different weights (random init and a prior).
+    ``adapters`` / ``tasks`` restrict which of the config's adapters and tasks run with it
+    (default: all), e.g. a backbone with a patch embedding over 202 EnMAP bands runs only
+    ``native``, and only on the EnMAP tasks.
+    """
 
     name: str
     pretrained: bool = True
     ckpt_path: str | None = None
     target: str = "sentinel2_l2a"
     args: dict[str, Any] = field(default_factory=dict)
+    label: str | None = None
+    adapters: list[str] | None = None
+    tasks: list[str] | None = None
+
+    @property
+    def id(self) -> str:
+        """The entry's name in run ids and tables: ``label`` or else ``name``."""
+        return self.label or self.name
 
     def validate(self, where: str) -> None:
         from hsiadapt.models.backbones import BACKBONES
@@ -165,65 +184,20 @@ class BackboneSpec:
             raise ConfigError(unknown_name("backbone", self.name, BACKBONES.names(), where))
         if self.target not in list_sensors():
             raise ConfigError(f"{where}: unknown target sensor {self.target!r}")
+        if self.label is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*",
+                                                       str(self.label)):
+            raise ConfigError(f"{where}: label {self.label!r} names run folders: use letters, "
+                              "digits, '_', '.' and '-' (no '__')")
+        if self.label is not None and "__" in str(self.label):
+            raise ConfigError(f"{where}: label {self.label!r} must not contain '__' (it "
+                              "separates the parts of a run id)")
 
 
-@dataclass(frozen=True)
-class TrainerSpec:
-    """Lightning trainer settings (multi-GPU / multi-node DDP within a run)."""
-
-    accelerator: str = "auto"
-    devices: int | str = 1
-    num_nodes: int = 1
-    strategy: str = "auto"
-    precision: str | None = None  # None: the recipe's, or 32-true on CPU
-    deterministic: bool | str = "warn"
-    logger: list[str] = field(default_factory=lambda: ["csv"])
-
-    def validate(self, where: str) -> None:
-        bad = [x for x in self.logger if x not in ("csv", "tensorboard", "wandb", "mlflow")]
-        if bad:
-            raise ConfigError(f"{where}: unknown logger(s) {bad}; use csv, tensorboard, wandb, "
-                              "mlflow")
-
-
-@dataclass(frozen=True)
-class LauncherSpec:
-    """How the grid is spread: ``local`` (one process, sequential), ``submitit-local`` (one
-    subprocess per run via submitit), ``local-gpus`` (one subprocess per run, as many at once
-    as there are GPUs, each pinned to its own GPU via ``CUDA_VISIBLE_DEVICES``; ``gpus`` lists
-    them, default all), ``slurm`` (submitit on a SLURM cluster; ``slurm`` holds its executor
-    parameters). ``stale_lock_min``: minutes without a heartbeat after which a run's lock held
-    by another host is taken over (on this host a lock whose process died is taken at once).
-
-    ``slurm`` is passed to submitit as is, and some of its keys are **executed**: they are
-    written into the generated sbatch script (``slurm_setup`` lines verbatim,
-    ``slurm_srun_args``, ``slurm_additional_parameters``, ...). :meth:`shell_settings` names
-    those a config sets; the CLI prints them before submitting."""
-
-    type: str = "local"
-    max_parallel: int = 1
-    stale_lock_min: float = 60.0
-    gpus: list[int] = field(default_factory=list)
-    slurm: dict[str, Any] = field(default_factory=dict)
-
-    def shell_settings(self) -> list[str]:
-        """The ``launcher.slurm`` keys set here that reach the sbatch script as shell text
-        (everything except submitit's plain numeric / name parameters)."""
-        plain = {"timeout_min", "nodes", "gpus_per_node", "tasks_per_node", "cpus_per_task",
-                 "mem_gb", "name", "slurm_partition", "slurm_job_name", "slurm_time",
-                 "slurm_mem", "slurm_gpus_per_node", "slurm_cpus_per_task", "slurm_ntasks_per_node",
-                 "slurm_array_parallelism", "stderr_to_stdout"}
-        if self.type != "slurm":
-            return []
-        return [f"launcher.slurm.{k}" for k in self.slurm if k not in plain]
-
-    def validate(self, where: str) -> None:
-        if self.type not in ("local", "submitit-local", "local-gpus", "slurm"):
-            raise ConfigError(f"{where}: launcher type must be local, submitit-local, "
-                              "local-gpus or slurm")
-        if not self.stale_lock_min > 0:
-            raise ConfigError(f"{where}: stale_lock_min must be a positive number of minutes, "
-                              f"got {self.stale_lock_min!r}")
+#: (section, key) of the run settings that do not change its numbers: the grid's layout (a
+#: backbone entry's label and restrictions, an adapter's task restriction) and checkpointing
+NOT_RESULT = (("backbone", "label"), ("backbone", "adapters"), ("backbone", "tasks"),
+              ("adapter", "tasks"), ("trainer", "checkpoint_every_n_epochs"),
+              ("trainer", "best_checkpoint"))
 
 
 @dataclass(frozen=True)
@@ -240,7 +214,7 @@ class RunSpec:
 
     @property
     def run_id(self) -> str:
-        return f"{self.task.name}__{self.backbone.name}__{self.adapter.name}__seed{self.seed}"
+        return f"{self.task.name}__{self.backbone.id}__{self.adapter.name}__seed{self.seed}"
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -261,7 +235,12 @@ class RunSpec:
                    trainer=part(TrainerSpec, "trainer"))
 
     def digest(self) -> str:
-        payload = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        """What determines the run's result, hashed: the resolved config without the settings
+        that only say how it executes or where it shows (:data:`NOT_RESULT`)."""
+        d = self.to_dict()
+        for part, key in NOT_RESULT:
+            d[part].pop(key, None)
+        payload = json.dumps(d, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -285,7 +264,7 @@ class ExperimentConfig:
         if bad:
             raise ConfigError(f"--only: unknown key(s) {bad}; use task, adapter, backbone, seed")
         valid = {"task": [t.name for t in self.tasks], "adapter": [a.name for a in self.adapters],
-                 "backbone": [b.name for b in self.backbones],
+                 "backbone": [b.id for b in self.backbones],
                  "seed": [str(s) for s in self.seeds]}
         for key, values in only.items():
             for v in values:
@@ -297,9 +276,14 @@ class ExperimentConfig:
         out = []
         for t in self.tasks:
             for b in self.backbones:
+                if b.tasks is not None and t.name not in b.tasks:
+                    continue
                 for a in self.adapters:
+                    if (b.adapters is not None and a.name not in b.adapters) or (
+                            a.tasks is not None and t.name not in a.tasks):
+                        continue
                     for s in self.seeds:
-                        vals = {"task": t.name, "adapter": a.name, "backbone": b.name,
+                        vals = {"task": t.name, "adapter": a.name, "backbone": b.id,
                                 "seed": str(s)}
                         if all(vals[k] in vs for k, vs in only.items()):
                             out.append(RunSpec(self.name, t, a, b, s, self.data_root,
@@ -345,10 +329,28 @@ def load_config(path: str | Path, *, data_root: str | None = None,
                      for i, a in enumerate(raw["adapters"]))
     backbones = tuple(make_spec(f"{p}: backbones[{i}]", BackboneSpec, b)
                       for i, b in enumerate(raw["backbones"]))
-    for what, items in (("task", tasks), ("adapter", adapters), ("backbone", backbones)):
-        names = [x.name for x in items]
+    for what, names in (("task", [x.name for x in tasks]), ("adapter", [x.name for x in adapters]),
+                        ("backbone", [x.id for x in backbones])):
         if len(set(names)) != len(names):
-            raise ConfigError(f"{p}: duplicate {what} names {names}")
+            hint = ("; give each entry of one architecture its own `label:`"
+                    if what == "backbone" else "")
+            raise ConfigError(f"{p}: duplicate {what} names {names}{hint}")
+    declared = {"adapters": [a.name for a in adapters], "tasks": [t.name for t in tasks]}
+    entries: list[tuple[str, Any, tuple[str, ...]]] = [
+        (f"backbones[{i}]", b, ("adapters", "tasks")) for i, b in enumerate(backbones)]
+    entries += [(f"adapters[{i}]", a, ("tasks",)) for i, a in enumerate(adapters)]
+    for where, entry, keys in entries:
+        for key in keys:
+            v = getattr(entry, key)
+            if v is not None and (not isinstance(v, list) or not v
+                                  or not all(isinstance(x, str) for x in v)):
+                raise ConfigError(f"{p}: {where}.{key} must be a non-empty list of names from "
+                                  f"the config's {key}, got {v!r}")
+            for a in v or []:
+                if a not in declared[key]:
+                    raise ConfigError(f"{p}: {where}.{key}: no {key[:-1]} named {a!r}"
+                                      f"{did_you_mean(a, declared[key])} Valid: "
+                                      f"{', '.join(declared[key])}")
     if len(set(seeds)) != len(seeds):
         raise ConfigError(f"{p}: duplicate seeds")
     task_names = [t.name for t in tasks]

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from hsiadapt.experiment.config import RunSpec
+from hsiadapt.experiment.config import NOT_RESULT, RunSpec
 from hsiadapt.experiment.plan import plan_run
 from hsiadapt.experiment.record import CONFIG_FILE, RunRecord
 
@@ -113,7 +113,7 @@ def _config_changes(run_dir: Path, spec: RunSpec) -> list[str]:
     except (OSError, yaml.YAMLError):
         return []
     a, b = _flatten(old), _flatten(spec.to_dict())
-    skip = {"digest", "data_root", "run_id"}
+    skip = {"digest", "data_root", "run_id", *(f"{p}.{k}" for p, k in NOT_RESULT)}
     keys = sorted(k for k in set(a) | set(b) if k not in skip and a.get(k) != b.get(k))
     return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in keys[:8]]
 

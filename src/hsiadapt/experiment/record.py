@@ -44,8 +44,9 @@ class NewerRecordError(RecordError):
 class RunRecord:
     """What a run folder records (``metrics.json``).
 
-    Identity: ``run_id``, ``task``, ``dataset``, ``adapter``, ``input_mode``, ``backbone``,
-    ``seed``, ``task_type``. Outcome: ``status``, ``test`` (metric name -> value),
+    Identity: ``run_id``, ``task``, ``dataset``, ``adapter``, ``input_mode``, ``backbone`` (the
+    config entry's label), ``model`` (its registry name), ``seed``, ``task_type``. Outcome:
+    ``status``, ``test`` (metric name -> value),
     ``primary_metric`` and ``direction`` (``max``/``min``), ``monitor``/``monitor_mode`` and
     ``best_val``, ``epochs``, ``seconds``, ``resumed_from_checkpoint`` (and ``resume_note``
     when the checkpoint it meant to resume from did not load), ``error`` and
@@ -61,6 +62,8 @@ class RunRecord:
     adapter: str = ""
     input_mode: str = ""
     backbone: str = ""
+    #: the backbone's registry name (``backbone`` is the config entry's label)
+    model: str = ""
     seed: int = 0
     task_type: str = ""
     test: dict[str, float] = field(default_factory=dict)

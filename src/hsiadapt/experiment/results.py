@@ -21,7 +21,7 @@ import numpy as np
 from hsiadapt._atomic import atomic_write_text
 from hsiadapt.experiment.record import RunRecord
 
-__all__ = ["COLUMNS", "gap_recovered", "init_of", "result_rows", "write_results_csv"]
+__all__ = ["COLUMNS", "beyond_spread", "gap_recovered", "init_of", "result_rows", "write_results_csv"]
 
 COLUMNS = ("task", "model", "init", "adapter", "metric", "direction", "mean", "std", "n")
 
@@ -45,7 +45,7 @@ def result_rows(records: Iterable[RunRecord]) -> list[dict[str, Any]]:
     for r in records:
         if not r.finished:
             continue
-        key = (r.task, r.backbone, init_of(r), r.adapter)
+        key = (r.task, r.model or r.backbone, init_of(r), r.adapter)
         v = r.value()
         if v is not None and math.isfinite(v):
             groups[key].append(v)
@@ -65,7 +65,8 @@ def gap_recovered(rows: list[dict[str, Any]], task: str, *, model: str, init: st
                   hsi: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Per adapter of (``model``, ``init``) on ``task``: ``(adapter - select) / (hsi - select)``
     against the HSI-native row ``hsi``, and whether the difference to ``select`` exceeds the
-    seeds' spread (the larger of the two standard deviations)."""
+    seeds' spread (the larger of the two standard deviations; ``None`` with fewer than two
+    seeds on either side: there is no spread to compare with)."""
     mine = {r["adapter"]: r for r in rows
             if r["task"] == task and r["model"] == model and r["init"] == init}
     if "select" not in mine:
@@ -76,8 +77,16 @@ def gap_recovered(rows: list[dict[str, Any]], task: str, *, model: str, init: st
     for a, r in mine.items():
         diff = r["mean"] - base["mean"]
         out[a] = {"share": diff / gap if gap else math.nan,
-                  "beyond_spread": abs(diff) > max(r["std"], base["std"])}
+                  "beyond_spread": beyond_spread(diff, r, base)}
     return out
+
+
+def beyond_spread(diff: float, a: dict[str, Any], b: dict[str, Any]) -> bool | None:
+    """Whether a difference between rows ``a`` and ``b`` exceeds the seeds' spread (the larger
+    standard deviation); ``None`` when either row has fewer than two seeds."""
+    if min(int(a["n"]), int(b["n"])) < 2:
+        return None
+    return bool(abs(diff) > max(a["std"], b["std"]))
 
 
 def write_results_csv(path: str | Path, rows: list[dict[str, Any]]) -> Path:

@@ -140,7 +140,7 @@ def _progress_bar() -> bool:
 def _identity(spec: RunSpec) -> dict[str, Any]:
     return {"run_id": spec.run_id, "task": spec.task.name, "dataset": spec.task.dataset,
             "adapter": spec.adapter.name, "input_mode": spec.adapter.input_mode,
-            "backbone": spec.backbone.name, "seed": spec.seed,
+            "backbone": spec.backbone.id, "model": spec.backbone.name, "seed": spec.seed,
             "task_type": spec.task.recipe_obj().task, "digest": spec.digest()}
 
 
@@ -265,7 +265,11 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
     from hsiadapt.experiment.callbacks import RngState
-    from hsiadapt.experiment.checkpoint import AtomicCheckpointIO, choose_resume
+    from hsiadapt.experiment.checkpoint import (
+        RESUME_CANDIDATES,
+        AtomicCheckpointIO,
+        choose_resume,
+    )
     from hsiadapt.experiment.outputs import (
         save_regression_predictions,
         save_samples,
@@ -293,12 +297,15 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
         if dm.statistics is not None and rank0:
             atomic_write(run_dir / "stats.json", dm.statistics.to_json())
         monitor, mode = task.monitor
+        weights_only_best = spec.trainer.best_checkpoint == "weights"
         ckpt_cb = ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor=monitor, mode=mode,
-                                  save_top_k=1, enable_version_counter=False)
+                                  save_top_k=1, enable_version_counter=False,
+                                  save_weights_only=weights_only_best)
         # last.ckpt after *every* epoch (Lightning's save_last writes it only when the best one
         # improved, so a kill after epochs without improvement lost them all)
         last_cb = ModelCheckpoint(dirpath=ckpt_dir, filename="last", monitor=None, save_top_k=1,
-                                  enable_version_counter=False)
+                                  enable_version_counter=False,
+                                  every_n_epochs=spec.trainer.checkpoint_every_n_epochs)
         callbacks: list[Any] = [ckpt_cb, last_cb, EarlyStopping(monitor=monitor, mode=mode,
                                                        patience=recipe.patience,
                                                        min_delta=recipe.min_delta),
@@ -316,7 +323,8 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
             logger=_loggers(spec, run_dir), enable_progress_bar=_progress_bar(),
             enable_model_summary=False, num_sanity_val_steps=0,
             log_every_n_steps=1, default_root_dir=run_dir)
-        resume, resume_note = choose_resume(ckpt_dir)
+        resume, resume_note = choose_resume(
+            ckpt_dir, ("last.ckpt",) if weights_only_best else RESUME_CANDIDATES)
         signals.check()  # a stop asked for while the run was being built
         with signals.deferred():
             trainer.fit(task, dm, ckpt_path=str(resume) if resume else None, weights_only=True)

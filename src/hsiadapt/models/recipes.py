@@ -52,8 +52,9 @@ class Recipe:
     min_delta: float = 0.0
     #: ReduceLROnPlateau's floor
     plateau_min_lr: float = 0.0
-    #: the training augmentation: ``study_segmentation`` or ``study_hyperview``
-    augmentation: Literal["study_segmentation", "study_hyperview"] = "study_segmentation"
+    #: the training augmentation: ``study_segmentation``, ``study_hyperview`` or ``d4`` (the
+    #: 8 flips/rotations only: cheap for many-band chips on a CPU)
+    augmentation: Literal["study_segmentation", "study_hyperview", "d4"] = "study_segmentation"
     #: area range of the segmentation augmentation's random resized crop
     crop_scale: tuple[float, float] = (0.4, 1.0)
     limit_train_batches: int | float | None = None

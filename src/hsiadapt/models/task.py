@@ -137,7 +137,11 @@ class HSITask(L.LightningModule):
 
     def configure_optimizers(self) -> Any:
         r = self.recipe
-        opt = torch.optim.AdamW(self.parameters(), lr=r.lr, weight_decay=r.weight_decay)
+        # on a CPU the fused AdamW kernel is ~4x faster than the per-tensor loop (the same
+        # update); elsewhere torch's default implementation
+        cpu = all(p.device.type == "cpu" for p in self.parameters())
+        opt = torch.optim.AdamW(self.parameters(), lr=r.lr, weight_decay=r.weight_decay,
+                                fused=True if cpu else None)
         if r.scheduler == "cosine":
             cos = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=r.cosine_t_max,
                                                              eta_min=r.cosine_eta_min)

@@ -1,0 +1,89 @@
+"""How a grid executes: Lightning trainer settings within a run (:class:`TrainerSpec`) and how
+runs are spread over processes or a cluster (:class:`LauncherSpec`) - the ``trainer:`` and
+``launcher:`` sections of an experiment config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hsiadapt.experiment._values import ConfigError
+
+__all__ = ["LauncherSpec", "TrainerSpec"]
+
+
+@dataclass(frozen=True)
+class TrainerSpec:
+    """Lightning trainer settings (multi-GPU / multi-node DDP within a run).
+
+    ``checkpoint_every_n_epochs``: how often the resume checkpoint (``last.ckpt``, with the
+    optimizer state) is written; 1 (default) loses nothing to a kill. A larger value saves the
+    write on short epochs (the demo's); an interrupted run then repeats at most that many epochs
+    and still resumes to the same numbers. ``best_checkpoint``: ``full`` (default) keeps the
+    optimizer state in ``best.ckpt`` too, so a run whose ``last.ckpt`` is unreadable resumes from
+    it; ``weights`` writes only the weights there (a third of the bytes on every improvement) and
+    resumes only from ``last.ckpt``. Neither changes a run's numbers, so neither is part of the
+    run's fingerprint.
+    """
+
+    accelerator: str = "auto"
+    devices: int | str = 1
+    num_nodes: int = 1
+    strategy: str = "auto"
+    precision: str | None = None  # None: the recipe's, or 32-true on CPU
+    deterministic: bool | str = "warn"
+    logger: list[str] = field(default_factory=lambda: ["csv"])
+    checkpoint_every_n_epochs: int = 1
+    best_checkpoint: str = "full"
+
+    def validate(self, where: str) -> None:
+        if self.best_checkpoint not in ("full", "weights"):
+            raise ConfigError(f"{where}: best_checkpoint must be full or weights, got "
+                              f"{self.best_checkpoint!r}")
+        if not self.checkpoint_every_n_epochs >= 1:
+            raise ConfigError(f"{where}: checkpoint_every_n_epochs must be at least 1, got "
+                              f"{self.checkpoint_every_n_epochs!r}")
+        bad = [x for x in self.logger if x not in ("csv", "tensorboard", "wandb", "mlflow")]
+        if bad:
+            raise ConfigError(f"{where}: unknown logger(s) {bad}; use csv, tensorboard, wandb, "
+                              "mlflow")
+
+
+@dataclass(frozen=True)
+class LauncherSpec:
+    """How the grid is spread: ``local`` (one process, sequential), ``submitit-local`` (one
+    subprocess per run via submitit), ``local-gpus`` (one subprocess per run, as many at once
+    as there are GPUs, each pinned to its own GPU via ``CUDA_VISIBLE_DEVICES``; ``gpus`` lists
+    them, default all), ``slurm`` (submitit on a SLURM cluster; ``slurm`` holds its executor
+    parameters). ``stale_lock_min``: minutes without a heartbeat after which a run's lock held
+    by another host is taken over (on this host a lock whose process died is taken at once).
+
+    ``slurm`` is passed to submitit as is, and some of its keys are **executed**: they are
+    written into the generated sbatch script (``slurm_setup`` lines verbatim,
+    ``slurm_srun_args``, ``slurm_additional_parameters``, ...). :meth:`shell_settings` names
+    those a config sets; the CLI prints them before submitting."""
+
+    type: str = "local"
+    max_parallel: int = 1
+    stale_lock_min: float = 60.0
+    gpus: list[int] = field(default_factory=list)
+    slurm: dict[str, Any] = field(default_factory=dict)
+
+    def shell_settings(self) -> list[str]:
+        """The ``launcher.slurm`` keys set here that reach the sbatch script as shell text
+        (everything except submitit's plain numeric / name parameters)."""
+        plain = {"timeout_min", "nodes", "gpus_per_node", "tasks_per_node", "cpus_per_task",
+                 "mem_gb", "name", "slurm_partition", "slurm_job_name", "slurm_time",
+                 "slurm_mem", "slurm_gpus_per_node", "slurm_cpus_per_task", "slurm_ntasks_per_node",
+                 "slurm_array_parallelism", "stderr_to_stdout"}
+        if self.type != "slurm":
+            return []
+        return [f"launcher.slurm.{k}" for k in self.slurm if k not in plain]
+
+    def validate(self, where: str) -> None:
+        if self.type not in ("local", "submitit-local", "local-gpus", "slurm"):
+            raise ConfigError(f"{where}: launcher type must be local, submitit-local, "
+                              "local-gpus or slurm")
+        if not self.stale_lock_min > 0:
+            raise ConfigError(f"{where}: stale_lock_min must be a positive number of minutes, "
+                              f"got {self.stale_lock_min!r}")
