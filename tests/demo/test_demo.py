@@ -39,7 +39,7 @@ def test_demo_quick_end_to_end_and_rerun(tmp_path, monkeypatch, capsys):
             ran = name.endswith(("/select", "/srf")) or task in ("landcover", "minerals")
             ok = re.search(r"(-?\d+\.\d+) \(n=1\)", c) if ran else c == "n/a"
             assert ok, f"{name} on {task}: {c!r}"
-    for name in ("seed_spread", "per_class_iou_landcover", "predictions_minerals",
+    for name in ("results", "seed_spread", "per_class_iou_landcover", "predictions_minerals",
                  "hyperview_scatter_canopy"):
         f = out / "figures" / f"{name}.png"
         assert f.exists() and f.stat().st_size > 5000

@@ -98,6 +98,7 @@ def demo(mode: Mode = "default", out: str | Path = "hsiadapt-demo", *,
          data: str | Path | None = None, ckpt_path: str | None = None,
          echo=print) -> int:
     """Run the demo; returns 0 when every run finished and the report was written."""
+    from hsiadapt.demo.figure import results_figure
     from hsiadapt.demo.findings import findings, render_findings
     from hsiadapt.experiment.config import load_config
     from hsiadapt.experiment.figures import make_figures
@@ -138,6 +139,9 @@ def demo(mode: Mode = "default", out: str | Path = "hsiadapt-demo", *,
     figures = make_figures(cfg.output, out / "figures")
     rows = result_rows(records) + _baselines(cfg_dict, m, root, echo)
     write_results_csv(out / "results.csv", rows)
+    summary_fig = results_figure(rows, out / "figures" / "results.png")
+    if summary_fig is not None:
+        figures = [summary_fig, *figures]
     found = findings(rows)
     wall = time.time() - t0
     main_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -206,7 +210,7 @@ def _report(mode: str, m: DemoMode, md: str, found: dict, prior_meta: dict, out:
         "", "## Table (rows: backbone entry = architecture.init)", "", md, "",
         *render_findings(found), "",
         f"Per-run results with the classical baselines: {out / 'results.csv'}; figures: "
-        f"{out / 'figures'}", "",
+        f"{out / 'figures'} (`results.png`: every row beside the LDA baselines)", "",
         f"Wall time {wall:.0f} s (benchmark and priors {t_pre:.0f} s, grid {t_grid:.0f} s in "
         f"{m.workers} worker(s)); peak memory {peak_mb:.0f} MiB (largest process); {n_runs} "
         f"runs, {len(failed)} not finished{': ' + ', '.join(failed) if failed else ''}."]
