@@ -4,8 +4,8 @@ On a small CPU machine one Lightning run of a small model cannot keep every core
 a step is per-operation overhead), so N processes with ``cores / N`` threads each finish a grid
 sooner than one process with every thread (two single-threaded workers on these 2 cores
 finished 4 TerraMind v1 tiny runs at 64 px in 30.5 s where one two-threaded process took 37.0 s,
-1.21x, start-up included: ``benchmarks/workers.py --epochs 12``). Each worker is an ordinary ``hsiadapt run`` on the same config and
-output: the runs' locks split the grid between them (a worker skips a run another one holds),
+1.21x, start-up included: ``benchmarks/workers.py`` at 12 epochs). Each worker is an
+ordinary ``hsiadapt run`` on the same config and output: the runs' locks split the grid between them (a worker skips a run another one holds),
 so nothing runs twice, and a worker that dies leaves its run resumable like any interrupted
 run. Every line a worker prints is echoed with its ``[wK]`` prefix. SIGTERM / Ctrl-C are passed
 on to the workers, which stop at the next batch; the command then exits ``128 + signal``.
