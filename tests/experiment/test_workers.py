@@ -43,3 +43,28 @@ def test_threads_per_worker_share_the_cores(workers, monkeypatch):
 
     monkeypatch.setattr(w.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
     assert w.threads_per_worker(workers) == 4 // workers
+
+
+def test_sigterm_stops_every_worker_mid_run_and_exits_143(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    cfg_path = write_tiny_config(tmp_path, seeds=(0, 1))
+    text = cfg_path.read_text().replace("max_epochs: 1,", "max_epochs: 400, patience: 1000,")
+    cfg_path.write_text(text)
+    out = tmp_path / "runs"
+    proc = subprocess.Popen([sys.executable, "-m", "hsiadapt", "run", str(cfg_path),
+                             "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(out.glob("*/run.lock"))) < 2:
+        time.sleep(0.2)  # both workers are training
+    assert len(list(out.glob("*/run.lock"))) == 2
+    proc.send_signal(signal.SIGTERM)
+    text_out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM, text_out
+    assert not list(out.glob("*/metrics.json"))  # stopped mid-run: nothing recorded
+    assert re.search(r"^\[w1\] SIGTERM: stopped during", text_out, flags=re.M), text_out
+    assert re.search(r"^\[w2\] SIGTERM: stopped during", text_out, flags=re.M), text_out
