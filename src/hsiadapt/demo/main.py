@@ -196,8 +196,8 @@ def _report(mode: str, m: DemoMode, md: str, found: dict, prior_meta: dict, out:
         loss = meta.get("final_loss")
         lines.append(f"- `{name}`: {r.get('corpus_chips')} corpus chips of {r.get('chip')} px, "
                      f"{r.get('steps')} steps of {r.get('batch_size')}; final pretraining loss "
-                     f"{'n/a' if loss is None else format(loss, '.3f')}; pretrained in "
-                     f"{meta.get('seconds')} s (cached since)")
+                     f"{'n/a' if loss is None else format(loss, '.3f')}; pretraining took "
+                     f"{meta.get('seconds')} s (reused from the cache on later runs)")
     lines += [
         "", "Scaled from the study's protocol (same code path as `hsiadapt run`):",
         f"- chips {m.chip} px (study: 128 px resized to 224); canopy fields padded to "
