@@ -34,10 +34,15 @@ class LinearMapAdapter(SpectralAdapter):
 
     weight: torch.Tensor
 
-    def __init__(self, spectral_map: SpectralMap, *, dense: bool = False) -> None:
+    def __init__(self, spectral_map: SpectralMap, *, dense: bool = False,
+                 clip_after_projection: bool = False) -> None:
         super().__init__(spectral_map.source, spectral_map.target)
         self.map = spectral_map
         self.dense = dense
+        #: set negative outputs to 0: ``max(W^T x, 0)`` (the study's EnMAP-BDForet loader
+        #: clipped after its SRF projection; clipping the source bands, ``W^T max(x, 0)``, is
+        #: the dataset's ``clip_negative``; the two agree for a selection only)
+        self.clip_after_projection = clip_after_projection
         self.register_buffer("weight", torch.as_tensor(spectral_map.matrix, dtype=torch.float32))
         self._runs = _runs(spectral_map.matrix)
         self._weights_list: list[list[float]] | None = None
@@ -48,6 +53,10 @@ class LinearMapAdapter(SpectralAdapter):
         ]
 
     def project(self, x: torch.Tensor) -> torch.Tensor:
+        y = self._product(x)
+        return y.clamp_min(0.0) if self.clip_after_projection else y
+
+    def _product(self, x: torch.Tensor) -> torch.Tensor:
         b, c, h, wd = x.shape
         if self.dense or (torch.is_grad_enabled() and x.requires_grad):
             # one matrix product over the band axis (autograd-friendly)
@@ -90,6 +99,7 @@ class SelectAdapter(LinearMapAdapter):
         preset: ``"nearest"`` computes the nearest bands (equation 1); ``"paper"`` uses the
             indices the published study hard-coded (see :mod:`hsiadapt.spectral.presets`).
         coverage: policy for target bands the source does not see (``"nearest"`` only).
+        clip_after_projection: set negative outputs to 0 (see :class:`LinearMapAdapter`).
     """
 
     def __init__(
@@ -100,13 +110,14 @@ class SelectAdapter(LinearMapAdapter):
         preset: Literal["nearest", "paper"] = "nearest",
         coverage: Coverage = "error",
         dense: bool = False,
+        clip_after_projection: bool = False,
     ) -> None:
         src, dst = resolve_bands(source), resolve_bands(target)
         if preset == "nearest":
             m = build_map(src, dst, "select", coverage=coverage)
         else:
             m = selection_map(preset, src, dst)
-        super().__init__(m, dense=dense)
+        super().__init__(m, dense=dense, clip_after_projection=clip_after_projection)
 
 
 @ADAPTERS.register("srf")
@@ -123,6 +134,7 @@ class SRFAdapter(LinearMapAdapter):
             ``.npy`` file (e.g. the study's ``SRF_S2L2A_hyperview_1_W.npy``) - used instead of
             computing them. Fewer columns than target bands are the bands ``coverage`` keeps
             (e.g. ``coverage: drop``), in target order.
+        clip_after_projection: set negative outputs to 0 (see :class:`LinearMapAdapter`).
     """
 
     def __init__(
@@ -134,6 +146,7 @@ class SRFAdapter(LinearMapAdapter):
         coverage: Coverage = "error",
         matrix: np.ndarray | str | None = None,
         dense: bool = False,
+        clip_after_projection: bool = False,
     ) -> None:
         src, dst = resolve_bands(source), resolve_bands(target)
         if matrix is not None:
@@ -148,4 +161,4 @@ class SRFAdapter(LinearMapAdapter):
                                 if isinstance(matrix, str) else "srf:matrix")
         else:
             m = build_map(src, dst, "srf", integration=integration, coverage=coverage)
-        super().__init__(m, dense=dense)
+        super().__init__(m, dense=dense, clip_after_projection=clip_after_projection)

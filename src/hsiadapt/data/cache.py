@@ -48,6 +48,8 @@ def cache_key(dataset, adapter) -> dict[str, Any]:
         "adapter": type(adapter).__name__,
         "target_bands": list(adapter.target.names),
         "matrix_sha256": hashlib.sha256(w.tobytes()).hexdigest(),
+        **({"clip_after_projection": True}
+           if getattr(adapter, "clip_after_projection", False) else {}),
     }
 
 

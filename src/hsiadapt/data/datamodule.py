@@ -101,6 +101,8 @@ class HSIDataModule(L.LightningDataModule):
         augmentation: ``"study_segmentation"`` (random resized crop + flips) or
             ``"study_hyperview"`` (D4, coarse dropout, Gaussian noise), as the study ran them.
         crop_scale: area range of the segmentation pipeline's random resized crop.
+        augmentation_args: further keyword arguments of the augmentation (e.g.
+            ``study_hyperview``'s ``noise_variance`` and ``noise_clip``).
         normalization: ``"data"`` (from the adapted training data, cached), ``"study"``
             (raw statistics propagated through the map; needs ``raw_statistics``),
             ``"pretraining"`` (the backbone's pretraining statistics by band name, from
@@ -130,6 +132,7 @@ class HSIDataModule(L.LightningDataModule):
         augment: bool = True,
         augmentation: str = "study_segmentation",
         crop_scale: tuple[float, float] = (0.4, 1.0),
+        augmentation_args: dict[str, Any] | None = None,
         normalization: Normalization = "data",
         raw_statistics: tuple[np.ndarray, np.ndarray] | None = None,
         statistics_units: str | None = None,
@@ -152,6 +155,7 @@ class HSIDataModule(L.LightningDataModule):
             raise ValueError(f"unknown augmentation {augmentation!r}: use one of "
                              f"{', '.join(AUGMENTATIONS)} (recipe key 'augmentation')")
         self.augmentation, self.crop_scale = augmentation, tuple(crop_scale)
+        self.augmentation_args = dict(augmentation_args or {})
         if normalization not in ("data", "study", "pretraining", "none"):
             raise ValueError(f"unknown normalization {normalization!r}: use data, study, "
                              "pretraining or none")
@@ -232,7 +236,8 @@ class HSIDataModule(L.LightningDataModule):
                     steps.append(StudyAugment(self.size, train=is_train,
                                               crop_scale=self.crop_scale))  # type: ignore[arg-type]
                 else:
-                    steps.append(AUGMENTATIONS[self.augmentation](self.size, train=is_train))
+                    steps.append(AUGMENTATIONS[self.augmentation](
+                        self.size, train=is_train, **self.augmentation_args))
             if self.statistics is not None and not early:
                 steps.append(Normalize(*self.statistics.tensors()))
             self.splits[split] = _Pipeline(base, steps)

@@ -158,6 +158,8 @@ def compute_statistics(
     weight = getattr(adapter, "weight", None)
     if isinstance(weight, torch.Tensor):
         key += "-" + hashlib.sha256(weight.detach().cpu().numpy().tobytes()).hexdigest()[:12]
+    if getattr(adapter, "clip_after_projection", False):
+        key += "-clip"
     if max_samples is not None:
         key += f"-n{max_samples}"
     cache_file = Path(cache_dir) / f"stats-{key}.json" if cache_dir is not None else None

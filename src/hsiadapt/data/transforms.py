@@ -49,12 +49,25 @@ class StudyAugment:
 class HyperviewAugment:
     """The study's HYPERVIEW-1 pipeline as it ran (albumentations in its datamodule):
     train - one of the 8 dihedral flips/rotations (D4, p = 1), resize to ``size``, coarse
-    dropout (1-8 holes of 16-32 px set to 0, p = 0.2), Gaussian noise (variance 0.001-0.01 per
-    channel, p = 0.2); evaluation - resize only. Image bilinear; mask and valid nearest.
+    dropout (1-8 holes of 16-32 px set to 0, p = 0.2), Gaussian noise (variance 0.001-0.01,
+    p = 0.2); evaluation - resize only. Image bilinear; mask and valid nearest.
+
+    Args:
+        size: output side in pixels.
+        train: training (random) or evaluation (deterministic) pipeline.
+        noise_variance: ``"per_channel"`` draws the noise variance per band; ``"per_image"``
+            draws one for the image (albumentations' ``GaussNoise``, as the study ran it).
+        noise_clip: clip the noised image to [0, 1], as albumentations 1.4.10 did for float32
+            images (on raw reflectance x 10000 values this saturates every positive pixel at 1).
     """
 
-    def __init__(self, size: int, train: bool = True) -> None:
+    def __init__(self, size: int, train: bool = True, *,
+                 noise_variance: str = "per_channel", noise_clip: bool = False) -> None:
+        if noise_variance not in ("per_channel", "per_image"):
+            raise ValueError(f"noise_variance must be per_channel or per_image (recipe key "
+                             f"gauss_noise_variance), got {noise_variance!r}")
         self.size, self.train = size, train
+        self.noise_variance, self.noise_clip = noise_variance, noise_clip
 
     def _resize(self, x: torch.Tensor, nearest: bool) -> torch.Tensor:
         if tuple(x.shape[-2:]) == (self.size, self.size):
@@ -89,8 +102,11 @@ class HyperviewAugment:
                     x0 = int(torch.randint(0, max(1, self.size - ww + 1), (1,)))
                     img[:, y0:y0 + hh, x0:x0 + ww] = 0
             if torch.rand(()) < 0.2:
-                var = 0.001 + 0.009 * torch.rand(img.shape[0], 1, 1)
+                n = img.shape[0] if self.noise_variance == "per_channel" else 1
+                var = 0.001 + 0.009 * torch.rand(n, 1, 1)
                 img = img + torch.randn_like(img) * var.sqrt()
+                if self.noise_clip:
+                    img = img.clamp(0.0, 1.0)
             sample["image"] = img
         return sample
 

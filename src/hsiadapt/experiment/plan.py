@@ -69,6 +69,7 @@ class DataPlan:
     normalization: str
     augmentation: str
     crop_scale: tuple[float, float]
+    augmentation_args: dict[str, Any]  # the augmentation's own options (from the recipe)
     raw_statistics: Path | None  # folder with mu.npy / sigma.npy (normalization "study")
     statistics_units: str | None  # "dn", "reflectance" or None (must match the data)
     study_statistics: str  # "corrected" or "paper" (the next band's statistics, as ran)
@@ -131,6 +132,7 @@ def plan_run(spec: RunSpec, *, precision: str | None = None) -> RunPlan:
         batch_size=recipe.batch_size, num_workers=spec.task.num_workers,
         size=recipe.image_size, normalization=spec.task.normalization,
         augmentation=recipe.augmentation, crop_scale=tuple(recipe.crop_scale),  # type: ignore[arg-type]
+        augmentation_args=_augmentation_args(recipe),
         raw_statistics=_resolve(spec.task.raw_statistics, spec.data_root)
         if spec.task.normalization == "study" else None,
         statistics_units=spec.task.statistics_units,
@@ -144,6 +146,26 @@ def plan_run(spec: RunSpec, *, precision: str | None = None) -> RunPlan:
         head_args=dict(recipe.head), backbone_args=dict(spec.backbone.args),
         mask_channel=recipe.mask_channel, precision=precision or run_precision(spec))
     return RunPlan(spec=spec, recipe=recipe, data=data, model=model)
+
+
+def _background(d: DataPlan) -> str | None:
+    """How background pixels count: ``ignore`` (left out of loss and metric) or ``class`` (one
+    more class, trained and scored); ``None`` for a dataset without the option."""
+    import inspect
+
+    from hsiadapt.datasets import DATASETS
+
+    if "background" in d.dataset_args:
+        return str(d.dataset_args["background"])
+    param = inspect.signature(DATASETS.get(d.dataset)).parameters.get("background")
+    return None if param is None or param.default is inspect.Parameter.empty else str(
+        param.default)
+
+
+def _augmentation_args(recipe: Recipe) -> dict[str, Any]:
+    if recipe.augmentation != "study_hyperview":
+        return {}
+    return {"noise_variance": recipe.gauss_noise_variance, "noise_clip": recipe.gauss_noise_clip}
 
 
 def _matrix_source(adapter: str, args: dict[str, Any]) -> str | None:
@@ -186,6 +208,7 @@ def plan_summary(plan: RunPlan) -> dict[str, Any]:
     return {
         "run_id": spec.run_id, "task": spec.task.name, "dataset": d.dataset,
         "root": str(d.root), "dataset_args": d.dataset_args, "seed": spec.seed,
+        "background": _background(d), "nodata": "left out of loss and metric",
         "backbone": m.backbone, "pretrained": m.pretrained, "ckpt_path": m.ckpt_path,
         "adapter": spec.adapter.name, "input_mode": adapter,
         "adapter_runs_in": "data pipeline (cached)" if d.adapter else "model",
@@ -203,6 +226,9 @@ def plan_summary(plan: RunPlan) -> dict[str, Any]:
         "patience": r.patience, "primary_metric": primary[0], "batch_size": r.batch_size,
         "image_size": r.image_size, "head": r.head, "mask_channel": r.mask_channel,
         "augmentation": r.augmentation, "crop_scale": list(r.crop_scale),
+        "augmentation_args": d.augmentation_args,
+        "clip_after_projection": bool({**args, **d.adapter_args}.get("clip_after_projection")),
+        "test_checkpoint": r.test_checkpoint,
         "min_delta": r.min_delta, "regression_loss": r.regression_loss
         if r.task == "regression" else None,
         "normalization": d.normalization, "statistics_source": stats_source,
@@ -227,6 +253,7 @@ def build_datamodule(plan: RunPlan, cache_dir: Path | None = None) -> HSIDataMod
         adapter_args=d.adapter_args if d.adapter else None, target=d.target,
         batch_size=d.batch_size, num_workers=d.num_workers, size=d.size,
         augmentation=d.augmentation, crop_scale=d.crop_scale,
+        augmentation_args=d.augmentation_args,
         normalization=d.normalization,  # type: ignore[arg-type]
         raw_statistics=raw_stats, statistics_units=d.statistics_units,
         statistics_offset=1 if d.study_statistics == "paper" else 0,

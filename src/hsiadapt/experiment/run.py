@@ -330,8 +330,8 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
             trainer.fit(task, dm, ckpt_path=str(resume) if resume else None, weights_only=True)
             signals.check()
             best: str | None = ckpt_cb.best_model_path
-            if not best or not Path(best).exists():
-                best = str(last) if last.exists() else None
+            if recipe.test_checkpoint == "last" or not best or not Path(best).exists():
+                best = str(last) if last.exists() else None  # the checkpoint tested
             if "test" not in dm.splits:
                 raise RuntimeError("the dataset has no test split to score")
             trainer.test(task, dm, ckpt_path=best, weights_only=True, verbose=False)

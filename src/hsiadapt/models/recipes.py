@@ -57,6 +57,15 @@ class Recipe:
     augmentation: Literal["study_segmentation", "study_hyperview", "d4"] = "study_segmentation"
     #: area range of the segmentation augmentation's random resized crop
     crop_scale: tuple[float, float] = (0.4, 1.0)
+    #: ``study_hyperview``'s Gaussian noise: ``per_channel`` draws a variance per band;
+    #: ``per_image`` one per image (albumentations' GaussNoise, which the study used)
+    gauss_noise_variance: Literal["per_channel", "per_image"] = "per_channel"
+    #: ``study_hyperview``'s Gaussian noise clips its float output to [0, 1], as the study's
+    #: pinned albumentations 1.4.10 did (on raw reflectance x 10000 inputs this saturates them)
+    gauss_noise_clip: bool = False
+    #: the checkpoint scored on the test split: ``best`` (the monitored value's best epoch) or
+    #: ``last`` (the last epoch trained, as the study tested HYPERVIEW)
+    test_checkpoint: Literal["best", "last"] = "best"
     limit_train_batches: int | float | None = None
     limit_val_batches: int | float | None = None
 
