@@ -118,3 +118,15 @@ def test_tested_checkpoint_is_the_one_asked_for(tmp_path, monkeypatch, which):
     assert tested == ([max(e for e, _ in saved)] if which == "last" else [0])
     assert max(e for e, _ in saved) == 2
     assert np.isfinite(record["test"]["miou"])
+
+
+def test_hyperview_nored_preset_is_the_cleaned_codes_nine_bands():
+    """``BAND_SETS["s2l2a_nored"]`` of the study's cleaned HYPERVIEW loader (a315383): B02-B09
+    from bands 9, 30, 63, 76, 87, 101, 116, 126, 149; B01, B11, B12 not delivered."""
+    a = build_adapter("select", "hyperview", "sentinel2_l2a", preset="paper_nored")
+    assert list(a.target.names) == ["BLUE", "GREEN", "RED", "RED_EDGE_1", "RED_EDGE_2",
+                                          "RED_EDGE_3", "NIR_BROAD", "NIR_NARROW", "WATER_VAPOR"]
+    w = a.linear_matrix()
+    assert w.shape == (150, 9)
+    assert list(np.argmax(w, axis=0)) == [9, 30, 63, 76, 87, 101, 116, 126, 149]
+    assert sorted(a.map.filled) == ["COASTAL_AEROSOL", "SWIR_1", "SWIR_2"]

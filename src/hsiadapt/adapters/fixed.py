@@ -97,7 +97,8 @@ class SelectAdapter(LinearMapAdapter):
         source: source bands (BandSet, sensor name or wavelength file).
         target: target bands, default TerraMind's ``sentinel2_l2a``.
         preset: ``"nearest"`` computes the nearest bands (equation 1); ``"paper"`` uses the
-            indices the published study hard-coded (see :mod:`hsiadapt.spectral.presets`).
+            indices the published study hard-coded; ``"paper_nored"`` its cleaned code's 9
+            HYPERVIEW bands (see :mod:`hsiadapt.spectral.presets`).
         coverage: policy for target bands the source does not see (``"nearest"`` only).
         clip_after_projection: set negative outputs to 0 (see :class:`LinearMapAdapter`).
     """
@@ -107,7 +108,7 @@ class SelectAdapter(LinearMapAdapter):
         source: BandSet | str,
         target: BandSet | str = "sentinel2_l2a",
         *,
-        preset: Literal["nearest", "paper"] = "nearest",
+        preset: Literal["nearest", "paper", "paper_nored"] = "nearest",
         coverage: Coverage = "error",
         dense: bool = False,
         clip_after_projection: bool = False,
