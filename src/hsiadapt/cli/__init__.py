@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("config")
     s.add_argument("--data-root", help="override the config's data_root")
     s.add_argument("--output", help="override the config's output folder")
+    s.add_argument("--variant", default=None, metavar="NAME",
+                   help="one of the config's named variants (its `variants:` key)")
     s.add_argument("--only", action="append", default=[], metavar="KEY=VALUE",
                    help="filter: task=, adapter=, backbone=, seed= (comma-separated values)")
     s.add_argument("--dry-run", action="store_true", help="list the runs and their status")
@@ -149,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("name", help="config name, e.g. table1")
     s.add_argument("--data-root", required=True)
     s.add_argument("--output", default=None)
+    s.add_argument("--variant", default=None, metavar="NAME",
+                   help="a named variant of the study config (table1: A or B; see "
+                   "docs/study_deviations.md)")
     s.add_argument("--seconds-per-chip", type=float, default=0.05,
                    help="assumed GPU seconds per chip per epoch, for the estimate")
     s.add_argument("--max-epochs", type=int, default=None)

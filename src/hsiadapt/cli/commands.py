@@ -140,7 +140,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from hsiadapt.experiment.sweep import run_sweep
     from hsiadapt.hints import user_terms
 
-    cfg = load_config(args.config, data_root=args.data_root, output=args.output)
+    cfg = load_config(args.config, data_root=args.data_root, output=args.output,
+                      variant=args.variant)
     runs = cfg.runs(_parse_only(args.only))
     for key in cfg.launcher.shell_settings():  # said before anything runs (stderr: json stays clean)
         print(f"hsiadapt: note: {key} is written into the sbatch script and executed by the "
@@ -161,7 +162,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                              "others finished; run --force with --workers 1")
         passed = [f for o in args.only for f in ("--only", o)]
         for flag, value in (("--data-root", args.data_root), ("--output", args.output),
-                            ("--max-epochs", args.max_epochs)):
+                            ("--max-epochs", args.max_epochs), ("--variant", args.variant)):
             if value is not None:
                 passed += [flag, str(value)]
         return run_workers(args.config, args.workers, args=passed)
@@ -238,7 +239,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
     return reproduce(args.name, args.data_root, output=args.output,
                      seconds_per_chip=args.seconds_per_chip, dry_run=args.dry_run,
-                     max_epochs=args.max_epochs)
+                     max_epochs=args.max_epochs, variant=args.variant)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -220,8 +220,11 @@ class HSIDataModule(L.LightningDataModule):
                     raise
                 continue
             # a pure pixel permutation (d4) commutes with per-pixel normalisation: normalise
-            # first, so that the kept samples are kept normalised (the same numbers)
-            early = self.augmentation == "d4" and self.statistics is not None
+            # first, so that the kept samples are kept normalised (the same numbers); the
+            # study's HYPERVIEW pipeline normalised in its dataset, before its augmentation (the
+            # coarse dropout's zeros and the noise's clip then act on normalised values)
+            early = (self.augmentation in ("d4", "study_hyperview")
+                     and self.statistics is not None)
             if early:
                 steps.append(Normalize(*self.statistics.tensors()))  # type: ignore[union-attr]
             if steps:

@@ -140,11 +140,13 @@ class _HyperviewBase(HSIDataset):
     root: Path
     folder: Path
     size: SizePolicy = None
+    target_std_eps: float = 0.0
 
     def target_statistics(self) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and std of the targets over this split (original units)."""
+        """Mean and std (population, plus ``target_std_eps``) of the targets over this split
+        (original units); the model's regression targets are standardised with them."""
         y = np.stack([self.gt[i] for i in self.ids])
-        return y.mean(axis=0), y.std(axis=0)
+        return y.mean(axis=0), y.std(axis=0) + self.target_std_eps
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -208,6 +210,8 @@ class Hyperview1(_HyperviewBase):
             patches (so test metrics can be computed; the challenge's test folder has no labels)
             and train/val come from the rest.
         split_file: explicit CSV (``sample_index`` column) for this split instead.
+        target_std_eps: added to the targets' standard deviation before standardising them
+            (the study's datamodule used ``std + 1e-4``).
         transforms: applied to each sample dict.
     """
 
@@ -224,11 +228,12 @@ class Hyperview1(_HyperviewBase):
         test_fraction: float = 0.0,
         split_file: str | Path | None = None,
         train_subset: int | None = None,
+        target_std_eps: float = 0.0,
         transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(transforms)
         self.root, self.split, self.size = Path(root), split, size
-        self.train_subset = train_subset
+        self.train_subset, self.target_std_eps = train_subset, float(target_std_eps)
         self.bands = get_sensor("hyperview")
         if split not in ("train", "val", "test"):
             raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")

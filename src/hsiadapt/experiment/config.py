@@ -46,11 +46,11 @@ from hsiadapt.experiment._values import (
     check_keys,
     check_name,
     check_value,
-    full_spectrum_args,
     make_spec,
-    native_args,
 )
+from hsiadapt.experiment.adapter_spec import AdapterSpec
 from hsiadapt.experiment.execution import LauncherSpec, TrainerSpec
+from hsiadapt.experiment.variants import apply_variant
 from hsiadapt.hints import did_you_mean, unknown_name
 from hsiadapt.models.recipes import RECIPES, Recipe
 
@@ -113,42 +113,6 @@ class TaskSpec:
 
     def recipe_obj(self) -> Recipe:
         return RECIPES.get(self.recipe).with_(**self.recipe_overrides)
-
-
-@dataclass(frozen=True)
-class AdapterSpec:
-    """A spectral input strategy: an adapter (``select``, ``srf``, ``linear``,
-    ``spectral_conv``), ``full_spectrum`` or ``native``; ``args`` for it, and per-task overrides
-    (e.g. ``coverage: drop`` for HYPERVIEW); ``tasks`` restricts the tasks it runs on (default:
-    all)."""
-
-    name: str
-    input_mode: str
-    args: dict[str, Any] = field(default_factory=dict)
-    task_args: dict[str, dict[str, Any]] = field(default_factory=dict)
-    tasks: list[str] | None = None
-
-    def validate(self, where: str) -> None:
-        from hsiadapt.models.model import input_modes
-
-        check_name(f"{where}.name", self.name, "adapter")
-        if self.input_mode not in input_modes():
-            raise ConfigError(unknown_name("input_mode", self.input_mode, input_modes(), where))
-        self.check_args(where, "args", self.args)
-
-    def check_args(self, where: str, key: str, args: Mapping[str, Any]) -> None:
-        """``args`` (or a ``task_args`` entry) against what the input mode accepts."""
-        from hsiadapt.adapters import ADAPTERS
-
-        if self.input_mode in ADAPTERS:
-            fn: Any = ADAPTERS.get(self.input_mode)
-        else:
-            fn = full_spectrum_args if self.input_mode == "full_spectrum" else native_args
-        check_arguments(f"{where}.{key}", args, fn, given=("source", "target"),
-                        what=f"argument (input_mode {self.input_mode})")
-
-    def args_for(self, task: str) -> dict[str, Any]:
-        return {**self.args, **self.task_args.get(task, {})}
 
 
 @dataclass(frozen=True)
@@ -286,18 +250,19 @@ class ExperimentConfig:
                         vals = {"task": t.name, "adapter": a.name, "backbone": b.id,
                                 "seed": str(s)}
                         if all(vals[k] in vs for k, vs in only.items()):
-                            out.append(RunSpec(self.name, t, a, b, s, self.data_root,
-                                               self.trainer))
+                            out.append(RunSpec(self.name, a.task_for(t), a, b, s,
+                                               self.data_root, self.trainer))
         return out
 
 
 _TOP = {"name", "description", "tasks", "adapters", "backbones", "seeds", "data_root", "output",
-        "trainer", "launcher"}
+        "trainer", "launcher", "variants", "variant"}
 
 
 def load_config(path: str | Path, *, data_root: str | None = None,
-                output: str | None = None) -> ExperimentConfig:
-    """Read and validate an experiment YAML (see ``configs/``).
+                output: str | None = None, variant: str | None = None) -> ExperimentConfig:
+    """Read and validate an experiment YAML (see ``configs/``); ``variant`` picks one of its
+    ``variants`` (:mod:`hsiadapt.experiment.variants`) instead of its default.
 
     Raises:
         ConfigError: unreadable YAML, unknown keys (with the closest valid one), bad values.
@@ -318,6 +283,7 @@ def load_config(path: str | Path, *, data_root: str | None = None,
     for req in ("name", "tasks", "adapters", "backbones", "seeds"):
         if req not in raw:
             raise ConfigError(f"{p}: missing required key {req!r}")
+    raw = apply_variant(raw, variant, str(p))
     seeds = raw["seeds"]
     if isinstance(seeds, Mapping) and set(seeds) == {"start", "count"}:
         seeds = list(range(int(seeds["start"]), int(seeds["start"]) + int(seeds["count"])))
@@ -353,17 +319,10 @@ def load_config(path: str | Path, *, data_root: str | None = None,
                                       f"{', '.join(declared[key])}")
     if len(set(seeds)) != len(seeds):
         raise ConfigError(f"{p}: duplicate seeds")
-    task_names = [t.name for t in tasks]
     try:
         check_name(f"{p}: name", raw["name"], "experiment")
         for i, a in enumerate(adapters):
-            for tname, targs in a.task_args.items():
-                where = f"{p}: adapters[{i}].task_args"
-                if tname not in task_names:
-                    raise ConfigError(f"{where}: no task named {tname!r}"
-                                      f"{did_you_mean(tname, task_names)} Tasks: "
-                                      f"{', '.join(task_names)}")
-                a.check_args(f"{p}: adapters[{i}]", f"task_args.{tname}", targs)
+            a.check_task_entries(f"{p}: adapters[{i}]", tasks)
         data_root_value = check_value(f"{p}: data_root", raw.get("data_root", "."), str)
         output_value = check_value(f"{p}: output", raw.get("output", f"runs/{raw['name']}"), str)
     except ValueTypeError as err:

@@ -206,7 +206,8 @@ def plan_summary(plan: RunPlan) -> dict[str, Any]:
         stats_source = None
     args = spec.adapter.args_for(spec.task.name)
     return {
-        "run_id": spec.run_id, "task": spec.task.name, "dataset": d.dataset,
+        "run_id": spec.run_id, "experiment": spec.experiment, "task": spec.task.name,
+        "dataset": d.dataset,
         "root": str(d.root), "dataset_args": d.dataset_args, "seed": spec.seed,
         "background": _background(d), "nodata": "left out of loss and metric",
         "backbone": m.backbone, "pretrained": m.pretrained, "ckpt_path": m.ckpt_path,

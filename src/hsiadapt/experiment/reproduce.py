@@ -55,15 +55,17 @@ def estimate_hours(cfg: ExperimentConfig, runs: list[RunSpec], seconds_per_chip:
 
 def reproduce(name: str, data_root: str, *, output: str | None = None,
               seconds_per_chip: float = 0.05, dry_run: bool = False,
-              max_epochs: int | None = None, echo: Callable[[str], None] = print) -> int:
+              max_epochs: int | None = None, variant: str | None = None,
+              echo: Callable[[str], None] = print) -> int:
     from hsiadapt.experiment.figures import make_figures
     from hsiadapt.experiment.sweep import run_sweep
     from hsiadapt.experiment.table import build_table, collect_runs
 
     # a shipped config's own output would resolve inside the source tree: default to
     # ./runs/<name> in the current directory
-    cfg = load_config(find_config(name), data_root=data_root,
-                      output=output if output is not None else str(Path("runs") / name))
+    default_out = Path("runs") / (name if variant is None else f"{name}.{variant}")
+    cfg = load_config(find_config(name), data_root=data_root, variant=variant,
+                      output=output if output is not None else str(default_out))
     runs = cfg.runs()
     hours = estimate_hours(cfg, runs, seconds_per_chip)
     echo(f"{name}: {len(runs)} runs; estimated at most {hours:.0f} GPU hours "
