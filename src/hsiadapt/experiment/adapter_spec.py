@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from hsiadapt.experiment._values import (
     ConfigError,
@@ -17,7 +17,7 @@ from hsiadapt.experiment._values import (
 from hsiadapt.hints import did_you_mean, unknown_name
 
 #: a task entry (``hsiadapt.experiment.config.TaskSpec``; not imported: config imports this)
-TaskSpec = TypeVar("TaskSpec")
+TaskSpec = Any
 
 __all__ = ["AdapterSpec"]
 
