@@ -130,3 +130,30 @@ def test_hyperview_nored_preset_is_the_cleaned_codes_nine_bands():
     assert w.shape == (150, 9)
     assert list(np.argmax(w, axis=0)) == [9, 30, 63, 76, 87, 101, 116, 126, 149]
     assert sorted(a.map.filled) == ["COASTAL_AEROSOL", "SWIR_1", "SWIR_2"]
+
+
+def test_hyperview_normalises_before_its_augmentation(data_dir):
+    """The study's naive HYPERVIEW loader normalised in the dataset, then its datamodule
+    augmented: the coarse dropout's zeros and the noise's [0, 1] clip act on normalised values.
+    So every value a training sample gets after the clip is in [0, 1] (raw values, normalised
+    after the augmentation, would be far outside it)."""
+    from hsiadapt.data.datamodule import HSIDataModule
+
+    dm = HSIDataModule(
+        "hyperview1", data_dir / "hyperview1" / "root", adapter="select",
+        adapter_args={"preset": "paper"}, dataset_args={"val_fraction": 0.25},
+        size=16, augmentation="study_hyperview",
+        augmentation_args={"noise_variance": "per_image", "noise_clip": True},
+        normalization="study", raw_statistics=(np.full(150, 300.0), np.full(150, 100.0)),
+        statistics_units="dn")
+    dm.setup("fit")
+    clipped = 0
+    for seed in range(60):
+        torch.manual_seed(seed)
+        x = dm.splits["train"][0]["image"]
+        if x.min() >= 0 and x.max() <= 1:
+            clipped += 1
+    assert clipped > 0  # p = 0.2 per draw
+    torch.manual_seed(0)
+    evaluated = dm.splits["val"][0]["image"]
+    assert evaluated.max() > 1  # no augmentation at evaluation: normalised values as they are
