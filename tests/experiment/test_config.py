@@ -50,7 +50,7 @@ def test_yaml_is_loaded_safely(tmp_path):
         load_config(p)
 
 
-def test_reproduce_dry_run_estimate(capsys, tmp_path):
+def test_reproduce_dry_run_prices_the_grid_with_a_throughput(capsys, tmp_path):
     from hsiadapt.cli import main
 
     splits = tmp_path / "splits" / "enmap_bnetd"
@@ -58,12 +58,42 @@ def test_reproduce_dry_run_estimate(capsys, tmp_path):
     (splits / "train.txt").write_text("a\nb\n")
     (splits / "val.txt").write_text("c\n")
     assert main(["reproduce", "table1", "--data-root", str(tmp_path), "--dry-run",
-                 "--seconds-per-chip", "1.0"]) == 0
+                 "--chips-per-second", "10"]) == 0
     out = capsys.readouterr().out
-    # 20 bnetd runs x 3 chips x 100 epochs + published sizes for the others; HYPERVIEW ran up
-    # to 400 epochs
-    expected = ((20 * 3 + 20 * 1360 + 20 * 2166) * 100 + 20 * 1386 * 400) / 3600
-    assert f"at most {expected:.0f} GPU hours" in out and "80 runs" in out
+    # 20 bnetd runs x (2 + 1/3) chips x 100 epochs + published sizes for the others; HYPERVIEW
+    # ran up to 400 epochs; a validation chip is a third of a training step
+    steps = 20 * ((2 + 1 / 3) + (1200 + 160 / 3) + (1911 + 255 / 3)) * 100 \
+        + 20 * (1040 + 346 / 3) * 400
+    assert f"{steps / 1e6:.2f} M chip-steps" in out and "80 runs" in out
+    assert f"at most {steps / 10 / 3600:.1f} GPU-hours" in out
+    earliest = 20 * ((2 + 1 / 3) + (1200 + 160 / 3) + (1911 + 255 / 3) + (1040 + 346 / 3)) * 21
+    assert f"at least {earliest / 10 / 3600:.1f}" in out
+    # a measured throughput from the benchmark's JSON line
+    bench = tmp_path / "gpu.json"
+    bench.write_text('{"chips_per_s": 3000.0, "model": "terramind_v1_base", "device": "H200"}\n')
+    assert main(["reproduce", "table1", "--data-root", str(tmp_path), "--dry-run",
+                 "--throughput", str(bench)]) == 0
+    out = capsys.readouterr().out
+    assert f"at most {steps / 3000 / 3600:.1f} GPU-hours" in out and "H200" in out
+    # without a throughput: chip-steps and how to measure, no guessed hours
+    assert main(["reproduce", "table1", "--data-root", str(tmp_path), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "GPU-hours" in out and "benchmarks/gpu.py" in out and "at most" not in out
+
+
+def test_measured_epochs_give_the_typical_cost(tmp_path):
+    from hsiadapt.cli import main
+    from tests.experiment.conftest import write_tiny_config
+
+    cfg = write_tiny_config(tmp_path, seeds=(0,), adapters=("select",))
+    assert main(["run", str(cfg)]) == 0
+    from hsiadapt.experiment.config import load_config
+    from hsiadapt.experiment.cost import estimate_cost
+
+    c = load_config(cfg)
+    est = estimate_cost(c.runs(), c.output)
+    assert est.measured_tasks == ("bnetd",)
+    assert est.chip_steps_measured == pytest.approx(est.chip_steps_max)  # 1 of 1 epoch
 
 
 def test_table1_runs_build_on_data_in_the_study_layout(tmp_path, data_dir):

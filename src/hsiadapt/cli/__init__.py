@@ -23,6 +23,13 @@ from hsiadapt.cli.commands import (
 __all__ = ["build_parser", "main"]
 
 
+def _throughput_flags(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--chips-per-second", type=float, default=None, metavar="N",
+                   help="with --dry-run: price the grid at N training chips/s (GPU-hours)")
+    s.add_argument("--throughput", default=None, metavar="FILE",
+                   help="with --dry-run: the JSON line benchmarks/gpu.py printed (chips_per_s)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from hsiadapt.spectral.resampling import COVERAGE_POLICIES, DEFAULT_INTEGRATION, INTEGRATIONS
 
@@ -90,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--output", help="override the config's output folder")
     s.add_argument("--variant", default=None, metavar="NAME",
                    help="one of the config's named variants (its `variants:` key)")
+    _throughput_flags(s)
     s.add_argument("--only", action="append", default=[], metavar="KEY=VALUE",
                    help="filter: task=, adapter=, backbone=, seed= (comma-separated values)")
     s.add_argument("--dry-run", action="store_true", help="list the runs and their status")
@@ -154,8 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--variant", default=None, metavar="NAME",
                    help="a named variant of the study config (table1: A or B; see "
                    "docs/study_deviations.md)")
-    s.add_argument("--seconds-per-chip", type=float, default=0.05,
-                   help="assumed GPU seconds per chip per epoch, for the estimate")
+    _throughput_flags(s)
     s.add_argument("--max-epochs", type=int, default=None)
     s.add_argument("--dry-run", action="store_true", help="print the estimate only")
     s.set_defaults(func=_cmd_reproduce)

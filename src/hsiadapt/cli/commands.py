@@ -172,6 +172,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         for r in runs:
             print(f"{r.run_id}\t{run_status(Path(cfg.output) / r.run_id)}")
         print(f"{len(runs)} runs -> {cfg.output}")
+        from hsiadapt.experiment.cost import estimate_cost
+        from hsiadapt.experiment.reproduce import throughput_from
+
+        rate, source = throughput_from(args.chips_per_second, args.throughput)
+        print(estimate_cost(runs, cfg.output).describe(cfg.name, rate, source))
         return 0
     results = run_sweep(cfg, runs, force=args.force, max_epochs=args.max_epochs,
                         echo=lambda line: print(user_terms(line)))
@@ -238,7 +243,8 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     from hsiadapt.experiment.reproduce import reproduce
 
     return reproduce(args.name, args.data_root, output=args.output,
-                     seconds_per_chip=args.seconds_per_chip, dry_run=args.dry_run,
+                     chips_per_second=args.chips_per_second, throughput=args.throughput,
+                     dry_run=args.dry_run,
                      max_epochs=args.max_epochs, variant=args.variant)
 
 

@@ -1,11 +1,8 @@
 """``hsiadapt reproduce table1``: run + table + figures for the study, with a cost estimate.
 
-The estimate counts the training and validation chips of every run (from the split files under
-the data root when present, otherwise from the published split sizes) times the recipe's
-maximum epochs times ``seconds_per_chip``. That per-chip cost is an *assumption* to be set for
-the user's hardware (default 0.05 s for TerraMind-base at 224 px, 16-mixed, one A100-class
-GPU - not measured here, where no GPU was available); early stopping usually ends runs sooner,
-so the estimate is an upper bound for that hardware.
+The estimate (:mod:`hsiadapt.experiment.cost`) counts the grid's chip-steps and prices them with
+a throughput the user measured (``benchmarks/gpu.py``, ``--throughput FILE``) or gives
+(``--chips-per-second``); without one it prints the chip-steps and how to measure.
 """
 
 from __future__ import annotations
@@ -13,15 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from hsiadapt.experiment.config import ExperimentConfig, RunSpec, load_config
+from hsiadapt.experiment.config import load_config
+from hsiadapt.experiment.cost import estimate_cost, read_throughput
 
-__all__ = ["estimate_hours", "find_config", "reproduce"]
-
-#: Published split sizes (train, val) used when the split files are not on disk yet.
-PUBLISHED_SPLITS = {"enmap_bnetd": (1575, 210), "enmap_cdl": (1200, 160),
-                    "enmap_bdforet": (1911, 255), "enmap_corine": (8250, 1100),
-                    "hyperview1": (1040, 346)}
-
+__all__ = ["find_config", "reproduce", "throughput_from"]
 
 def find_config(name: str) -> Path:
     """``configs/<name>.yaml`` in the working directory or the hsiadapt source tree."""
@@ -32,29 +24,24 @@ def find_config(name: str) -> Path:
     raise FileNotFoundError(f"no configs/{name}.yaml here or in the hsiadapt source tree")
 
 
-def _chips(spec: RunSpec) -> int:
-    root = Path(spec.data_root)
-    split_dir = root / "splits" / spec.task.dataset
-    if split_dir.is_dir():
-        n = 0
-        for s in ("train", "val"):
-            f = split_dir / f"{s}.txt"
-            if f.is_file():
-                n += sum(1 for ln in f.read_text().splitlines() if ln.strip())
-        if n:
-            return n
-    return sum(PUBLISHED_SPLITS.get(spec.task.dataset, (1000, 100)))
-
-
-def estimate_hours(cfg: ExperimentConfig, runs: list[RunSpec], seconds_per_chip: float) -> float:
-    total = 0.0
-    for r in runs:
-        total += _chips(r) * r.task.recipe_obj().max_epochs * seconds_per_chip
-    return total / 3600.0
+def throughput_from(chips_per_second: float | None,
+                    throughput_file: str | None) -> tuple[float | None, str]:
+    """The training throughput to price a grid with: ``--chips-per-second`` or the JSON line of
+    ``benchmarks/gpu.py`` (``--throughput FILE``); ``(None, "")`` without either."""
+    if chips_per_second is not None and throughput_file is not None:
+        raise ValueError("give --chips-per-second or --throughput, not both")
+    if chips_per_second is not None:
+        if chips_per_second <= 0:
+            raise ValueError(f"--chips-per-second must be positive, got {chips_per_second}")
+        return chips_per_second, "given with --chips-per-second"
+    if throughput_file is not None:
+        return read_throughput(throughput_file)
+    return None, ""
 
 
 def reproduce(name: str, data_root: str, *, output: str | None = None,
-              seconds_per_chip: float = 0.05, dry_run: bool = False,
+              chips_per_second: float | None = None, throughput: str | None = None,
+              dry_run: bool = False,
               max_epochs: int | None = None, variant: str | None = None,
               echo: Callable[[str], None] = print) -> int:
     from hsiadapt.experiment.figures import make_figures
@@ -67,10 +54,8 @@ def reproduce(name: str, data_root: str, *, output: str | None = None,
     cfg = load_config(find_config(name), data_root=data_root, variant=variant,
                       output=output if output is not None else str(default_out))
     runs = cfg.runs()
-    hours = estimate_hours(cfg, runs, seconds_per_chip)
-    echo(f"{name}: {len(runs)} runs; estimated at most {hours:.0f} GPU hours "
-         f"({seconds_per_chip:g} s per chip per epoch, the recipes' max epochs; set "
-         "--seconds-per-chip for your hardware)")
+    rate, source = throughput_from(chips_per_second, throughput)
+    echo(estimate_cost(runs, cfg.output).describe(name, rate, source))
     if dry_run:
         return 0
     results = run_sweep(cfg, runs, max_epochs=max_epochs, echo=echo)
