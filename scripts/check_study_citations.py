@@ -7,7 +7,8 @@ inclusive), followed on the same line, after optional spaces, by a second code s
 For each one the script checks that the commit exists in the mirror, that the path exists at that
 commit, that the line range lies inside the file, and that the quote appears, whitespace
 normalised (runs of spaces and line breaks count as one space; ``\\|`` in a table cell is ``|``),
-within those lines.
+within those lines; `` ... `` (spaces around) in a quote leaves text out, the parts must appear
+in that order.
 
 Citations into the study's repository (``leonardijulia/TM_HSI_finetuning``) are checked against
 ``--mirror``; those into another repository against ``--mirror-for OWNER/NAME=PATH``, and are
@@ -37,6 +38,7 @@ REF = (r"(?:(?P<repo>[A-Za-z0-9][\w.-]*/[\w.-]+)@)?(?P<commit>[0-9a-f]{7,40})"
        r":(?P<path>[^`:\s]+):(?P<start>\d+)(?:-(?P<end>\d+))?")
 CITATION = re.compile(f"`{REF}`")
 QUOTE = re.compile(r"[ \t]*`(?P<quote>[^`]+)`")
+GAP = " ... "  # in a quote: the text between is left out
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,17 @@ def normalise(text: str) -> str:
     return " ".join(text.replace("\\|", "|").split())
 
 
+def contains_in_order(text: str, parts: list[str]) -> bool:
+    """Whether every part occurs in ``text``, each after the end of the previous one."""
+    pos = 0
+    for part in parts:
+        found = text.find(part, pos)
+        if found < 0:
+            return False
+        pos = found + len(part)
+    return True
+
+
 class Mirror:
     """Read files at commits of one git directory (bare or not), with a cache."""
 
@@ -126,9 +139,9 @@ def check(c: Citation, mirror: Mirror) -> str | None:
     if not 1 <= c.start <= c.end <= len(lines):
         return f"lines {c.start}-{c.end} are outside the file ({len(lines)} lines)"
     quote = normalise(c.quote)
-    if quote in normalise(" ".join(lines[c.start - 1:c.end])):
+    if contains_in_order(normalise(" ".join(lines[c.start - 1:c.end])), quote.split(GAP)):
         return None
-    where = [i for i, line in enumerate(lines, start=1) if quote in normalise(line)]
+    where = [i for i, line in enumerate(lines, start=1) if quote.split(GAP)[0] in normalise(line)]
     hint = f" (it is on line {', '.join(map(str, where[:3]))})" if where else ""
     return f"quote {c.quote!r} not in lines {c.start}-{c.end}{hint}"
 

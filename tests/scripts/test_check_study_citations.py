@@ -148,3 +148,11 @@ def test_the_real_doc_against_the_study_mirror(capsys):
     assert checked and all(line.startswith("OK") for line in checked)
     if others:
         assert not any(line.startswith("not checked") for line in out)
+
+
+def test_gap_in_a_quote_keeps_order(mirror, tmp_path, capsys):
+    repo, c = mirror
+    doc = (f"`{c}:configs/a.yaml:1-5` `model: ... lr: 3e-5`\n"
+           f"`{c}:configs/a.yaml:1-5` `lr: 3e-5 ... model:`\n")
+    code, out = _run(doc, tmp_path, "--mirror", str(repo), capsys=capsys)
+    assert code == 1 and out[0].startswith("OK") and out[1].startswith("FAIL")
