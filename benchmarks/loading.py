@@ -11,7 +11,8 @@ temporary folder; warm page cache), then measures in one run:
 * ``cache_build_s``: building the cache (one projection pass);
 * ``stats_s_per_1000_chips``: the streaming statistics pass (read + project + accumulate).
 
-Run: ``.venv/bin/python benchmarks/loading.py [--chips 96]``
+Run: ``.venv/bin/python benchmarks/loading.py [--chips 96]``; ``--smoke`` runs 4 chips of 32 x 32
+in seconds to check that the benchmark executes (its figures then mean nothing).
 """
 
 from __future__ import annotations
@@ -32,11 +33,15 @@ from hsiadapt.adapters import build_adapter
 from hsiadapt.data.datamodule import HSIDataModule
 from hsiadapt.data.stats import compute_statistics
 from hsiadapt.datasets import EnMAPBNETD
+from hsiadapt.models.backbones import BACKBONES
+
+#: the backbone whose pretraining statistics normalise the chips (any backbone with S2 bands)
+BACKBONE = "terramind_v1_base"
 
 
-def write_chips(root: Path, n: int) -> None:
+def write_chips(root: Path, n: int, side: int = 128) -> None:
     rng = np.random.default_rng(0)
-    prof = dict(driver="GTiff", width=128, height=128, count=202, dtype="int16",
+    prof = dict(driver="GTiff", width=side, height=side, count=202, dtype="int16",
                 crs="EPSG:32630", transform=from_origin(0, 0, 30, 30))
     ids = []
     base = rng.integers(500, 4000, (202, 1, 1)).astype(np.int16)
@@ -48,9 +53,9 @@ def write_chips(root: Path, n: int) -> None:
             p.parent.mkdir(parents=True, exist_ok=True)
             with rasterio.open(p, "w", **dict(prof, count=count, dtype=dtype)) as dst:
                 if folder == "enmap":
-                    dst.write(base + rng.integers(0, 200, (202, 128, 128), dtype=np.int16))
+                    dst.write(base + rng.integers(0, 200, (202, side, side), dtype=np.int16))
                 else:
-                    dst.write(rng.choice([0, 1, 2, 3, 6], (1, 128, 128)).astype(np.uint16))
+                    dst.write(rng.choice([0, 1, 2, 3, 6], (1, side, side)).astype(np.uint16))
     for split in ("train", "val", "test"):
         f = root / "splits/enmap_bnetd" / f"{split}.txt"
         f.parent.mkdir(parents=True, exist_ok=True)
@@ -68,12 +73,18 @@ def epoch(dm: HSIDataModule) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--chips", type=int, default=96)
+    ap.add_argument("--smoke", action="store_true",
+                    help="4 chips of 32 x 32, batch 2: checks that the benchmark runs (seconds)")
     args = ap.parse_args()
+    side, batch = (32, 2) if args.smoke else (128, 16)
+    if args.smoke:
+        args.chips = 4
     torch.manual_seed(0)
     tmp = Path(tempfile.mkdtemp(prefix="hsiadapt-bench-"))
     try:
-        write_chips(tmp / "data", args.chips)
-        common = dict(batch_size=16, size=128, normalization="pretraining")
+        write_chips(tmp / "data", args.chips, side)
+        common = dict(batch_size=batch, size=side, normalization="pretraining",
+                      pretraining_statistics=BACKBONES.get(BACKBONE).pretraining_statistics)
         full = HSIDataModule("enmap_bnetd", tmp / "data", **common)
         full.setup("fit")
         epoch(full)  # warm page cache and lazy imports
@@ -88,17 +99,18 @@ def main() -> None:
 
         ds = EnMAPBNETD(tmp / "data", "train")
         t0 = time.perf_counter()
-        compute_statistics(ds, build_adapter("srf", ds.bands), batch_size=16)
+        compute_statistics(ds, build_adapter("srf", ds.bands), batch_size=batch)
         stats_s = time.perf_counter() - t0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"{args.chips} chips of 202 x 128 x 128 int16 GeoTIFF, batch 16, num_workers=0, "
+    print(f"{args.chips} chips of 202 x {side} x {side} int16 GeoTIFF, batch {batch}, num_workers=0, "
           f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"  full pipeline (read + srf + augment + normalise): {full_rate:8.1f} samples/s")
     print(f"  adapted-band cache (12 bands):                    {cached_rate:8.1f} samples/s")
     print(f"  cache build: {build_s:.2f} s; statistics pass: {stats_s:.2f} s")
     print(json.dumps({
+        "smoke": args.smoke,
         "chips": args.chips,
         "full_samples_per_s": round(full_rate, 1),
         "cached_samples_per_s": round(cached_rate, 1),

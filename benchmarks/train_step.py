@@ -13,7 +13,9 @@ at batch 8, 128 x 128, on this machine's CPU (32-bit), measures in one run:
   step between backbone forward+backward, decoder+head forward+backward, and the rest (adapter,
   loss, optimizer).
 
-Run: ``.venv/bin/python benchmarks/train_step.py [--steps 6] [--sizes tiny base]``
+Run: ``.venv/bin/python benchmarks/train_step.py [--steps 6] [--sizes tiny base]``; ``--smoke``
+runs 1 step of tiny at batch 2, 32 x 32, in seconds, to check that the benchmark executes (its
+figures then mean nothing).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import statistics
 import tempfile
 import time
 import warnings
+from typing import NamedTuple
 
 import lightning as L
 import torch
@@ -34,7 +37,17 @@ from hsiadapt.models.model import build_model
 from hsiadapt.models.recipes import get_recipe
 from hsiadapt.models.task import SegmentationTask
 
-B, C, H, W, K = 8, 202, 128, 128, 10
+C, K = 202, 10
+
+
+class Shape(NamedTuple):
+    """Batch size and chip side (px) of the measured batch."""
+
+    batch: int = 8
+    side: int = 128
+
+
+SMOKE = Shape(batch=2, side=32)
 
 
 class _Repeat(Dataset):
@@ -59,11 +72,12 @@ class _Timer(L.Callback):
         self.times.append(time.perf_counter() - self.t0)
 
 
-def _batch() -> dict[str, torch.Tensor]:
+def _batch(shape: Shape) -> dict[str, torch.Tensor]:
     g = torch.Generator().manual_seed(0)
-    return {"image": torch.rand(B, C, H, W, generator=g),
-            "mask": torch.randint(-1, K, (B, H, W), generator=g),
-            "valid": torch.ones(B, H, W, dtype=torch.bool)}
+    b, h = shape
+    return {"image": torch.rand(b, C, h, h, generator=g),
+            "mask": torch.randint(-1, K, (b, h, h), generator=g),
+            "valid": torch.ones(b, h, h, dtype=torch.bool)}
 
 
 def _model(size: str):
@@ -73,11 +87,11 @@ def _model(size: str):
                        head_args={"channels": 256, "num_convs": 4, "dropout": 0.21})
 
 
-def plain_step_time(size: str, steps: int) -> tuple[float, dict[str, float]]:
+def plain_step_time(size: str, steps: int, shape: Shape) -> tuple[float, dict[str, float]]:
     model = _model(size).train()
     # the optimizer hsiadapt uses on a CPU (fused AdamW)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-5, weight_decay=1e-4, fused=True)
-    b = _batch()
+    b = _batch(shape)
     times = []
     for i in range(steps + 1):
         t0 = time.perf_counter()
@@ -98,7 +112,7 @@ def plain_step_time(size: str, steps: int) -> tuple[float, dict[str, float]]:
         feats[-1].sum().backward()
         t1 = time.perf_counter()
         f = [t.detach().requires_grad_(True) for t in feats]
-        y = model.head(f, (H, W), 16, b["valid"])
+        y = model.head(f, (shape.side, shape.side), 16, b["valid"])
         F.cross_entropy(y, b["mask"], ignore_index=-1).backward()
         t2 = time.perf_counter()
         if i:
@@ -108,7 +122,7 @@ def plain_step_time(size: str, steps: int) -> tuple[float, dict[str, float]]:
     return step, {"backbone": sb, "decoder": sd, "rest": max(0.0, 1 - sb - sd)}
 
 
-def harness_step_time(size: str, steps: int) -> float:
+def harness_step_time(size: str, steps: int, shape: Shape) -> float:
     model = _model(size)
     recipe = get_recipe("study_segmentation").with_(precision="32-true")
     task = SegmentationTask(model, recipe, num_classes=K, class_names=[str(i) for i in range(K)])
@@ -119,7 +133,7 @@ def harness_step_time(size: str, steps: int) -> float:
             logger=L.pytorch.loggers.CSVLogger(d), enable_checkpointing=False,
             enable_progress_bar=False, enable_model_summary=False, callbacks=[timer],
             log_every_n_steps=1)
-        loader = DataLoader(_Repeat(_batch(), steps + 1), batch_size=None)
+        loader = DataLoader(_Repeat(_batch(shape), steps + 1), batch_size=None)
         trainer.fit(task, loader)
     return statistics.median(timer.times[1:])
 
@@ -128,21 +142,27 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=6)
     ap.add_argument("--sizes", nargs="+", default=["tiny", "base"])
+    ap.add_argument("--smoke", action="store_true",
+                    help="1 step of tiny at batch 2, 32 x 32: checks that the benchmark runs")
     args = ap.parse_args()
+    shape = Shape()
+    if args.smoke:
+        args.steps, args.sizes, shape = 1, ["tiny"], SMOKE
+    batch = shape.batch
     warnings.filterwarnings("ignore")
-    result: dict[str, float | int | str] = {"batch": B, "bands": C, "size_px": H,
-                                            "threads": torch.get_num_threads(),
-                                            "precision": "32-true (CPU)"}
+    result: dict[str, float | int | str | bool] = {
+        "smoke": args.smoke, "batch": batch, "bands": C, "size_px": shape.side,
+        "threads": torch.get_num_threads(), "precision": "32-true (CPU)"}
     for size in args.sizes:
         steps = args.steps if size == "tiny" else max(3, args.steps // 2)
-        plain, shares = plain_step_time(size, steps)
-        harness = harness_step_time(size, steps)
-        print(f"terramind_v1_{size}: plain {plain:.3f} s/step ({B / plain:.2f} chips/s), "
-              f"hsiadapt {harness:.3f} s/step ({B / harness:.2f} chips/s), ratio "
+        plain, shares = plain_step_time(size, steps, shape)
+        harness = harness_step_time(size, steps, shape)
+        print(f"terramind_v1_{size}: plain {plain:.3f} s/step ({batch / plain:.2f} chips/s), "
+              f"hsiadapt {harness:.3f} s/step ({batch / harness:.2f} chips/s), ratio "
               f"{harness / plain:.3f}; backbone {100 * shares['backbone']:.0f}%, decoder "
               f"{100 * shares['decoder']:.0f}%, rest {100 * shares['rest']:.0f}%")
-        result[f"chips_per_s_{size}"] = round(B / harness, 3)
-        result[f"plain_chips_per_s_{size}"] = round(B / plain, 3)
+        result[f"chips_per_s_{size}"] = round(batch / harness, 3)
+        result[f"plain_chips_per_s_{size}"] = round(batch / plain, 3)
         result[f"harness_ratio_{size}"] = round(harness / plain, 3)
         for k, v in shares.items():
             result[f"share_{k}_{size}"] = round(v, 3)

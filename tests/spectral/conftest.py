@@ -1,4 +1,4 @@
-"""Fixtures for the spectral tests: real ENVI files in ../extdata (skipped when absent)."""
+"""Fixtures for the spectral tests: real ENVI files in ../shared/extdata (skipped when absent)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import pytest
 #: Real third-party ENVI files (spectral libraries, AVIRIS-NG/EMIT/PRISMA cubes), one folder per
 #: source; like ../shared/realdata, read in place and never copied into the repository.
 EXTDATA = Path(
-    os.environ.get("HSIADAPT_EXTDATA", Path(__file__).resolve().parents[3] / "extdata")
+    os.environ.get("HSIADAPT_EXTDATA", Path(__file__).resolve().parents[3] / "shared" / "extdata")
 )
 
 
 @pytest.fixture(scope="session")
 def extdata() -> Path:
-    """Root of ../extdata; skips the test when it is absent."""
+    """Root of ../shared/extdata (HSIADAPT_EXTDATA); skips the test when it is absent."""
     if not EXTDATA.is_dir():
         pytest.skip(f"real ENVI files not found at {EXTDATA} (set HSIADAPT_EXTDATA)")
     return EXTDATA

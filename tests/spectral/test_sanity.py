@@ -1,6 +1,6 @@
 """The spectral sanity check: quiet on real data with correct tables, loud on wrong ones.
 
-Real cubes come from ../extdata (HSIADAPT_EXTDATA) and ../shared/realdata (HSIADAPT_REALDATA);
+Real cubes come from ../shared/extdata (HSIADAPT_EXTDATA) and ../shared/realdata (HSIADAPT_REALDATA);
 those tests skip with a reason when the files are absent. The synthetic tests need no files.
 """
 
