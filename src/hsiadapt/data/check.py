@@ -187,7 +187,8 @@ def check_dataset(
                     "task) or use statistics of these data")
     spectrum = mean_spectrum if mean_spectrum is not None else (sums / count if count else None)
     if spectrum is not None:
-        rep.spectral_findings = [f"{f.severity}: {f.message}" for f in spectral_sanity(b, spectrum)]
+        rep.spectral_findings = [f"{f.severity}: {f.message}"
+                                 for f in spectral_sanity(b, spectrum, imagery=True)]
     return rep
 
 
