@@ -314,3 +314,16 @@ def test_libraries_are_not_imagery(extdata):
     lib = read_envi_library(extdata / rel, order="any")
     assert not strong(spectral_sanity(lib.bands, lib.spectra.mean(axis=0)))
     assert strong(spectral_sanity(lib.bands, lib.spectra.mean(axis=0), imagery=True))
+
+
+@pytest.mark.parametrize("name", list(CUBES))
+def test_radiance_is_told_from_reflectance(cube, name):
+    """AVIRIS-NG, AVIRIS-3 and PRISM radiance keep the O2-A band deep; reflectance does not."""
+    from hsiadapt.data.check import at_sensor_problem
+
+    bands, mu = cube(name)
+    problem = at_sensor_problem(bands, mu)
+    radiance = name.split()[0] in ("AVIRIS-NG", "AVIRIS-3", "PRISM")
+    assert (problem is not None) == radiance, (name, problem)
+    if radiance:
+        assert "surface reflectance first" in problem
