@@ -250,3 +250,80 @@ def test_real_enmap_l2a_is_clean_and_shifts_are_flagged(enmap_tiles):
     for shift in (-60, 60):
         assert strong(spectral_sanity(relabel(bands, bands.centers + shift), mu)), shift
     assert strong(spectral_sanity(relabel(bands, reverse_range(bands.centers, 1000, 2600)), mu))
+
+
+# -- wrong tables of the kind users build by hand (issue 18), on real cubes ----------------------
+def _table(c: np.ndarray) -> BandSet:
+    """A table of these centres in data order (AVIRIS classic's spectrometers overlap)."""
+    return BandSet.from_dict({"centers": [float(x) for x in c], "order": "any"})
+
+
+def _without_water_bands(bands: BandSet, mu: np.ndarray) -> tuple[BandSet, np.ndarray]:
+    """The cube as Indian Pines / Jasper Ridge users keep it: water-vapour, flagged and fill
+    bands removed from the data and from the table."""
+    c = bands.centers
+    keep = bands.valid & np.isfinite(mu) & (mu > 0)
+    for lo, hi in ((1330.0, 1460.0), (1780.0, 1970.0)):
+        keep &= ~((c >= lo) & (c <= hi))
+    idx = np.flatnonzero(keep)
+    reduced = _table(c[idx])
+    return reduced, mu[idx]
+
+
+#: AVIRIS-like cubes (AVIRIS-NG, AVIRIS-3, AVIRIS classic) and EMIT
+AVIRIS_LIKE = [k for k in SWIR if "Hyperion" not in k]
+
+
+@pytest.mark.parametrize("name", AVIRIS_LIKE)
+def test_reduced_cube_with_its_correct_table_is_quiet(cube, name):
+    bands, mu = cube(name)
+    assert not strong(spectral_sanity(bands, mu, imagery=True)), name
+    b, m = _without_water_bands(bands, mu)
+    assert not strong(spectral_sanity(b, m, imagery=True)), name
+
+
+@pytest.mark.parametrize("wrong", ["+30", "-30", "first-N", "first-N-after-3", "even"])
+@pytest.mark.parametrize("name", AVIRIS_LIKE)
+def test_reduced_cube_with_a_wrong_table_is_flagged_strongly(cube, name, wrong):
+    bands, mu = cube(name)
+    b, m = _without_water_bands(bands, mu)
+    full = np.sort(bands.centers)
+    if wrong in ("+30", "-30"):
+        c = b.centers + float(wrong)
+    elif wrong == "first-N":  # the first N channels of the sensor's table
+        c = full[: len(b)]
+    elif wrong == "first-N-after-3":  # Jasper Ridge: the first 3 channels were removed too
+        b, m = _table(b.centers[3:]), m[3:]
+        c = full[: len(b)]
+    else:
+        c = np.linspace(400.0, 2500.0, len(b))
+    found = strong(spectral_sanity(_table(c), m, imagery=True))
+    assert found, (name, wrong)
+    if wrong in ("+30", "-30"):
+        assert any(abs(f.value - float(wrong)) <= 16 for f in found), [f.value for f in found]
+    if wrong.startswith("first-N"):
+        assert any("first" in f.message and "channels of a" in f.message for f in found)
+
+
+def test_libraries_are_not_imagery(extdata):
+    """Lab and field libraries are bright in the windows: a note, not a strong finding, unless
+    the caller says the spectra are imagery."""
+    rel = "enmapbox_hyperion_gamsberg/gamsberg_field_library"
+    if not (extdata / rel).is_file():
+        pytest.skip(f"{rel} not in {extdata}")
+    lib = read_envi_library(extdata / rel, order="any")
+    assert not strong(spectral_sanity(lib.bands, lib.spectra.mean(axis=0)))
+    assert strong(spectral_sanity(lib.bands, lib.spectra.mean(axis=0), imagery=True))
+
+
+@pytest.mark.parametrize("name", list(CUBES))
+def test_radiance_is_told_from_reflectance(cube, name):
+    """AVIRIS-NG, AVIRIS-3 and PRISM radiance keep the O2-A band deep; reflectance does not."""
+    from hsiadapt.data.check import at_sensor_problem
+
+    bands, mu = cube(name)
+    problem = at_sensor_problem(bands, mu)
+    radiance = name.split()[0] in ("AVIRIS-NG", "AVIRIS-3", "PRISM")
+    assert (problem is not None) == radiance, (name, problem)
+    if radiance:
+        assert "surface reflectance first" in problem

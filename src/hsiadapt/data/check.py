@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from hsiadapt.datasets.base import DATASETS, DatasetNotFoundError, HSIDataError, HSIDataset
+from hsiadapt.spectral._alignment import O2A_AT_SENSOR, o2a_dip
 from hsiadapt.spectral.sanity import spectral_sanity
 
 __all__ = ["CheckReport", "check_dataset", "exit_code", "format_report", "infer_scale"]
@@ -187,8 +188,27 @@ def check_dataset(
                     "task) or use statistics of these data")
     spectrum = mean_spectrum if mean_spectrum is not None else (sums / count if count else None)
     if spectrum is not None:
-        rep.spectral_findings = [f"{f.severity}: {f.message}" for f in spectral_sanity(b, spectrum)]
+        rep.spectral_findings = [f"{f.severity}: {f.message}"
+                                 for f in spectral_sanity(b, spectrum, imagery=True)]
+        radiance = at_sensor_problem(b, spectrum)
+        if radiance:
+            rep.problems.append(radiance)
     return rep
+
+
+def at_sensor_problem(bands: Any, spectrum: np.ndarray) -> str | None:
+    """A problem when the mean spectrum keeps the O2-A band (761 nm) deep: at-sensor radiance
+    (or top-of-atmosphere) values, not the surface reflectance the loaders expect."""
+    mu = np.asarray(spectrum, dtype=np.float64)
+    measured = bands.valid & np.isfinite(mu) & (mu > 0)
+    dip = o2a_dip(bands.centers, mu, measured)
+    if dip is None or dip[0] < O2A_AT_SENSOR:
+        return None
+    return (f"the mean spectrum keeps the oxygen A band ({dip[1]:.0f} nm) {100 * dip[0]:.0f}% "
+            "deep, as at-sensor radiance (or top-of-atmosphere reflectance) does; surface "
+            "reflectance products keep at most a few percent of it. The loaders expect surface "
+            "reflectance x 10000: convert the data to surface reflectance first (atmospheric "
+            "correction, e.g. ISOFIT, 6S, ATCOR, FLAASH) or use the producer's L2A product")
 
 
 def infer_scale(p50: float, p99: float) -> tuple[str, str | None]:
