@@ -45,11 +45,13 @@ from hsiadapt.experiment._values import (
     check_fields,
     check_keys,
     check_name,
+    check_restrictions,
     check_value,
     full_spectrum_args,
     make_spec,
     native_args,
 )
+from hsiadapt.experiment.baseline_spec import parse_baselines
 from hsiadapt.experiment.execution import LauncherSpec, TrainerSpec
 from hsiadapt.hints import did_you_mean, unknown_name
 from hsiadapt.models.recipes import RECIPES, Recipe
@@ -256,6 +258,8 @@ class ExperimentConfig:
     trainer: TrainerSpec = field(default_factory=TrainerSpec)
     launcher: LauncherSpec = field(default_factory=LauncherSpec)
     description: str = ""
+    #: classical baselines run beside the grid (:mod:`.baseline_spec`)
+    baselines: tuple[str, ...] = ()
 
     def runs(self, only: Mapping[str, Sequence[str]] | None = None) -> list[RunSpec]:
         """The grid, filtered by ``only`` (keys task/adapter/backbone/seed -> allowed values)."""
@@ -292,7 +296,7 @@ class ExperimentConfig:
 
 
 _TOP = {"name", "description", "tasks", "adapters", "backbones", "seeds", "data_root", "output",
-        "trainer", "launcher"}
+        "trainer", "launcher", "baselines"}
 
 
 def load_config(path: str | Path, *, data_root: str | None = None,
@@ -339,18 +343,9 @@ def load_config(path: str | Path, *, data_root: str | None = None,
     entries: list[tuple[str, Any, tuple[str, ...]]] = [
         (f"backbones[{i}]", b, ("adapters", "tasks")) for i, b in enumerate(backbones)]
     entries += [(f"adapters[{i}]", a, ("tasks",)) for i, a in enumerate(adapters)]
-    for where, entry, keys in entries:
-        for key in keys:
-            v = getattr(entry, key)
-            if v is not None and (not isinstance(v, list) or not v
-                                  or not all(isinstance(x, str) for x in v)):
-                raise ConfigError(f"{p}: {where}.{key} must be a non-empty list of names from "
-                                  f"the config's {key}, got {v!r}")
-            for a in v or []:
-                if a not in declared[key]:
-                    raise ConfigError(f"{p}: {where}.{key}: no {key[:-1]} named {a!r}"
-                                      f"{did_you_mean(a, declared[key])} Valid: "
-                                      f"{', '.join(declared[key])}")
+    check_restrictions(str(p), declared, entries)
+    baselines = parse_baselines(f"{p}: baselines", raw.get("baselines"),
+                                [t.recipe_obj().task for t in tasks])
     if len(set(seeds)) != len(seeds):
         raise ConfigError(f"{p}: duplicate seeds")
     task_names = [t.name for t in tasks]
@@ -384,4 +379,4 @@ def load_config(path: str | Path, *, data_root: str | None = None,
     return ExperimentConfig(
         name=str(raw["name"]), description=str(raw.get("description", "")), tasks=tasks,
         adapters=adapters, backbones=backbones, seeds=tuple(seeds), data_root=root,
-        output=out, trainer=trainer, launcher=launcher)
+        output=out, trainer=trainer, launcher=launcher, baselines=baselines)
