@@ -18,68 +18,22 @@ version) still matches is skipped on re-run; one whose fingerprint changed is mo
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from hsiadapt.experiment.baseline_job import BaselineJob, fit_and_score
 from hsiadapt.experiment.baseline_spec import task_baselines
 from hsiadapt.experiment.config import ExperimentConfig, RunSpec
-from hsiadapt.experiment.fingerprint import (
-    SUPERSEDED,
-    data_fingerprint,
-    hsiadapt_version,
-    supersede,
-)
-from hsiadapt.experiment.plan import fixed_adapter, plan_run
+from hsiadapt.experiment.fingerprint import SUPERSEDED, supersede
+from hsiadapt.experiment.plan import fixed_adapter
 from hsiadapt.experiment.record import RunRecord, read_record, write_record
-from hsiadapt.models.classical import MAX_TRAIN_PIXELS, N_ESTIMATORS, seeds_for
+from hsiadapt.models.classical import seeds_for
 
 __all__ = ["FOLDER", "BaselineJob", "baseline_jobs", "run_baselines"]
 
 #: the output's subfolder that holds the baselines' records
 FOLDER = "baselines"
-
-
-@dataclass(frozen=True)
-class BaselineJob:
-    """One baseline on one band set of one task, with one seed. ``spec`` is a run of the grid
-    on that task (and, for adapted bands, that adapter): its plan gives the data."""
-
-    name: str
-    bands: str  # "full", or the name of a fixed adapter of the config
-    seed: int
-    spec: RunSpec
-
-    @property
-    def row(self) -> str:
-        """``lda`` on the full spectra, ``lda.srf`` on the ``srf`` adapter's bands."""
-        return self.name if self.bands == "full" else f"{self.name}.{self.bands}"
-
-    @property
-    def run_id(self) -> str:
-        return f"{self.spec.task.name}__{self.row}__seed{self.seed}"
-
-    def settings(self) -> dict[str, Any]:
-        """What determines the baseline's result, besides the data's content."""
-        d = plan_run(self.spec).data
-        full = self.bands == "full"
-        return {"baseline": self.name, "bands": self.bands, "seed": self.seed,
-                "dataset": d.dataset, "root": str(d.root), "dataset_args": d.dataset_args,
-                "input_mode": None if full else d.adapter,
-                "adapter_args": None if full else d.adapter_args,
-                "target": None if full else d.target,
-                "recipe_task": self.spec.task.recipe_obj().task,
-                "regression_score": self.spec.task.recipe_obj().regression_score,
-                "max_train_pixels": MAX_TRAIN_PIXELS, "n_estimators": N_ESTIMATORS}
-
-    def fingerprint(self) -> dict[str, str]:
-        payload = json.dumps(self.settings(), sort_keys=True, default=str)
-        return {"config": hashlib.sha256(payload.encode()).hexdigest()[:16],
-                "data": data_fingerprint(self.spec), "hsiadapt": hsiadapt_version()}
 
 
 def baseline_jobs(cfg: ExperimentConfig, runs: Sequence[RunSpec]) -> list[BaselineJob]:
@@ -122,8 +76,6 @@ def _todo(job: BaselineJob, out: Path, force: bool,
 def run_baselines(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bool = False,
                   echo: Callable[[str], None] = print) -> list[RunRecord]:
     """Run (or reuse) the baselines that go with ``runs``; returns their records."""
-    from hsiadapt.experiment._baseline_fit import fit_and_score
-
     out = Path(cfg.output)
     jobs = baseline_jobs(cfg, runs)
     if not jobs:

@@ -299,6 +299,16 @@ _TOP = {"name", "description", "tasks", "adapters", "backbones", "seeds", "data_
         "trainer", "launcher", "baselines"}
 
 
+def _seeds(p: Path, seeds: Any) -> list[int]:
+    """The ``seeds:`` value: a list of integers, or ``{start: N, count: M}``."""
+    if isinstance(seeds, Mapping) and set(seeds) == {"start", "count"}:
+        seeds = list(range(int(seeds["start"]), int(seeds["start"]) + int(seeds["count"])))
+    if not isinstance(seeds, list) or not all(isinstance(s, int) for s in seeds) or not seeds:
+        raise ConfigError(f"{p}: seeds must be a non-empty list of integers or "
+                          "{start: N, count: M}")
+    return seeds
+
+
 def load_config(path: str | Path, *, data_root: str | None = None,
                 output: str | None = None) -> ExperimentConfig:
     """Read and validate an experiment YAML (see ``configs/``).
@@ -322,12 +332,7 @@ def load_config(path: str | Path, *, data_root: str | None = None,
     for req in ("name", "tasks", "adapters", "backbones", "seeds"):
         if req not in raw:
             raise ConfigError(f"{p}: missing required key {req!r}")
-    seeds = raw["seeds"]
-    if isinstance(seeds, Mapping) and set(seeds) == {"start", "count"}:
-        seeds = list(range(int(seeds["start"]), int(seeds["start"]) + int(seeds["count"])))
-    if not isinstance(seeds, list) or not all(isinstance(s, int) for s in seeds) or not seeds:
-        raise ConfigError(f"{p}: seeds must be a non-empty list of integers or "
-                          "{start: N, count: M}")
+    seeds = _seeds(p, raw["seeds"])
     tasks = tuple(make_spec(f"{p}: tasks[{i}]", TaskSpec, t) for i, t in enumerate(raw["tasks"]))
     adapters = tuple(make_spec(f"{p}: adapters[{i}]", AdapterSpec, a)
                      for i, a in enumerate(raw["adapters"]))

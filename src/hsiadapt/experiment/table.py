@@ -191,7 +191,10 @@ class ResultsTable:
             out.append("Ranks are bounds: computed from the HYPERVIEW-1 scores traceable to a "
                        "public source, not the full leaderboard, so 'rank bound ≥ N' means at "
                        "least N - 1 teams scored better.")
-        out += baseline_notes(self)
+        means = {col: {(b, a): c.mean for b, a, lit in self.rows if not lit
+                       and (c := self.cells.get((b, a, col))) is not None and c.n}
+                 for col in self.columns}
+        out += baseline_notes(means, self.baselines, self.directions, self.metrics)
         if any(c.resumed for c in self.cells.values()):
             out.append("resumed: runs resumed from a checkpoint after an interruption (their "
                        "numbers match an uninterrupted run on CPU; on GPU only up to "

@@ -3,12 +3,12 @@ training-pixel cap), and - per task - when the best deep row is below the best b
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 from hsiadapt.models.classical import CLASSIFIERS, MAX_TRAIN_PIXELS, REGRESSORS
 
-if TYPE_CHECKING:
-    from hsiadapt.experiment.table import ResultsTable
+#: a table column's measured means: (row name, adaptation) -> mean over seeds
+Means = Mapping[tuple[str, str], float]
 
 __all__ = ["baseline_notes", "describe_baseline"]
 
@@ -20,37 +20,38 @@ def describe_baseline(name: str, bands: str) -> str:
                    "bands")
 
 
-def _comparisons(t: ResultsTable) -> list[str]:
+def _comparisons(means: Mapping[str, Means], baselines: set[tuple[str, str]],
+                 directions: Mapping[str, str], metrics: Mapping[str, str]) -> list[str]:
     lines = []
-    for col in t.columns:
-        found = {kind: [(b, a) for b, a, lit in t.rows if not lit
-                        and ((b, a) in t.baselines) == kind
-                        and (c := t.cells.get((b, a, col))) is not None and c.n]
-                 for kind in (False, True)}
-        deep, base = found[False], found[True]
+    for col, column in means.items():
+        deep = [ba for ba in column if ba not in baselines]
+        base = [ba for ba in column if ba in baselines]
         if not deep or not base:
             continue
-        sign = 1 if t.directions[col] == "max" else -1
-
-        def mean(ba: tuple[str, str], col: str = col) -> float:
-            return t.cells[(ba[0], ba[1], col)].mean
-
-        best_deep = max(deep, key=lambda ba: sign * mean(ba))
-        best_base = max(base, key=lambda ba: sign * mean(ba))
-        if sign * mean(best_deep) < sign * mean(best_base):
+        sign = 1 if directions[col] == "max" else -1
+        best_deep = max(deep, key=lambda ba: sign * column[ba])
+        best_base = max(base, key=lambda ba: sign * column[ba])
+        if sign * column[best_deep] < sign * column[best_base]:
             word = "below" if sign > 0 else "worse than"
             lines.append(
                 f"{col}: the best deep row ({best_deep[0]}, {best_deep[1]}: "
-                f"{mean(best_deep):.3f} {t.metrics[col]}) is {word} "
-                f"{describe_baseline(*best_base)} ({mean(best_base):.3f}).")
+                f"{column[best_deep]:.3f} {metrics[col]}) is {word} "
+                f"{describe_baseline(*best_base)} ({column[best_base]:.3f}).")
     return lines
 
 
-def baseline_notes(t: ResultsTable) -> list[str]:
-    """The lines under a table with baseline rows (none without)."""
-    if not t.baselines:
+def baseline_notes(means: Mapping[str, Means], baselines: set[tuple[str, str]],
+                   directions: Mapping[str, str], metrics: Mapping[str, str]) -> list[str]:
+    """The lines under a table with baseline rows (none without).
+
+    Args:
+        means: per column (task), the measured rows' means (deep rows and baselines).
+        baselines: the rows that are baselines.
+        directions, metrics: per column, ``max``/``min`` and the metric's name.
+    """
+    if not baselines:
         return []
-    names = {b for b, _ in t.baselines}
+    names = {b for b, _ in baselines}
     out = []
     if names & set(CLASSIFIERS):
         out.append(
@@ -62,4 +63,4 @@ def baseline_notes(t: ResultsTable) -> list[str]:
     if names & set(REGRESSORS):
         out.append("*(baseline)* regression rows fit ridge / PLS on each sample's mean "
                    "spectrum over its valid pixels (training split) and score the test split.")
-    return out + _comparisons(t)
+    return out + _comparisons(means, baselines, directions, metrics)

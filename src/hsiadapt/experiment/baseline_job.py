@@ -1,14 +1,20 @@
-"""Fitting and scoring one group of baselines (one task, one band set: the data are read once)
-into run records (:mod:`.baselines` runs the groups and writes the records)."""
+"""One classical baseline of a config (:class:`BaselineJob`: a baseline on one task's band set
+with one seed), and fitting and scoring a group of them (one task and band set: the data are
+read once) into run records; :mod:`.baselines` decides which run and writes the records."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import time
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from hsiadapt.experiment.config import RunSpec
+from hsiadapt.experiment.fingerprint import data_fingerprint, hsiadapt_version
 from hsiadapt.experiment.plan import plan_run
 from hsiadapt.experiment.record import RunRecord
 from hsiadapt.models.classical import (
@@ -23,10 +29,45 @@ from hsiadapt.models.classical import (
     training_pixels,
 )
 
-if TYPE_CHECKING:
-    from hsiadapt.experiment.baselines import BaselineJob
+__all__ = ["BaselineJob", "fit_and_score"]
 
-__all__ = ["fit_and_score"]
+
+@dataclass(frozen=True)
+class BaselineJob:
+    """One baseline on one band set of one task, with one seed. ``spec`` is a run of the grid
+    on that task (and, for adapted bands, that adapter): its plan gives the data."""
+
+    name: str
+    bands: str  # "full", or the name of a fixed adapter of the config
+    seed: int
+    spec: RunSpec
+
+    @property
+    def row(self) -> str:
+        """``lda`` on the full spectra, ``lda.srf`` on the ``srf`` adapter's bands."""
+        return self.name if self.bands == "full" else f"{self.name}.{self.bands}"
+
+    @property
+    def run_id(self) -> str:
+        return f"{self.spec.task.name}__{self.row}__seed{self.seed}"
+
+    def settings(self) -> dict[str, Any]:
+        """What determines the baseline's result, besides the data's content."""
+        d = plan_run(self.spec).data
+        full = self.bands == "full"
+        return {"baseline": self.name, "bands": self.bands, "seed": self.seed,
+                "dataset": d.dataset, "root": str(d.root), "dataset_args": d.dataset_args,
+                "input_mode": None if full else d.adapter,
+                "adapter_args": None if full else d.adapter_args,
+                "target": None if full else d.target,
+                "recipe_task": self.spec.task.recipe_obj().task,
+                "regression_score": self.spec.task.recipe_obj().regression_score,
+                "max_train_pixels": MAX_TRAIN_PIXELS, "n_estimators": N_ESTIMATORS}
+
+    def fingerprint(self) -> dict[str, str]:
+        payload = json.dumps(self.settings(), sort_keys=True, default=str)
+        return {"config": hashlib.sha256(payload.encode()).hexdigest()[:16],
+                "data": data_fingerprint(self.spec), "hsiadapt": hsiadapt_version()}
 
 
 def _data(job: BaselineJob) -> tuple[Any, Any, Any, Any]:
