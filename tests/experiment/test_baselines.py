@@ -185,3 +185,13 @@ def test_table_and_results_show_baselines_and_say_when_deep_rows_are_below():
     better = build_table([_rec("terramind", "select", 0.9),
                           _rec("lda", "full", 0.87, baseline=True)]).render()
     assert "is below" not in better
+
+
+def test_dry_run_lists_the_baselines(tmp_path, capsys):
+    from hsiadapt.cli import main
+
+    p = _with(tmp_path, "baselines: [lda]", seeds=(0,), adapters=("srf",))
+    assert main(["run", str(p), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "baseline bnetd__lda__seed0\tpending" in out
+    assert "baseline bnetd__lda.srf__seed0\tpending" in out and "1 runs and 2 baselines" in out
