@@ -19,13 +19,15 @@ adapter (``select``, ``srf``: the bands a multispectral model would see); no nor
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 __all__ = ["CLASSIFIERS", "MAX_TRAIN_PIXELS", "N_ESTIMATORS", "REGRESSORS", "field_means",
            "make_classifier", "make_regressor", "score_classifiers", "seeds_for",
            "training_pixels"]
+
+_K = TypeVar("K", bound=Hashable)
 
 #: per-pixel classifiers for segmentation tasks, and what a table calls them
 CLASSIFIERS = {"lda": "per-pixel LDA", "random_forest": "a per-pixel random forest"}
@@ -108,8 +110,8 @@ def make_classifier(name: str, seed: int, n_estimators: int = N_ESTIMATORS) -> A
     raise ValueError(f"unknown classifier {name!r}: use one of {', '.join(CLASSIFIERS)}")
 
 
-def score_classifiers(fitted: Mapping[Hashable, Any], ds: Any, adapter: Any | None,
-                      class_names: list[str]) -> dict[Hashable, dict[str, float]]:
+def score_classifiers(fitted: Mapping[_K, Any], ds: Any, adapter: Any | None,
+                      class_names: list[str]) -> dict[_K, dict[str, float]]:
     """Each fitted classifier's segmentation scores on the labelled pixels of ``ds``, named as
     the deep runs' test metrics (``miou``, ``pixel_accuracy``, ``iou/<class>``...)."""
     import torch
