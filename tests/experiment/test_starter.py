@@ -69,3 +69,30 @@ def test_init_takes_the_masks_nodata_code_as_background(tmp_path):
     s = inspect_folder(root)
     assert s.class_codes == [1, 2, 3] and s.background_codes == [255]
     assert any("255 is the masks' nodata value" in n for n in s.notes)
+
+
+def test_starter_config_runs_the_classical_baselines_into_the_table(tmp_path, capsys):
+    """init's config has baselines on: after `run`, `table` shows LDA and random-forest rows
+    (on the full spectra and on each fixed adapter's bands) beside the deep rows."""
+    root = _envi_folder(tmp_path / "flights", [f"f{i}" for i in range(6)])
+    path, _ = write_starter(root, tmp_path / "study.yaml")
+    text = path.read_text()
+    assert "baselines: [lda, random_forest]" in text
+    # a quick deep grid: the stub backbone, one adapter, one epoch
+    text = text.replace("  - name: terramind_v1_tiny", "  - name: stub").replace(
+        "max_epochs: 5", "max_epochs: 1").replace("trainer: {accelerator: auto}",
+                                                  "trainer: {accelerator: cpu}")
+    lines = text.splitlines()
+    lines = [ln for ln in lines if "name: srf," not in ln and "name: full_spectrum," not in ln]
+    path.write_text("\n".join(lines) + "\n")
+    assert main(["run", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["table", str(tmp_path / "runs")]) == 0
+    table = capsys.readouterr().out
+    rows = {tuple(c.strip() for c in ln.split("|")[1:3]) for ln in table.splitlines()
+            if ln.startswith("| ")}
+    assert {("lda *(baseline)*", "full"), ("lda *(baseline)*", "select"),
+            ("random_forest *(baseline)*", "full"),
+            ("random_forest *(baseline)*", "select"), ("stub", "select")} <= rows
+    results = (tmp_path / "runs/results.csv").read_text()
+    assert "lda,none,full,miou,max" in results and "random_forest,none,select" in results

@@ -8,7 +8,7 @@ import io
 import json
 import sys
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 __all__: list[str] = []  # private to hsiadapt.cli
 
@@ -165,13 +165,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
                             ("--max-epochs", args.max_epochs), ("--variant", args.variant)):
             if value is not None:
                 passed += [flag, str(value)]
-        return run_workers(args.config, args.workers, args=passed)
+        rc = run_workers(args.config, args.workers, args=passed)
+        return max(rc, _baselines_and_results(cfg, runs, force=False))
     if args.dry_run:
         from pathlib import Path
 
+        from hsiadapt.experiment.baselines import FOLDER, baseline_jobs
+
         for r in runs:
             print(f"{r.run_id}\t{run_status(Path(cfg.output) / r.run_id)}")
-        print(f"{len(runs)} runs -> {cfg.output}")
+        jobs = baseline_jobs(cfg, runs)
+        for j in jobs:
+            print(f"baseline {j.run_id}\t{run_status(Path(cfg.output) / FOLDER / j.run_id)}")
+        print(f"{len(runs)} runs" + (f" and {len(jobs)} baselines" if jobs else "")
+              + f" -> {cfg.output}")
         from hsiadapt.experiment.cost import estimate_cost
         from hsiadapt.experiment.reproduce import throughput_from
 
@@ -180,6 +187,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 0
     results = run_sweep(cfg, runs, force=args.force, max_epochs=args.max_epochs,
                         echo=lambda line: print(user_terms(line)))
+    baselines_failed = _baselines_and_results(cfg, runs, force=args.force)
     failed = [r for r in results if r.status == "failed"]
     for err in dict.fromkeys(r.error for r in failed if r.error):  # each cause once, in full
         print(f"hsiadapt: run failed: {user_terms(err)}", file=sys.stderr)
@@ -187,7 +195,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"done: {len(results) - len(failed) - elsewhere} finished or skipped, "
           f"{len(failed)} failed" + (f", {elsewhere} running elsewhere" if elsewhere else "")
           + f"; results in {cfg.output}")
-    return 1 if failed else 0
+    return 1 if failed or baselines_failed else 0
+
+
+def _baselines_and_results(cfg: Any, runs: Sequence[Any], *, force: bool) -> int:
+    """After the deep runs: the config's classical baselines, then ``<output>/results.csv``
+    (every record under the output). Not in a ``--workers`` worker: the parent does it once."""
+    import os
+    from pathlib import Path
+
+    from hsiadapt.experiment.baselines import run_baselines
+    from hsiadapt.experiment.record import collect_records
+    from hsiadapt.experiment.results import result_rows, write_results_csv
+
+    if os.environ.get("HSIADAPT_WORKER"):
+        return 0
+    records = run_baselines(cfg, runs, force=force)
+    write_results_csv(Path(cfg.output) / "results.csv",
+                      result_rows(collect_records(cfg.output)))
+    return 1 if any(not r.finished for r in records) else 0
 
 
 def _cmd_table(args: argparse.Namespace) -> int:

@@ -288,3 +288,25 @@ def make_spec(where: str, cls: type, data: Any) -> Any:
     except TypeError as err:
         raise ConfigError(f"{where}: {err}") from None
     return obj
+
+
+def check_restrictions(where: str, declared: Mapping[str, list[str]],
+                       entries: list[tuple[str, Any, tuple[str, ...]]]) -> None:
+    """Each entry's restriction lists (a backbone's ``adapters`` / ``tasks``, an adapter's
+    ``tasks``) are non-empty lists of names the config declares (``declared``: key -> names).
+
+    Raises:
+        ConfigError: naming the entry, the key and the closest declared name.
+    """
+    for entry_where, entry, keys in entries:
+        for key in keys:
+            v = getattr(entry, key)
+            if v is not None and (not isinstance(v, list) or not v
+                                  or not all(isinstance(x, str) for x in v)):
+                raise ConfigError(f"{where}: {entry_where}.{key} must be a non-empty list of "
+                                  f"names from the config's {key}, got {v!r}")
+            for a in v or []:
+                if a not in declared[key]:
+                    raise ConfigError(f"{where}: {entry_where}.{key}: no {key[:-1]} named {a!r}"
+                                      f"{did_you_mean(a, declared[key])} Valid: "
+                                      f"{', '.join(declared[key])}")

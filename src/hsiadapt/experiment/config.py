@@ -45,10 +45,12 @@ from hsiadapt.experiment._values import (
     check_fields,
     check_keys,
     check_name,
+    check_restrictions,
     check_value,
     make_spec,
 )
 from hsiadapt.experiment.adapter_spec import AdapterSpec
+from hsiadapt.experiment.baseline_spec import parse_baselines
 from hsiadapt.experiment.execution import LauncherSpec, TrainerSpec
 from hsiadapt.experiment.variants import apply_variant
 from hsiadapt.hints import did_you_mean, unknown_name
@@ -220,6 +222,8 @@ class ExperimentConfig:
     trainer: TrainerSpec = field(default_factory=TrainerSpec)
     launcher: LauncherSpec = field(default_factory=LauncherSpec)
     description: str = ""
+    #: classical baselines run beside the grid (:mod:`.baseline_spec`)
+    baselines: tuple[str, ...] = ()
 
     def runs(self, only: Mapping[str, Sequence[str]] | None = None) -> list[RunSpec]:
         """The grid, filtered by ``only`` (keys task/adapter/backbone/seed -> allowed values)."""
@@ -256,7 +260,17 @@ class ExperimentConfig:
 
 
 _TOP = {"name", "description", "tasks", "adapters", "backbones", "seeds", "data_root", "output",
-        "trainer", "launcher", "variants", "variant"}
+        "trainer", "launcher", "baselines", "variants", "variant"}
+
+
+def _seeds(p: Path, seeds: Any) -> list[int]:
+    """The ``seeds:`` value: a list of integers, or ``{start: N, count: M}``."""
+    if isinstance(seeds, Mapping) and set(seeds) == {"start", "count"}:
+        seeds = list(range(int(seeds["start"]), int(seeds["start"]) + int(seeds["count"])))
+    if not isinstance(seeds, list) or not all(isinstance(s, int) for s in seeds) or not seeds:
+        raise ConfigError(f"{p}: seeds must be a non-empty list of integers or "
+                          "{start: N, count: M}")
+    return seeds
 
 
 def load_config(path: str | Path, *, data_root: str | None = None,
@@ -284,12 +298,7 @@ def load_config(path: str | Path, *, data_root: str | None = None,
         if req not in raw:
             raise ConfigError(f"{p}: missing required key {req!r}")
     raw = apply_variant(raw, variant, str(p))
-    seeds = raw["seeds"]
-    if isinstance(seeds, Mapping) and set(seeds) == {"start", "count"}:
-        seeds = list(range(int(seeds["start"]), int(seeds["start"]) + int(seeds["count"])))
-    if not isinstance(seeds, list) or not all(isinstance(s, int) for s in seeds) or not seeds:
-        raise ConfigError(f"{p}: seeds must be a non-empty list of integers or "
-                          "{start: N, count: M}")
+    seeds = _seeds(p, raw["seeds"])
     tasks = tuple(make_spec(f"{p}: tasks[{i}]", TaskSpec, t) for i, t in enumerate(raw["tasks"]))
     adapters = tuple(make_spec(f"{p}: adapters[{i}]", AdapterSpec, a)
                      for i, a in enumerate(raw["adapters"]))
@@ -305,18 +314,9 @@ def load_config(path: str | Path, *, data_root: str | None = None,
     entries: list[tuple[str, Any, tuple[str, ...]]] = [
         (f"backbones[{i}]", b, ("adapters", "tasks")) for i, b in enumerate(backbones)]
     entries += [(f"adapters[{i}]", a, ("tasks",)) for i, a in enumerate(adapters)]
-    for where, entry, keys in entries:
-        for key in keys:
-            v = getattr(entry, key)
-            if v is not None and (not isinstance(v, list) or not v
-                                  or not all(isinstance(x, str) for x in v)):
-                raise ConfigError(f"{p}: {where}.{key} must be a non-empty list of names from "
-                                  f"the config's {key}, got {v!r}")
-            for a in v or []:
-                if a not in declared[key]:
-                    raise ConfigError(f"{p}: {where}.{key}: no {key[:-1]} named {a!r}"
-                                      f"{did_you_mean(a, declared[key])} Valid: "
-                                      f"{', '.join(declared[key])}")
+    check_restrictions(str(p), declared, entries)
+    baselines = parse_baselines(f"{p}: baselines", raw.get("baselines"),
+                                [t.recipe_obj().task for t in tasks])
     if len(set(seeds)) != len(seeds):
         raise ConfigError(f"{p}: duplicate seeds")
     try:
@@ -343,4 +343,4 @@ def load_config(path: str | Path, *, data_root: str | None = None,
     return ExperimentConfig(
         name=str(raw["name"]), description=str(raw.get("description", "")), tasks=tasks,
         adapters=adapters, backbones=backbones, seeds=tuple(seeds), data_root=root,
-        output=out, trainer=trainer, launcher=launcher)
+        output=out, trainer=trainer, launcher=launcher, baselines=baselines)

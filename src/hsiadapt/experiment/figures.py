@@ -59,7 +59,7 @@ def _class_names(m: RunRecord) -> list[str]:
 def make_figures(runs_dir: str | Path, out: str | Path | None = None) -> list[Path]:
     """Write every figure that the runs allow; returns the files written."""
     plt = _plt()
-    runs = [m for m in collect_records(runs_dir) if m.finished]
+    runs = [m for m in collect_records(runs_dir) if m.finished and not m.is_baseline]
     out = Path(out) if out is not None else Path(runs_dir) / "figures"
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

@@ -28,7 +28,8 @@ from hsiadapt.experiment.config import NOT_RESULT, RunSpec
 from hsiadapt.experiment.plan import plan_run
 from hsiadapt.experiment.record import CONFIG_FILE, RunRecord
 
-__all__ = ["SUPERSEDED", "clear_cache", "run_fingerprint", "stale_reason", "supersede"]
+__all__ = ["SUPERSEDED", "clear_cache", "data_fingerprint", "hsiadapt_version", "run_fingerprint",
+           "stale_reason", "supersede"]
 
 SUPERSEDED = "_superseded"
 
@@ -41,7 +42,8 @@ def clear_cache() -> None:
     _DATA_CACHE.clear()
 
 
-def _version() -> str:
+def hsiadapt_version() -> str:
+    """The installed hsiadapt's version (``unknown`` from a source tree)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -58,7 +60,9 @@ def _file_stamp(path: Path) -> str:
     return f"{path}:{st.st_size}:{st.st_mtime_ns}"
 
 
-def _data_fingerprint(spec: RunSpec) -> str:
+def data_fingerprint(spec: RunSpec) -> str:
+    """The run's data, fingerprinted: every split's sample list, band table, loader settings and
+    source files' sizes and modification times (cached within a sweep)."""
     from hsiadapt.data.stats import dataset_fingerprint
     from hsiadapt.datasets import DATASETS
 
@@ -94,8 +98,8 @@ def _files_fingerprint(spec: RunSpec) -> str:
 
 def run_fingerprint(spec: RunSpec) -> dict[str, str]:
     """The fingerprint of everything that determines a run's result (module docstring)."""
-    return {"config": spec.digest(), "data": _data_fingerprint(spec),
-            "files": _files_fingerprint(spec), "hsiadapt": _version()}
+    return {"config": spec.digest(), "data": data_fingerprint(spec),
+            "files": _files_fingerprint(spec), "hsiadapt": hsiadapt_version()}
 
 
 def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:

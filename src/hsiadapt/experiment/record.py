@@ -53,6 +53,8 @@ class RunRecord:
     ``traceback`` for a failed run. Provenance: ``digest`` (the resolved config's), the source
     band table, the adapter's arguments and target sensor, ``weights`` (``hf`` / ``ckpt:...`` /
     ``random``), ``precision`` and ``float32_matmul_precision``, ``hardware``, ``versions``.
+    A classical baseline's record (``baseline`` set) has the same form: ``backbone`` / ``model``
+    name the baseline (``lda``), ``adapter`` its bands (``full`` or an adapter's name).
     """
 
     run_id: str
@@ -96,6 +98,9 @@ class RunRecord:
     fingerprint: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     traceback: str | None = None
+    #: a classical baseline's record (:mod:`.baselines`): its name, band set, row name and the
+    #: pixels it was fitted on; ``None`` for a deep run
+    baseline: dict[str, Any] | None = None
     schema: int = SCHEMA_VERSION
     #: the folder the record was read from (not stored)
     path: Path | None = field(default=None, compare=False)
@@ -103,6 +108,11 @@ class RunRecord:
     @property
     def finished(self) -> bool:
         return self.status == "finished"
+
+    @property
+    def is_baseline(self) -> bool:
+        """Whether this is a classical baseline's record, not a deep run's."""
+        return self.baseline is not None
 
     def bands(self) -> BandSet | None:
         """The source band table the run trained on."""

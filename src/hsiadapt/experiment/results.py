@@ -27,7 +27,10 @@ COLUMNS = ("task", "model", "init", "adapter", "metric", "direction", "mean", "s
 
 
 def init_of(record: RunRecord) -> str:
-    """How a run's backbone started: ``random``, ``s2_prior``, ``hsi_prior`` or ``pretrained``."""
+    """How a run's backbone started: ``random``, ``s2_prior``, ``hsi_prior`` or ``pretrained``;
+    ``none`` for a classical baseline (no backbone)."""
+    if record.is_baseline:
+        return "none"
     w = record.weights or "random"
     if w == "random":
         return "random"

@@ -246,6 +246,8 @@ def starter_config(s: FolderSummary, config_dir: Path, name: str | None = None) 
     head = ("{hidden: 64, dropout: 0.2}" if regression
             else "{channels: 32, num_convs: 2, dropout: 0.1}")
     cov = ", args: {coverage: nearest}" if s.uncovered else ""
+    baselines, what = (("[ridge, pls]", "mean-spectrum") if regression
+                       else ("[lda, random_forest]", "per-pixel"))
     lines = [
         f"# Starter config written by `hsiadapt init {s.root}`.",
         "# Next: hsiadapt data check, then hsiadapt run on this file (see docs/your_data.md).",
@@ -299,6 +301,7 @@ def starter_config(s: FolderSummary, config_dir: Path, name: str | None = None) 
         "    # (or ckpt_path: /path/to/TerraMind_v1_tiny.pt)",
         "    pretrained: false",
         "trainer: {accelerator: auto}",
+        f"baselines: {baselines}   # classical {what} rows beside the deep ones; [] for none",
     ]
     return "\n".join(lines) + "\n"
 

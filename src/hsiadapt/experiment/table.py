@@ -8,7 +8,9 @@ show the rank the mean score would take on a leaderboard (a CSV of public scores
 are shown as ``n/a`` and failed runs are counted, never dropped silently; runs that resumed from
 a checkpoint after an interruption are counted too (``n=3, 1 resumed``). Literature rows (the
 study's or SpectralEarth's published numbers, from a CSV the user supplies) can be shown beside
-the measured ones and are marked as such.
+the measured ones and are marked as such. Classical baselines (``baselines:`` in the config)
+are rows marked *(baseline)*, after the deep rows; a line under the table says when a task's
+best deep row is below its best baseline (:mod:`.table_baselines`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from hsiadapt.experiment.record import RunRecord, collect_records
+from hsiadapt.experiment.table_baselines import baseline_notes
 
 __all__ = ["Cell", "ResultsTable", "build_table", "collect_runs", "leaderboard_rank"]
 
@@ -99,6 +102,15 @@ class ResultsTable:
     underline: set[tuple[str, str, str]]
     #: the leaderboard lists only part of the board: ranks are lower bounds
     rank_is_bound: bool = False
+    #: rows that are classical baselines (:mod:`.baselines`), not deep runs
+    baselines: set[tuple[str, str]] = field(default_factory=set)
+
+    def _name(self, b: str, a: str, lit: bool, fmt: str) -> str:
+        if lit:
+            return b + (" *(published)*" if fmt == "md" else " (published)")
+        if (b, a) in self.baselines:
+            return b + (" *(baseline)*" if fmt == "md" else " (baseline)")
+        return b
 
     def _fmt(self, key: tuple[str, str, str], fmt: str) -> str:
         c = self.cells.get(key)
@@ -149,7 +161,9 @@ class ResultsTable:
                         vals += ["" if cell.n == 0 else f"{cell.mean:.6g}",
                                  "" if cell.n == 0 else f"{cell.std:.6g}", str(cell.n),
                                  str(cell.failed), str(cell.resumed)]
-                lines.append(f"{b},{a},{'literature' if lit else 'measured'}," + ",".join(vals))
+                source = ("literature" if lit else "baseline" if (b, a) in self.baselines
+                          else "measured")
+                lines.append(f"{b},{a},{source}," + ",".join(vals))
             return "\n".join(lines)
         if fmt == "latex":
             spec = "ll" + "c" * len(self.columns)
@@ -158,7 +172,7 @@ class ResultsTable:
                        h.replace("↑", r"$\uparrow$").replace("↓", r"$\downarrow$").replace(
                            "_", r"\_") for h in heads) + r" \\", r"\midrule"]
             for b, a, lit in self.rows:
-                name = (b + (" (published)" if lit else "")).replace("_", r"\_")
+                name = self._name(b, a, lit, "latex").replace("_", r"\_")
                 out.append(f"{name} & {a.replace('_', chr(92) + '_')} & " + " & ".join(
                     self._fmt((b, a, c), "latex") for c in self.columns) + r" \\")
             out += [r"\bottomrule", r"\end{tabular}"]
@@ -166,7 +180,7 @@ class ResultsTable:
         out = ["| Backbone | Adaptation | " + " | ".join(heads) + " |",
                "|---|---|" + "---|" * len(self.columns)]
         for b, a, lit in self.rows:
-            name = b + (" *(published)*" if lit else "")
+            name = self._name(b, a, lit, "md")
             out.append(f"| {name} | {a} | " + " | ".join(
                 self._fmt((b, a, c), "md") for c in self.columns) + " |")
         out.append("")
@@ -177,6 +191,10 @@ class ResultsTable:
             out.append("Ranks are bounds: computed from the HYPERVIEW-1 scores traceable to a "
                        "public source, not the full leaderboard, so 'rank bound ≥ N' means at "
                        "least N - 1 teams scored better.")
+        means = {col: {(b, a): c.mean for b, a, lit in self.rows if not lit
+                       and (c := self.cells.get((b, a, col))) is not None and c.n}
+                 for col in self.columns}
+        out += baseline_notes(means, self.baselines, self.directions, self.metrics)
         if any(c.resumed for c in self.cells.values()):
             out.append("resumed: runs resumed from a checkpoint after an interruption (their "
                        "numbers match an uninterrupted run on CPU; on GPU only up to "
@@ -192,6 +210,7 @@ def build_table(runs: list[RunRecord], *, leaderboard: str | Path | None = None,
     directions: dict[str, str] = {}
     metrics: dict[str, str] = {}
     rows: list[tuple[str, str, bool]] = []
+    baselines = {(m.backbone, m.adapter) for m in runs if m.is_baseline}
     for m in runs:
         task = m.task or "?"
         key = (m.backbone or "?", m.adapter or "?", task)
@@ -245,7 +264,7 @@ def build_table(runs: list[RunRecord], *, leaderboard: str | Path | None = None,
         if board and directions[col] == "min" and metrics[col] == "hyperview_score":
             for b, a in measured:
                 ranks[(b, a, col)] = leaderboard_rank(cells[(b, a, col)].mean, board)
-    rows.sort(key=lambda r: (r[2], r[0], r[1]))
+    rows.sort(key=lambda r: (r[2], (r[0], r[1]) in baselines, r[0], r[1]))
     bound = leaderboard is not None and str(leaderboard) in PARTIAL_BOARDS
     return ResultsTable(columns, directions, metrics, rows, dict(cells), ranks, bold, underline,
-                        rank_is_bound=bound)
+                        rank_is_bound=bound, baselines=baselines)

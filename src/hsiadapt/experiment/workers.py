@@ -49,7 +49,8 @@ def run_workers(config: str | Path, workers: int, *, args: Sequence[str] = (),
         raise ValueError(f"--workers must be at least 1, got {workers}")
     n_threads = threads or threads_per_worker(workers)
     env = {**os.environ, "OMP_NUM_THREADS": str(n_threads), "MKL_NUM_THREADS": str(n_threads),
-           "HSIADAPT_PROGRESS": "0", "PYTHONUNBUFFERED": "1"}
+           "HSIADAPT_PROGRESS": "0", "PYTHONUNBUFFERED": "1",
+           "HSIADAPT_WORKER": "1"}  # the parent runs the baselines, once
     cmd = [sys.executable, "-m", "hsiadapt", "run", str(config), *args]
     echo(f"[workers] {workers} processes x {n_threads} thread(s): {' '.join(cmd[2:])}")
     procs: list[subprocess.Popen[str]] = []
