@@ -57,6 +57,11 @@ class Recipe:
     augmentation: Literal["study_segmentation", "study_hyperview", "d4"] = "study_segmentation"
     #: area range of the segmentation augmentation's random resized crop
     crop_scale: tuple[float, float] = (0.4, 1.0)
+    #: segmentation: how the test split is scored - ``"resized_chips"`` (each chip resized to
+    #: ``image_size``, the study's definition), ``"native_pixels"`` (the labels' own grid, by
+    #: the sliding windows ``predict`` uses) or ``None``: the dataset's default
+    #: (:mod:`hsiadapt.experiment.scoring`)
+    test_scoring: Literal["resized_chips", "native_pixels"] | None = None
     limit_train_batches: int | float | None = None
     limit_val_batches: int | float | None = None
 
