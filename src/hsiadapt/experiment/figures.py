@@ -256,7 +256,7 @@ def _spectral_maps(out: Path, runs: list[RunRecord]) -> list[Path]:
     # named after the dataset (the task) and the adapter's name in the config
     for name, m in fg.spectral_map_runs(runs).items():
         try:
-            adapter = build_adapter(m.input_mode, m.bands(), m.target, **m.adapter_args)
+            adapter = build_adapter(m.input_mode, m.bands() or "", m.target, **m.adapter_args)
         except (ValueError, KeyError):
             continue
         smap = getattr(adapter, "map", None)  # fixed adapters that are a SpectralMap
