@@ -122,6 +122,10 @@ class HSIDataset(Dataset):
     bands: BandSet
     #: Where the data come from (used in DatasetNotFoundError messages).
     source_url: str = ""
+    #: How a run scores the test split by default (segmentation): ``"native_pixels"`` - the
+    #: labels' own grid, as ``hsiadapt predict`` maps it; a study's preset keeps the study's
+    #: ``"resized_chips"`` (see :mod:`hsiadapt.experiment.scoring`).
+    test_scoring: str = "native_pixels"
 
     def __init__(self, transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None):
         self.transforms = transforms

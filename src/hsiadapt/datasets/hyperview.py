@@ -134,6 +134,7 @@ def _read_gt(path: Path, targets: Sequence[str]) -> dict[int, np.ndarray]:
 class _HyperviewBase(HSIDataset):
     task = "regression"
     source_url = _URL
+    test_scoring = "resized_chips"  # the study's definition (fields resized to image_size)
     gt: dict[int, np.ndarray]
     ids: list[int]
 

@@ -79,6 +79,7 @@ def _find_split_dir(root: Path, name: str) -> Path:
 class _SpectralEarthBase(HSIDataset):
     mask_dir: str = ""
     split_name: str = ""
+    test_scoring = "resized_chips"  # the study's definition (its chips resized to image_size)
 
     def __init__(
         self,

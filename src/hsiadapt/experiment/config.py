@@ -101,6 +101,9 @@ class TaskSpec:
         check_keys(f"{where}.recipe_overrides", self.recipe_overrides, Recipe)
         object.__setattr__(self, "recipe_overrides", check_fields(
             f"{where}.recipe_overrides", self.recipe_overrides, Recipe))
+        from hsiadapt.experiment.scoring import check_test_scoring
+
+        check_test_scoring(f"{where}.recipe_overrides", self.dataset, self.recipe_obj())
         if self.normalization not in ("data", "study", "pretraining", "none"):
             raise ConfigError(f"{where}: normalization must be data, study, pretraining or none")
         if self.statistics_units not in (None, "dn", "reflectance"):
@@ -183,9 +186,12 @@ class RunSpec:
         return f"{self.task.name}__{self.backbone.id}__{self.adapter.name}__seed{self.seed}"
 
     def to_dict(self) -> dict[str, Any]:
+        from hsiadapt.experiment.scoring import test_scoring
+
         d = dataclasses.asdict(self)
         d["run_id"] = self.run_id
         d["recipe"] = self.task.recipe_obj().to_dict()
+        d["recipe"]["test_scoring"] = test_scoring(self.task.dataset, self.task.recipe_obj())
         return d
 
     @classmethod
@@ -206,6 +212,8 @@ class RunSpec:
         d = self.to_dict()
         for part, key in NOT_RESULT:
             d[part].pop(key, None)
+        if d["recipe"]["test_scoring"] == "resized_chips":  # as before it was a setting
+            d["recipe"].pop("test_scoring")
         payload = json.dumps(d, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 

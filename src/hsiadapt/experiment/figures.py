@@ -1,25 +1,28 @@
 """Figures from the run folders (PNG and PDF, one colour per adaptation across all figures).
 
-* ``predictions_<task>``: RGB from the HSI, ground truth, the prediction of each adaptation
-  (first seed, first backbone), ignore regions grey - like the study's Figures 2-4;
-* ``per_class_iou_<task>``: per-class test IoU by adaptation (mean over seeds, std as error bar);
-* ``seed_spread``: the primary metric of every run, per task and adaptation;
-* ``spectral_map_<task>_<adapter>``: the selection / SRF maps the runs used, per dataset;
-* ``hyperview_scatter_<task>``: predicted vs true per target (regression).
+* ``predictions_<task>``: RGB from the HSI, ground truth, and per backbone entry the prediction
+  of its best row (adapter with the best mean primary metric; its lowest seed), ignore regions
+  grey - like the study's Figures 2-4;
+* ``per_class_iou_<task>``: per-class test IoU per row (mean over its seeds, n in the legend,
+  std as error bar);
+* ``seed_spread``: the primary metric of every run, per task and row;
+* ``spectral_map_<task>_<adapter>``: the selection / SRF map of the adapter of that name;
+* ``hyperview_scatter_<task>``: predicted vs true per target and row (regression).
+
+A row is what the table calls one: a backbone entry (its label) and an adapter name
+(:mod:`.figure_groups` computes what each figure draws).
 """
 
 from __future__ import annotations
 
 import csv
-import json
-import warnings
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from hsiadapt.experiment.plan import fixed_adapter
+from hsiadapt.experiment import figure_groups as fg
 from hsiadapt.experiment.record import RunRecord, collect_records
 
 __all__ = ["make_figures"]
@@ -76,20 +79,20 @@ def make_figures(runs_dir: str | Path, out: str | Path | None = None) -> list[Pa
     for ax, task in zip(axes[0], tasks, strict=True):
         ms = by_task[task]
         metric, direction = ms[0].primary()
-        groups = sorted({(m.backbone, m.adapter) for m in ms})
-        for i, (b, a) in enumerate(groups):
-            got = [m.value(metric) for m in ms if (m.backbone, m.adapter) == (b, a)]
-            vals = [v for v in got if v is not None]
+        groups = fg.rows(ms)
+        for i, r in enumerate(groups):
+            vals = r.values()
             jitter = np.linspace(-0.15, 0.15, len(vals)) if len(vals) > 1 else [0.0]
-            ax.scatter(i + np.asarray(jitter), vals, color=colors[a], s=18, zorder=3)
+            ax.scatter(i + np.asarray(jitter), vals, color=colors[r.adapter], s=18, zorder=3)
             if vals:
                 ax.hlines(np.mean(vals), i - 0.25, i + 0.25, color="k", lw=1.5)
-        one_backbone = len({b for b, _ in groups}) == 1
+        one_backbone = len({r.backbone for r in groups}) == 1
         ax.set_xticks(range(len(groups)),
-                      [a if one_backbone else f"{a}\n{b}" for b, a in groups], fontsize=8,
-                      rotation=0 if one_backbone else 30)
+                      [f"{r.label(one_backbone)}\n(n={len(r.values())})" for r in groups],
+                      fontsize=8, rotation=0 if one_backbone else 30)
         ax.set_title(f"{task}: test {metric} ({'higher' if direction == 'max' else 'lower'} "
-                     "is better)" + (f"\n{groups[0][0]}" if one_backbone else ""), fontsize=10)
+                     "is better)\ndots: runs (seeds); bar: their mean"
+                     + (f"; {groups[0].backbone}" if one_backbone else ""), fontsize=10)
         ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     written += _save(fig, out, "seed_spread")
@@ -109,39 +112,53 @@ def _per_class(plt, out: Path, task: str, ms: list[RunRecord], colors) -> list[P
     names = _class_names(ms[0])
     if not names:
         return []
-    adapters = sorted({m.adapter for m in ms})
-    fig, ax = plt.subplots(figsize=(max(6, 0.7 * len(names) * len(adapters) / 2 + 3), 3.8))
-    width = 0.8 / len(adapters)
-    for j, a in enumerate(adapters):
-        vals = np.array([[m.test.get(f"iou/{n}", np.nan) for n in names]
-                         for m in ms if m.adapter == a], dtype=float)
-        with warnings.catch_warnings():  # a class absent from every test split stays NaN
-            warnings.simplefilter("ignore", RuntimeWarning)
-            mean = np.nanmean(vals, axis=0) if vals.size else np.full(len(names), np.nan)
-            std = np.nanstd(vals, axis=0) if vals.shape[0] > 1 else None
-        ax.bar(np.arange(len(names)) + j * width, np.nan_to_num(mean), width, yerr=std,
-               color=colors[a], label=a, capsize=2)
+    bars = fg.class_bars(ms, names)
+    one_backbone = len({b.row.backbone for b in bars}) == 1
+    fig, ax = plt.subplots(figsize=(max(6, 0.7 * len(names) * len(bars) / 2 + 3), 3.8))
+    width = 0.8 / len(bars)
+    for j, b in enumerate(bars):
+        hatch = None if one_backbone else "//" if j % 2 else None
+        ax.bar(np.arange(len(names)) + j * width, np.nan_to_num(b.mean), width, yerr=b.std,
+               color=colors[b.row.adapter], label=f"{b.row.label(one_backbone)} (n={b.row.n})",
+               capsize=2, hatch=hatch, edgecolor="k" if hatch else None)
     ax.set_xticks(np.arange(len(names)) + 0.4 - width / 2, names, rotation=40, ha="right",
                   fontsize=8)
     ax.set_ylabel("test IoU")
     ax.set_ylim(0, 1)
-    ax.set_title(f"{task}: per-class IoU by adaptation (mean over seeds)")
+    ax.set_title(class_bars_title(task, bars), fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return _save(fig, out, f"per_class_iou_{task}")
 
 
+def class_bars_title(task: str, bars: list[fg.ClassBars]) -> str:
+    """The per-class IoU figure's title: what a bar averages, over what n."""
+    ns = sorted({b.row.n for b in bars})
+    over = ("the one run of each row" if ns == [1] else
+            "each row's seeds (n in the legend), error bar: their std")
+    one = len({b.row.backbone for b in bars}) == 1
+    return (f"{task}: per-class test IoU per " + ("adapter" if one else "backbone and adapter")
+            + (f" ({bars[0].row.backbone})" if one else "") + f"\nbar: mean over {over}")
+
+
+def panel_titles(task: str, shown: list[tuple[fg.Row, RunRecord]]) -> tuple[str, list[str]]:
+    """The predictions figure's title and its prediction columns' titles."""
+    metric = shown[0][1].primary()[0]
+    cols = [f"{r.backbone}: {r.adapter}, seed {m.seed}\n(best row, mean {metric} "
+            f"{np.mean(r.values()):.3f}, n={len(r.values())})" for r, m in shown]
+    return (f"{task}: the best adapter per backbone (mean test {metric} over seeds), "
+            "its lowest seed's prediction", cols)
+
+
 def _panels(plt, out: Path, task: str, ms: list[RunRecord]) -> list[Path]:
-    seed = min(m.seed for m in ms)
-    backbone = sorted({m.backbone for m in ms})[0]
-    chosen = {m.adapter: m for m in ms if m.seed == seed and m.backbone == backbone}
-    data = {}
-    for a, m in sorted(chosen.items()):
+    shown, data = [], {}
+    for r, m in fg.best_rows(ms):
         p = Path(m.path or ".") / "samples.npz"
         if p.is_file():
             with np.load(p, allow_pickle=False) as z:
                 if "pred" in z.files:
-                    data[a] = {k: z[k] for k in z.files}
+                    data[(r.backbone, r.adapter)] = {k: z[k] for k in z.files}
+                    shown.append((r, m))
     if not data:
         return []
     first = next(iter(data.values()))
@@ -161,6 +178,7 @@ def _panels(plt, out: Path, task: str, ms: list[RunRecord]) -> list[Path]:
     cmap = ListedColormap([tuple(v / 255 for v in rgb) for _c, _n, rgb in legend]).with_extremes(
         bad="0.6")
     n_cls = len(legend)
+    title, col_titles = panel_titles(task, shown)
     cols = 2 + len(data)
     fig, axes = plt.subplots(n, cols, figsize=(2.4 * cols, 2.4 * n), squeeze=False)
     for i in range(n):
@@ -172,18 +190,18 @@ def _panels(plt, out: Path, task: str, ms: list[RunRecord]) -> list[Path]:
         gt[ignore] = np.nan
         axes[i][1].imshow(np.ma.masked_invalid(gt), cmap=cmap, vmin=0, vmax=n_cls - 1,
                           interpolation="nearest")
-        for j, (a, d) in enumerate(data.items()):
+        for j, d in enumerate(data.values()):
             pr = d["pred"][i].astype(float)
             pr[ignore] = np.nan
             axes[i][2 + j].imshow(np.ma.masked_invalid(pr), cmap=cmap, vmin=0, vmax=n_cls - 1,
                                   interpolation="nearest")
             if i == 0:
-                axes[0][2 + j].set_title(f"prediction: {a}", fontsize=9)
+                axes[0][2 + j].set_title(col_titles[j], fontsize=8)
         for ax in axes[i]:
             ax.axis("off")
     axes[0][0].set_title("RGB (from the HSI)", fontsize=9)
     axes[0][1].set_title("ground truth (grey: ignored)", fontsize=9)
-    fig.suptitle(f"{task}, {backbone}, seed {seed}", fontsize=10)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     handles = [Patch(color=(rgb[0] / 255, rgb[1] / 255, rgb[2] / 255), label=f"{code} {name}")
                for code, name, rgb in legend] + [Patch(color="0.6", label="ignored / nodata")]
@@ -193,34 +211,39 @@ def _panels(plt, out: Path, task: str, ms: list[RunRecord]) -> list[Path]:
 
 
 def _scatter(plt, out: Path, task: str, ms: list[RunRecord], colors) -> list[Path]:
-    series: dict[str, list[np.ndarray]] = defaultdict(list)
+    series: list[tuple[fg.Row, np.ndarray]] = []
     targets: list[str] = []
-    for m in ms:
-        p = Path(m.path or ".") / "predictions.csv"
-        if not p.is_file():
-            continue
-        rows = list(csv.DictReader(p.open()))
-        if not rows:
-            continue
-        targets = [k[5:] for k in rows[0] if k.startswith("true_")]
-        arr = np.array([[float(r[f"true_{t}"]) for t in targets]
-                        + [float(r[f"pred_{t}"]) for t in targets] for r in rows])
-        series[m.adapter].append(arr)
+    groups = fg.rows(ms)
+    one_backbone = len({g.backbone for g in groups}) == 1
+    for row in groups:
+        arrs = []
+        for m in row.runs:
+            p = Path(m.path or ".") / "predictions.csv"
+            lines = list(csv.DictReader(p.open())) if p.is_file() else []
+            if lines:
+                targets = [k[5:] for k in lines[0] if k.startswith("true_")]
+                arrs.append(np.array([[float(r[f"true_{t}"]) for t in targets]
+                                      + [float(r[f"pred_{t}"]) for t in targets]
+                                      for r in lines]))
+        if arrs:
+            series.append((row, np.concatenate(arrs)))
     if not series:
         return []
+    markers = {b: "os^vDP*X"[i % 8] for i, b in enumerate(sorted({g.backbone for g in groups}))}
     fig, axes = plt.subplots(1, len(targets), figsize=(3.3 * len(targets), 3.3), squeeze=False)
     for k, t in enumerate(targets):
         ax = axes[0][k]
-        for a, arrs in sorted(series.items()):
-            arr = np.concatenate(arrs)
-            ax.scatter(arr[:, k], arr[:, len(targets) + k], s=8, alpha=0.6, color=colors[a],
-                       label=a)
+        for row, arr in series:
+            ax.scatter(arr[:, k], arr[:, len(targets) + k], s=8, alpha=0.6,
+                       color=colors[row.adapter], marker=markers[row.backbone],
+                       label=f"{row.label(one_backbone)} (n={row.n})")
         lim = ax.get_xlim()
         ax.plot(lim, lim, "k--", lw=0.8)
         ax.set_xlabel(f"true {t}")
         ax.set_ylabel(f"predicted {t}")
     axes[0][0].legend(fontsize=8)
-    fig.suptitle(f"{task}: predicted vs true (all seeds)")
+    fig.suptitle(f"{task}: predicted vs true per test sample; each row's seeds pooled "
+                 "(n runs in the legend)")
     fig.tight_layout()
     return _save(fig, out, f"hyperview_scatter_{task}")
 
@@ -230,23 +253,18 @@ def _spectral_maps(out: Path, runs: list[RunRecord]) -> list[Path]:
     from hsiadapt.spectral.plot import plot_map
 
     written: list[Path] = []
-    seen = set()
-    for m in runs:
-        bands = m.bands()
-        if bands is None or not fixed_adapter(m.input_mode):
-            continue
-        key = (bands.name, m.input_mode, json.dumps(m.adapter_args, sort_keys=True))
-        if key in seen:
-            continue
-        seen.add(key)
+    # named after the dataset (the task) and the adapter's name in the config
+    for name, m in fg.spectral_map_runs(runs).items():
         try:
-            adapter = build_adapter(m.input_mode, bands, m.target, **m.adapter_args)
+            adapter = build_adapter(m.input_mode, m.bands() or "", m.target, **m.adapter_args)
         except (ValueError, KeyError):
             continue
         smap = getattr(adapter, "map", None)  # fixed adapters that are a SpectralMap
         if smap is None:
             continue
         fig = plot_map(smap)
-        # named after the dataset (the task), not after the file its band table was read from
-        written += _save(fig, out, f"spectral_map_{m.task or bands.name}_{m.input_mode}")
+        args = ", ".join(f"{k}={v}" for k, v in sorted(m.adapter_args.items()))
+        fig.suptitle(f"{m.task}: adapter {m.adapter!r} ({m.input_mode}"
+                     + (f"; {args}" if args else "") + ")", fontsize=10)
+        written += _save(fig, out, name)
     return written

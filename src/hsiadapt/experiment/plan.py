@@ -185,6 +185,7 @@ def _matrix_source(adapter: str, args: dict[str, Any]) -> str | None:
 def plan_summary(plan: RunPlan) -> dict[str, Any]:
     """Everything that decides a run's numbers, resolved, as plain JSON-ready values - what
     ``hsiadapt run CONFIG --dry-run --format json`` prints, one object per run."""
+    from hsiadapt.experiment.scoring import test_scoring
     from hsiadapt.models.task import TASKS
 
     r, d, m, spec = plan.recipe, plan.data, plan.model, plan.spec
@@ -234,6 +235,7 @@ def plan_summary(plan: RunPlan) -> dict[str, Any]:
         if r.task == "regression" else None,
         "normalization": d.normalization, "statistics_source": stats_source,
         "class_weights": spec.task.class_weights, "precision": m.precision,
+        "test_scoring": test_scoring(d.dataset, r),
     }
 
 

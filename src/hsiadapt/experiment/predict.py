@@ -17,12 +17,19 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 import yaml
 
 from hsiadapt._atomic import atomic_path, atomic_write_text
 from hsiadapt.adapters import SpectralAdapter
 from hsiadapt.data.transforms import Normalize
+from hsiadapt.experiment.inference import (
+    BATCH_SIZE,
+    OVERLAP,
+    class_map,
+    input_wavelengths,
+    prepare_image,
+    window_sizes,
+)
 from hsiadapt.models.model import AdaptedModel
 from hsiadapt.spectral import BandSet
 
@@ -104,11 +111,6 @@ def load_run_model(run_dir: str | Path) -> LoadedRun:
                      image_size=plan.recipe.image_size, patch=model.backbone_info.patch_size)
 
 
-def _window(n: int) -> torch.Tensor:
-    w = torch.sin(torch.linspace(0.5, n - 0.5, n) / n * torch.pi) ** 2
-    return (w[:, None] * w[None, :]).clamp(min=1e-3)
-
-
 def scene_files(image: str | Path) -> Path:
     """The raster to read for ``image``: an ENVI header (``scene.hdr``, ``scene.img.hdr``) gives
     the data file beside it (``scene``, ``scene.img``...); anything else is itself."""
@@ -143,8 +145,8 @@ def check_scene_bands(image: str | Path, bands: BandSet, trained: BandSet) -> No
 
 
 def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
-                  tile: int | None = None, overlap: float = 0.25,
-                  batch_size: int = 8, allow_scale_mismatch: bool = False,
+                  tile: int | None = None, overlap: float = OVERLAP,
+                  batch_size: int = BATCH_SIZE, allow_scale_mismatch: bool = False,
                   wavelengths: BandSet | str | Path | None = None) -> Path:
     """Predict a class map for ``image`` and write it to ``out`` (see the module docstring).
 
@@ -167,20 +169,18 @@ def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
 
     data = scene_files(image)
     run = load_run_model(run_dir)
-    model, adapter = run.model, run.adapter
     if isinstance(wavelengths, BandSet):
         bands = wavelengths
     else:
         bands = load_bandset(wavelengths if wavelengths is not None else image)
     check_scene_bands(image, bands, run.bands)
     x, valid = read_image(data, len(bands), valid_bands=bands.valid)
-    img = torch.from_numpy(x)
-    if adapter is not None:
-        with torch.no_grad():
-            img = adapter(img[None])[0]
     vt = torch.from_numpy(valid)
-    if run.normalize is not None and not allow_scale_mismatch and valid.any():
-        scene = float(img[:, vt].mean(dim=1).abs().median())
+
+    def check_scale(adapted: torch.Tensor) -> None:
+        if run.normalize is None or allow_scale_mismatch or not valid.any():
+            return
+        scene = float(adapted[:, vt].mean(dim=1).abs().median())
         train = float(run.normalize.mean.abs().median())
         if train > 0 and scene > 0 and not 0.1 <= scene / train <= 10:
             raise ValueError(
@@ -189,51 +189,13 @@ def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
                 f"(median band mean {train:.4g}) by a factor of {scene / train:.3g}: the scene "
                 "is in other units (reflectance 0-1 without a scale tag? radiance?). Convert it "
                 "to the training data's units, or pass --allow-scale-mismatch to predict anyway")
-    if run.normalize is not None:
-        img = run.normalize({"image": img, "valid": vt})["image"]
-    img = img * vt[None]
-    _c, h, w = img.shape
-    t = int(tile or run.chip_px or run.image_size or 128)
-    size = int(run.image_size or t)
-    p = run.patch
-    if size % p:
-        size = (size // p + 1) * p
-    stride = max(1, int(t * (1 - overlap)))
-    ys = list(range(0, max(h - t, 0) + 1, stride))
-    xs = list(range(0, max(w - t, 0) + 1, stride))
-    if ys[-1] + t < h:
-        ys.append(h - t)
-    if xs[-1] + t < w:
-        xs.append(w - t)
-    pad_h, pad_w = max(0, t - h), max(0, t - w)
-    if pad_h or pad_w:
-        img = F.pad(img, (0, pad_w, 0, pad_h))
-        vt = F.pad(vt, (0, pad_w, 0, pad_h))
+
+    img = prepare_image(torch.from_numpy(x), vt, run.adapter, run.normalize, check=check_scale)
+    h, w = valid.shape
+    t, size = window_sizes(tile, run.chip_px, run.image_size, run.patch)
     k = len(run.classes)
-    acc = torch.zeros(k, img.shape[1], img.shape[2])
-    wsum = torch.zeros(img.shape[1], img.shape[2])
-    win = _window(t)
-    boxes = [(y, xx) for y in ys for xx in xs]
-    with torch.no_grad():
-        for i in range(0, len(boxes), batch_size):
-            chunk = boxes[i:i + batch_size]
-            tiles = torch.stack([img[:, y:y + t, xx:xx + t] for y, xx in chunk])
-            vts = torch.stack([vt[y:y + t, xx:xx + t] for y, xx in chunk])
-            if size != t:
-                tiles = F.interpolate(tiles, size=(size, size), mode="bilinear",
-                                      align_corners=False)
-                vts_in = F.interpolate(vts[:, None].float(), size=(size, size),
-                                       mode="nearest")[:, 0] > 0.5
-            else:
-                vts_in = vts
-            logits = model(tiles, vts_in)
-            if size != t:
-                logits = F.interpolate(logits, size=(t, t), mode="bilinear", align_corners=False)
-            prob = logits.softmax(1)
-            for (y, xx), pr in zip(chunk, prob, strict=True):
-                acc[:, y:y + t, xx:xx + t] += pr * win
-                wsum[y:y + t, xx:xx + t] += win
-    ordinal = (acc / wsum.clamp(min=1e-6)).argmax(0)[:h, :w].numpy()
+    ordinal = class_map(run.model, img, vt, k, tile=t, size=size, overlap=overlap,
+                        batch_size=batch_size, wavelengths=input_wavelengths(run.adapter, bands))
     codes = run.class_codes if run.class_codes else list(range(k))
     legend = class_legend(run.classes, codes)
     dtype, nodata = ("uint8", NODATA) if max(codes) < NODATA else ("uint16", NODATA_16)

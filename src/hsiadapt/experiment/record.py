@@ -82,6 +82,9 @@ class RunRecord:
     resume_note: str | None = None
     adapter_args: dict[str, Any] = field(default_factory=dict)
     chip_px: int | None = None
+    #: how the test split was scored: ``resized_chips`` / ``native_pixels``
+    #: (:mod:`hsiadapt.experiment.scoring`); ``None`` in records written before (resized chips)
+    test_scoring: str | None = None
     #: segmentation: the class names and the product code of each class ordinal
     classes: list[str] = field(default_factory=list)
     class_codes: list[int] | None = None

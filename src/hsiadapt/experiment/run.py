@@ -50,6 +50,7 @@ from hsiadapt.experiment.record import (
     run_status,
     write_record,
 )
+from hsiadapt.experiment.scoring import score_test
 from hsiadapt.experiment.storage import check_free_space, storage_error
 from hsiadapt.models.precision import apply_precision
 
@@ -336,7 +337,7 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
                 raise RuntimeError("the dataset has no test split to score")
             trainer.test(task, dm, ckpt_path=best, weights_only=True, verbose=False)
             signals.check()
-            test = dict(getattr(task, "last_metrics", {}))
+            test, scoring = score_test(task, dm, spec.task.dataset, rank0)
             _check_finite(task, test, ckpt_cb.best_model_score)
             if torch.get_float32_matmul_precision() != matmul:
                 raise RuntimeError(
@@ -368,7 +369,7 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
             source_bands=dm.info.bands.to_dict(),
             weights=task.model.backbone_info.pretrained,
             pretrained=task.model.backbone_info.pretrained != "random",
-            precision=precision, float32_matmul_precision=matmul,
+            precision=precision, float32_matmul_precision=matmul, test_scoring=scoring,
             hardware=_hardware(), versions=_versions())
         write_record(run_dir, record)
     except (KeyboardInterrupt, SystemExit) as err:  # a stop signal: unrecorded, resumable

@@ -111,6 +111,9 @@ class ResultsTable:
         if (b, a) in self.baselines:
             return b + (" *(baseline)*" if fmt == "md" else " (baseline)")
         return b
+    #: per column: how its measured runs scored the test split (``resized_chips``,
+    #: ``native_pixels``, or both joined by ``+`` when its runs differ)
+    scoring: dict[str, str] = field(default_factory=dict)
 
     def _fmt(self, key: tuple[str, str, str], fmt: str) -> str:
         c = self.cells.get(key)
@@ -142,6 +145,20 @@ class ResultsTable:
             if key in self.underline:
                 txt = rf"\underline{{{txt}}}"
         return txt
+
+    def _scoring_lines(self) -> list[str]:
+        """Which test score each column shows (:mod:`hsiadapt.experiment.scoring`)."""
+        from hsiadapt.experiment.scoring import DESCRIPTION
+
+        parts = []
+        for col in self.columns:
+            s = self.scoring.get(col)
+            if s is None:
+                continue
+            what = DESCRIPTION.get(s, f"mixed: {s.replace('+', ' and ')} (re-run the older "
+                                      "runs to compare like with like)")
+            parts.append(f"{col}: {what}")
+        return ["Test scores: " + "; ".join(parts) + "."] if parts else []
 
     def render(self, fmt: str = "md") -> str:
         heads = [f"{c} ({self.metrics[c]} {'↑' if self.directions[c] == 'max' else '↓'})"
@@ -187,6 +204,7 @@ class ResultsTable:
         out.append("mean ± std over seeds (n = finished runs); **bold**: best model per column; "
                    "underlined: best adaptation per backbone; ↑ higher is better, ↓ lower is "
                    "better. Literature rows are published numbers, not measured here.")
+        out += self._scoring_lines()
         if self.rank_is_bound and self.ranks:
             out.append("Ranks are bounds: computed from the HYPERVIEW-1 scores traceable to a "
                        "public source, not the full leaderboard, so 'rank bound ≥ N' means at "
@@ -211,6 +229,7 @@ def build_table(runs: list[RunRecord], *, leaderboard: str | Path | None = None,
     metrics: dict[str, str] = {}
     rows: list[tuple[str, str, bool]] = []
     baselines = {(m.backbone, m.adapter) for m in runs if m.is_baseline}
+    scorings: dict[str, set[str]] = defaultdict(set)
     for m in runs:
         task = m.task or "?"
         key = (m.backbone or "?", m.adapter or "?", task)
@@ -229,6 +248,7 @@ def build_table(runs: list[RunRecord], *, leaderboard: str | Path | None = None,
             continue
         cells[key].values.append(float(v))
         cells[key].resumed += int(m.resumed_from_checkpoint)
+        scorings[task].add(m.test_scoring or "resized_chips")
     for c in columns:
         directions.setdefault(c, "max")
         metrics.setdefault(c, "miou")
@@ -267,4 +287,5 @@ def build_table(runs: list[RunRecord], *, leaderboard: str | Path | None = None,
     rows.sort(key=lambda r: (r[2], (r[0], r[1]) in baselines, r[0], r[1]))
     bound = leaderboard is not None and str(leaderboard) in PARTIAL_BOARDS
     return ResultsTable(columns, directions, metrics, rows, dict(cells), ranks, bold, underline,
-                        rank_is_bound=bound, baselines=baselines)
+                        rank_is_bound=bound, baselines=baselines,
+                        scoring={c: "+".join(sorted(s)) for c, s in scorings.items()})

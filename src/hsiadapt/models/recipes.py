@@ -66,6 +66,11 @@ class Recipe:
     #: the checkpoint scored on the test split: ``best`` (the monitored value's best epoch) or
     #: ``last`` (the last epoch trained, as the study tested HYPERVIEW)
     test_checkpoint: Literal["best", "last"] = "best"
+    #: segmentation: how the test split is scored - ``"resized_chips"`` (each chip resized to
+    #: ``image_size``, the study's definition), ``"native_pixels"`` (the labels' own grid, by
+    #: the sliding windows ``predict`` uses) or ``None``: the dataset's default
+    #: (:mod:`hsiadapt.experiment.scoring`)
+    test_scoring: Literal["resized_chips", "native_pixels"] | None = None
     limit_train_batches: int | float | None = None
     limit_val_batches: int | float | None = None
 
