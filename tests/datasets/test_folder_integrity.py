@@ -4,13 +4,17 @@ the code before the fix."""
 
 from __future__ import annotations
 
+import re
+import textwrap
 from pathlib import Path
 
 import numpy as np
+import pytest
 import rasterio
 from rasterio.transform import from_origin
 
-from hsiadapt.data.check import check_dataset
+from hsiadapt.cli import main
+from hsiadapt.data.check import check_dataset, exit_code
 from hsiadapt.datasets import HSIFolder
 
 N = 30
@@ -43,6 +47,35 @@ def make_folder(root: Path, *, n: int = 8, size: int = 6, mask_nodata: float | N
     return root
 
 
+def run_tiny(root: Path, tmp: Path):
+    """One run of the stub backbone on ``root`` (one epoch); its RunResult."""
+    from hsiadapt.experiment.config import load_config
+    from hsiadapt.experiment.sweep import run_sweep
+
+    cfg_path = tmp / "tiny.yaml"
+    cfg_path.write_text(textwrap.dedent(f"""
+    name: tiny
+    data_root: {root}
+    output: {tmp / "runs"}
+    seeds: [0]
+    tasks:
+      - name: folder
+        dataset: hsi_folder
+        root: .
+        recipe: study_segmentation
+        recipe_overrides: {{max_epochs: 1, batch_size: 2, image_size: 16, lr: 0.001,
+                            head: {{channels: 8, num_convs: 3, dropout: 0.0}}}}
+    adapters:
+      - {{name: select, input_mode: select, args: {{coverage: nearest}}}}
+    backbones:
+      - {{name: stub, pretrained: false}}
+    trainer: {{accelerator: cpu}}
+    """))
+    cfg = load_config(cfg_path)
+    [res] = run_sweep(cfg, cfg.runs(), echo=lambda s: None)
+    return res
+
+
 # -- item 9: a mask's nodata tag ---------------------------------------------------------------
 def test_mask_nodata_tag_is_not_a_class(tmp_path):
     root = make_folder(tmp_path / "r", mask_nodata=255)
@@ -55,3 +88,40 @@ def test_mask_nodata_tag_is_not_a_class(tmp_path):
     assert rep.unknown_codes == {} and "255" not in rep.class_histogram
     assert not [p for p in rep.problems if "255" in p]
     assert HSIFolder(root, "all", class_codes=[0, 1, 2])[0]["mask"][0].eq(-1).all()
+
+
+# -- item 4: a mask on another grid ------------------------------------------------------------
+def _move_mask(root: Path, name: str, *, crs: str | None = None, dx: float = 0.0) -> Path:
+    path = root / "masks" / name
+    with rasterio.open(path, "r+") as dst:
+        if crs is not None:
+            dst.crs = crs
+        dst.transform = from_origin(ORIGIN[0] + dx, ORIGIN[1], 30, 30)
+    return path
+
+
+@pytest.mark.parametrize("move, says", [
+    ({"crs": "EPSG:32632"}, "CRS EPSG:32632 where the image has EPSG:32633"),
+    ({"dx": 50_000.0}, r"its origin is 50\.0 km \(1666\.7 pixels\) from the image's"),
+], ids=["other-crs", "50km-off"])
+def test_mask_off_its_image_grid_is_a_problem(tmp_path, capsys, move, says):
+    root = make_folder(tmp_path / "r")
+    mask = _move_mask(root, "s3.tif", **move)
+    rep = check_dataset("hsi_folder", root)
+    hits = [p for p in rep.problems if "not on the grid" in p]
+    assert hits and exit_code(rep) == 1
+    assert str(mask) in hits[0] and str(root / "images" / "s3.tif") in hits[0]
+    assert re.search(says, hits[0]) and "gdalwarp" in hits[0]
+    assert main(["data", "check", str(root), "--dataset", "hsi_folder"]) == 1
+    assert "not on the grid of its image" in capsys.readouterr().out
+    # half a pixel is not "off": rounding on export is fine
+    _move_mask(root, "s3.tif", crs="EPSG:32633", dx=10.0)
+    assert not [p for p in check_dataset("hsi_folder", root).problems if "grid" in p]
+
+
+def test_run_refuses_a_mask_off_grid_before_training(tmp_path):
+    root = make_folder(tmp_path / "r")
+    _move_mask(root, "s0.tif", dx=50_000.0)
+    res = run_tiny(root, tmp_path)
+    assert res.status == "failed" and "not on the grid of its image" in res.error
+    assert "s0.tif" in res.error and not list((tmp_path / "runs").rglob("*.ckpt"))

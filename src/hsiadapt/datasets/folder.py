@@ -45,6 +45,7 @@ import numpy as np
 import torch
 
 from hsiadapt.datasets._folder_files import IMAGE_EXT, cached_majority, list_images
+from hsiadapt.datasets._grid import check_mask_grids
 from hsiadapt.datasets.base import (
     DATASETS,
     HSIDataError,
@@ -149,6 +150,9 @@ class HSIFolder(HSIDataset):
         if not self.files:
             raise self._not_found(self.root, f"images with the common band table for split "
                                   f"{split!r}")
+
+        if self.mask_dir is not None:  # a mask of other ground would train without a word
+            check_mask_grids((self.image_dir / f, self.mask_path(f)) for f in self.files)
 
         # -- classes -----------------------------------------------------------------------
         self.ignore_index = -1
