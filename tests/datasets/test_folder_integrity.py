@@ -15,7 +15,7 @@ from rasterio.transform import from_origin
 
 from hsiadapt.cli import main
 from hsiadapt.data.check import check_dataset, exit_code
-from hsiadapt.datasets import HSIFolder
+from hsiadapt.datasets import HSIDataError, HSIFolder
 
 N = 30
 WL = np.linspace(400, 2450, N)
@@ -125,3 +125,64 @@ def test_run_refuses_a_mask_off_grid_before_training(tmp_path):
     res = run_tiny(root, tmp_path)
     assert res.status == "failed" and "not on the grid of its image" in res.error
     assert "s0.tif" in res.error and not list((tmp_path / "runs").rglob("*.ckpt"))
+
+
+# -- item 6: bytes flipped inside a chip -------------------------------------------------------
+def flip_bit(path: Path, byte: int, mask: int) -> float:
+    """Flip bits ``mask`` of byte ``byte`` of the first pixel's first band, in the file's
+    bytes (the TIFF stays valid); returns the value the file now holds there."""
+    with rasterio.open(path) as src:
+        offset = int(src.get_tag_item("BLOCK_OFFSET_0_0", "TIFF", bidx=1))
+        assert src.compression is None
+    data = bytearray(path.read_bytes())
+    data[offset + byte] ^= mask
+    path.write_bytes(bytes(data))
+    with rasterio.open(path) as src:
+        return float(src.read(1)[0, 0])
+
+
+def test_flipped_sign_bit_in_int16_chip_is_a_problem_naming_file_and_band(tmp_path, capsys):
+    root = make_folder(tmp_path / "r")
+    chip = root / "images" / "s2.tif"
+    assert flip_bit(chip, 1, 0x80) < -25000  # little-endian int16: the high byte's sign bit
+    rep = check_dataset("hsi_folder", root)
+    hits = [p for p in rep.problems if str(chip) in p]
+    assert len(hits) == 1 and exit_code(rep) == 1
+    assert re.search(r"band 0 \(0-based\) holds -\d+ at row 0, column 0 - reflectance -[\d.]+, "
+                     r"outside anything a surface reflects.*damaged", hits[0])
+    assert main(["data", "check", str(root), "--dataset", "hsi_folder"]) == 1
+    assert "s2.tif: band 0 (0-based)" in capsys.readouterr().out
+
+
+def test_flipped_exponent_bit_in_float_chip_is_refused(tmp_path):
+    root = make_folder(tmp_path / "r", dtype="float32")
+    chip = root / "images" / "s5.tif"
+    assert flip_bit(chip, 3, 0x20) > 1e20  # a float32 exponent bit: x 2**64
+    ds = HSIFolder(root, "all")
+    with pytest.raises(HSIDataError, match=r"s5\.tif: band 0 \(0-based\) holds [\d.]+e\+2\d "
+                       r"at row 0, column 0"):
+        ds[ds.files.index("s5.tif")]
+    assert ds[0]["image"].shape == (N, 6, 6)  # the others read as before
+
+
+def test_nan_in_one_band_of_a_pixel_is_damage_but_nodata_pixels_are_not(tmp_path):
+    root = make_folder(tmp_path / "r", dtype="float32")
+    with rasterio.open(root / "images" / "s1.tif", "r+") as dst:
+        a = dst.read()
+        a[:, 4, 4] = np.nan  # a nodata pixel (every band): left out, not a problem
+        dst.write(a)
+    ds = HSIFolder(root, "all")
+    assert not ds[1]["valid"][4, 4]
+    with rasterio.open(root / "images" / "s1.tif", "r+") as dst:
+        a[7, 2, 3] = np.inf  # one value of a pixel: damage
+        dst.write(a)
+    with pytest.raises(HSIDataError, match=r"s1\.tif: band 7 \(0-based\) holds inf at row 2, "
+                       r"column 3 \(1 non-finite value in pixels whose other bands"):
+        HSIFolder(root, "all")[1]
+
+
+def test_run_refuses_a_damaged_chip(tmp_path):
+    root = make_folder(tmp_path / "r")
+    flip_bit(root / "images" / "s0.tif", 1, 0x80)
+    res = run_tiny(root, tmp_path)
+    assert res.status == "failed" and "s0.tif: band 0 (0-based)" in res.error

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hsiadapt.datasets._values import check_plausible
 from hsiadapt.datasets.base import SAMPLE_SCALE, HSIDataError
 
 __all__ = ["read_image", "read_label_raster", "read_mask"]
@@ -71,7 +72,8 @@ def read_image(
         ``image`` and False in ``valid``.
 
     Raises:
-        HSIDataError: missing/corrupt file, wrong band count, unreadable pixels.
+        HSIDataError: missing/corrupt file, wrong band count, unreadable pixels, values no
+            reflectance product holds (damaged bytes; :mod:`hsiadapt.datasets._values`).
     """
     from rasterio.errors import RasterioIOError
 
@@ -100,6 +102,7 @@ def read_image(
         scale = tag_scale if tag_scale not in (None, 1.0) else 1e-4
     image = np.where(bad, 0.0, raw * np.float32(scale * SAMPLE_SCALE)).astype(np.float32)
     image[~vb] = 0.0
+    check_plausible(path, raw, image, vb, valid, nd)  # damaged bytes are refused, named
     return image, valid
 
 
