@@ -12,7 +12,7 @@ from hsiadapt.experiment.config import load_config
 from hsiadapt.experiment.record import read_record
 from hsiadapt.experiment.run import run_one
 
-from .conftest import write_tiny_config
+from .conftest import flip_tensor_bits, write_tiny_config
 
 
 def killed_run(tmp_path, monkeypatch, epochs: int = 2, seed: int = 0):
@@ -101,23 +101,6 @@ def test_checkpoint_write_is_atomic_in_the_checkpoint_folder(tmp_path, monkeypat
     assert created and all(Path(c).parent == dest.parent for c in created)  # not in $TMPDIR
     assert [p.name for p in dest.parent.iterdir()] == ["last.ckpt"]
     assert torch.equal(torch.load(dest, weights_only=True)["state_dict"]["w"], torch.ones(3))
-
-
-def flip_tensor_bits(path: Path) -> str:
-    """Flip one exponent bit inside the largest tensor stored in a checkpoint's zip, leaving the
-    zip valid (torch does not check the entries' CRCs); returns the entry's name."""
-    import zipfile
-
-    with zipfile.ZipFile(path) as z:
-        info = max((i for i in z.infolist() if "/data/" in i.filename), key=lambda i: i.file_size)
-    data = bytearray(path.read_bytes())
-    name_len, extra_len = (int.from_bytes(data[info.header_offset + k:info.header_offset + k + 2],
-                                          "little") for k in (26, 28))
-    start = info.header_offset + 30 + name_len + extra_len
-    data[start + (info.file_size // 8) * 4 + 3] ^= 0x20  # a float32's exponent: x 2**64
-    path.write_bytes(bytes(data))
-    torch.load(path, map_location="cpu", weights_only=True)  # still loads
-    return info.filename
 
 
 def test_sealed_checkpoint_verifies_and_refuses_other_runs_and_flipped_bits(tmp_path):
