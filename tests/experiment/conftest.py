@@ -40,3 +40,25 @@ def write_tiny_config(tmp: Path, *, seeds=(0, 1), adapters=("select", "srf"), ex
 @pytest.fixture
 def tiny_config(tmp_path):
     return write_tiny_config(tmp_path)
+
+
+def flip_tensor_bits(path: Path) -> list[str]:
+    """Flip one bit inside every tensor stored in a checkpoint's zip (an exponent bit where the
+    entry holds float32 values: weights, optimiser moments), leaving the zip valid (torch does
+    not check the entries' CRCs). Returns the entries' names."""
+    import zipfile
+
+    import torch
+
+    with zipfile.ZipFile(path) as z:
+        infos = [i for i in z.infolist() if "/data/" in i.filename and i.file_size >= 16
+                 and i.file_size % 4 == 0]
+    data = bytearray(path.read_bytes())
+    for info in infos:
+        name_len, extra_len = (int.from_bytes(
+            data[info.header_offset + k:info.header_offset + k + 2], "little") for k in (26, 28))
+        start = info.header_offset + 30 + name_len + extra_len
+        data[start + (info.file_size // 8) * 4 + 3] ^= 0x20  # float32: exponent + 64
+    path.write_bytes(bytes(data))
+    torch.load(path, map_location="cpu", weights_only=True)  # still loads
+    return [i.filename for i in infos]

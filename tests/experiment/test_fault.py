@@ -227,3 +227,60 @@ def test_sweep_killed_at_random_points_finishes_every_run_once_with_the_same_num
         (tmp_path / "fault_report.json").write_text(json.dumps(report, indent=1))
         print(json.dumps(report, indent=1))
         shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _kill_when(config: Path, env: dict[str, str], path: Path) -> None:
+    """Start the sweep and SIGKILL it as soon as ``path`` (a checkpoint) exists."""
+    proc = _start(config, env)
+    while not path.exists():
+        assert proc.poll() is None, f"the sweep ended before {path} was written"
+        time.sleep(0.005)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+@pytest.mark.slow
+def test_bit_flipped_and_foreign_last_checkpoints_never_finish_with_wrong_numbers(tmp_path):
+    """Issue 22.8: a killed run whose last.ckpt then holds flipped bits (the zip still valid),
+    and one whose last.ckpt is another seed's copied in. Every run ends once, with the numbers
+    of the uninterrupted sweep, and its record says which checkpoint was refused and why."""
+    from .conftest import flip_tensor_bits
+
+    def config(name: str) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        p = write_tiny_config(folder, seeds=(0, 1), adapters=("srf",))
+        p.write_text(p.read_text().replace("max_epochs: 1,", "max_epochs: 6, patience: 100,"))
+        return p
+
+    env = _env(tmp_path)
+    ref_cfg = config("reference")
+    proc = _start(ref_cfg, env)
+    _, err = proc.communicate(timeout=900)
+    assert proc.returncode == 0, err[-3000:]
+    ref = _records(tmp_path / "reference/runs")
+
+    cfg = config("faulty")
+    out = tmp_path / "faulty/runs"
+    first, second = (r.run_id for r in load_config(cfg).runs())  # seed 0, seed 1
+    _kill_when(cfg, env, out / first / "checkpoints/last.ckpt")
+    seed0_last = (out / first / "checkpoints/last.ckpt").read_bytes()
+    flip_tensor_bits(out / first / "checkpoints/last.ckpt")
+    _kill_when(cfg, env, out / second / "checkpoints/last.ckpt")
+    assert read_record(out / first).finished  # resumed past the flipped checkpoint
+    (out / second / "checkpoints/last.ckpt").write_bytes(seed0_last)  # seed 0's, copied in
+    proc = _start(cfg, env)
+    _, err = proc.communicate(timeout=900)
+    assert proc.returncode == 0, err[-3000:]
+
+    got = _records(out)
+    assert sorted(got) == sorted(ref) and not (out / "_superseded").exists()
+    notes = {"was changed since it was written": first, "belongs to another run": second}
+    for why, run in notes.items():
+        rec, r = got[run], ref[run]
+        assert rec.finished and rec.seed == r.seed, (run, rec.error)
+        assert rec.test == pytest.approx(r.test, abs=1e-6), run
+        assert rec.best_val == pytest.approx(r.best_val, abs=1e-6), run
+        assert rec.epochs == r.epochs, run
+        assert len(list((out / run / "logs").glob("version_*"))) == 2  # trained in 2 processes
+        assert f"last.ckpt refused: it {why}" in (rec.resume_note or ""), rec.resume_note

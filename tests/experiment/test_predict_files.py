@@ -3,6 +3,7 @@ file, shifted band centres (named, with the fix), and --wavelengths overriding t
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 import warnings
 from pathlib import Path
@@ -81,3 +82,36 @@ def test_shifted_centres_say_by_how_much_and_what_to_do(run_dir, tmp_path, capsy
     assert main(["predict", str(run_dir), str(hdr), "--out", str(tmp_path / "d.tif"),
                  "--wavelengths", "enmap"]) == 2
     assert "the scene has 224 bands but the run trained on 30" in capsys.readouterr().err
+
+
+def _damaged(run_dir: Path, tmp_path: Path, damage) -> Path:
+    copy = tmp_path / run_dir.name
+    shutil.copytree(run_dir, copy)
+    damage(copy)
+    return copy
+
+
+def test_missing_statistics_refused_not_predicted_raw(run_dir, tmp_path, capsys):
+    """A normalised run without stats.json would predict on raw values, exit 0 (issue 22.7)."""
+    rd = _damaged(run_dir, tmp_path, lambda d: (d / "stats.json").unlink())
+    hdr = _envi_scene(tmp_path, WL_NM)
+    with pytest.raises(ValueError, match=r"stats\.json is missing, but the run was trained on "
+                       r"normalised inputs \(normalization: data\).*run its config again"):
+        predict_scene(rd, hdr, tmp_path / "a.tif")
+    assert main(["predict", str(rd), str(hdr), "--out", str(tmp_path / "b.tif")]) == 2
+    assert str(rd) in capsys.readouterr().err
+    assert not (tmp_path / "b.tif").exists()
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: shutil.rmtree(d / "checkpoints"), r"no checkpoint \(checkpoints/best\.ckpt"),
+    (lambda d: (d / "checkpoints/best.ckpt").write_bytes(b""), r"best\.ckpt: empty \(0 bytes\)"),
+    (lambda d: (d / "checkpoints/best.ckpt").write_bytes(b"PK\x03\x04garbage"),
+     r"best\.ckpt: not a readable checkpoint"),
+], ids=["deleted", "empty", "garbage"])
+def test_lost_checkpoint_named_with_the_fix(run_dir, tmp_path, damage, message):
+    """Deleted checkpoints said 'No such file ... last.ckpt', an empty one raised EOFError."""
+    rd = _damaged(run_dir, tmp_path, damage)
+    with pytest.raises(ValueError, match=message) as err:
+        predict_scene(rd, _envi_scene(tmp_path, WL_NM), tmp_path / "a.tif")
+    assert str(rd) in str(err.value) and "run its config again" in str(err.value)

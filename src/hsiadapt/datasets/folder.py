@@ -29,7 +29,9 @@ Classes (segmentation): ``class_codes`` lists the raw codes in ordinal order (de
 found in the masks except ``background_codes``, scanned once). Nothing is background unless
 ``background_codes`` says so (a 0-based mask's 0 is a class); background goes to
 ``ignore_index`` (-1), and codes that are neither follow ``unknown_labels`` (default: stop with
-the codes; see :mod:`hsiadapt.datasets.labels`). ``data check`` prints what was assumed.
+the codes; see :mod:`hsiadapt.datasets.labels`). A mask's own nodata value (GeoTIFF ``nodata``
+tag, e.g. 255) marks unlabelled pixels: they are ignored, never a class nor an unknown code.
+``data check`` prints what was assumed.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ import numpy as np
 import torch
 
 from hsiadapt.datasets._folder_files import IMAGE_EXT, cached_majority, list_images
+from hsiadapt.datasets._grid import check_mask_grids
 from hsiadapt.datasets.base import (
     DATASETS,
     HSIDataError,
@@ -51,7 +54,7 @@ from hsiadapt.datasets.base import (
     read_split_file,
 )
 from hsiadapt.datasets.labels import LabelMap
-from hsiadapt.datasets.raster import read_image, read_label_raster
+from hsiadapt.datasets.raster import read_image, read_mask
 from hsiadapt.spectral import BandSet, SpectralError
 from hsiadapt.spectral.envi import resolve_envi_pair
 from hsiadapt.spectral.io import load_bandset
@@ -147,6 +150,9 @@ class HSIFolder(HSIDataset):
         if not self.files:
             raise self._not_found(self.root, f"images with the common band table for split "
                                   f"{split!r}")
+
+        if self.mask_dir is not None:  # a mask of other ground would train without a word
+            check_mask_grids((self.image_dir / f, self.mask_path(f)) for f in self.files)
 
         # -- classes -----------------------------------------------------------------------
         self.ignore_index = -1
@@ -249,7 +255,7 @@ class HSIFolder(HSIDataset):
         assert self.mask_dir is not None
         codes: set[int] = set()
         for f in list_images(self.mask_dir):
-            codes.update(np.unique(read_label_raster(self.mask_dir / f)).tolist())
+            codes.update(np.unique(read_mask(self.mask_dir / f).compressed()).tolist())
         return sorted(c for c in codes if c not in self.background_codes)
 
     def target_statistics(self) -> tuple[np.ndarray, np.ndarray]:
@@ -271,9 +277,10 @@ class HSIFolder(HSIDataset):
         return files
 
     def raw_labels(self, index: int) -> np.ndarray:
-        """The mask's raw codes ``(H, W)`` (for auditing, e.g. ``data check``)."""
+        """The mask's raw codes ``(H, W)``, its nodata pixels masked (for auditing, e.g.
+        ``data check``)."""
         assert self.mask_dir is not None
-        return read_label_raster(self.mask_path(self.files[index]))
+        return read_mask(self.mask_path(self.files[index]))
 
     def _load(self, index: int) -> dict[str, Any]:
         name = self.files[index]
@@ -285,7 +292,7 @@ class HSIFolder(HSIDataset):
         if self.task == "segmentation":
             assert self.mask_dir is not None
             mpath = self.mask_path(name)
-            raw = read_label_raster(mpath)
+            raw = read_mask(mpath)  # its nodata pixels (a nodata tag) are ignored
             if raw.shape != image.shape[1:]:
                 raise HSIDataError(f"{mpath}: mask {raw.shape} vs image {image.shape[1:]}")
             mask = self.remap(raw, str(mpath))

@@ -68,25 +68,30 @@ class LabelMap:
         return codes
 
     def unknown_codes(self, raw: np.ndarray) -> dict[int, int]:
-        """Pixel counts of the codes that are neither a class nor background."""
+        """Pixel counts of the codes that are neither a class nor background (masked pixels of
+        a masked array - a mask's nodata - are not counted)."""
+        raw = np.asarray(np.ma.getdata(raw))[~np.ma.getmaskarray(raw)]
         known = np.isin(raw, np.array(self.class_codes + self.background_codes, dtype=np.int64))
         codes, counts = np.unique(raw[~known], return_counts=True)
         return {int(c): int(n) for c, n in zip(codes, counts, strict=True)}
 
     def remap(self, raw: np.ndarray, where: str = "mask") -> np.ndarray:
-        """Raw codes -> ordinals ``(H, W)`` int64 (ignored pixels: ``ignore_index``).
+        """Raw codes -> ordinals ``(H, W)`` int64 (ignored pixels: ``ignore_index``; so are the
+        masked pixels of a masked array, a mask's nodata).
 
         Raises:
             HSIDataError: unknown codes under ``unknown_labels="error"``.
         """
+        nodata = np.ma.getmaskarray(raw)
+        raw = np.asarray(np.ma.getdata(raw))
         out = np.full(raw.shape, self.ignore_index, dtype=np.int64)
         for k, code in enumerate(self.class_codes):
-            out[raw == code] = k
-        bg = np.isin(raw, np.array(self.background_codes, dtype=np.int64))
-        known = bg | (out != self.ignore_index)
+            out[(raw == code) & ~nodata] = k
+        bg = np.isin(raw, np.array(self.background_codes, dtype=np.int64)) & ~nodata
+        known = bg | (out != self.ignore_index) | nodata
         if not known.all():
             if self.unknown_labels == "error":
-                codes = sorted(self.unknown_codes(raw))
+                codes = sorted(self.unknown_codes(np.ma.MaskedArray(raw, mask=nodata)))
                 raise HSIDataError(
                     f"{where}: mask codes {codes[:10]} are neither classes "
                     f"{list(self.class_codes)} nor background {list(self.background_codes)}. "

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
+from hsiadapt.datasets._values import check_plausible
 from hsiadapt.datasets.base import SAMPLE_SCALE, HSIDataError
 
-__all__ = ["read_image", "read_label_raster"]
+__all__ = ["read_image", "read_label_raster", "read_mask"]
 
 
 def _refuse_unscaled_reflectance(path: Path, values: np.ndarray, dtype: np.dtype) -> None:
@@ -71,7 +72,8 @@ def read_image(
         ``image`` and False in ``valid``.
 
     Raises:
-        HSIDataError: missing/corrupt file, wrong band count, unreadable pixels.
+        HSIDataError: missing/corrupt file, wrong band count, unreadable pixels, values no
+            reflectance product holds (damaged bytes; :mod:`hsiadapt.datasets._values`).
     """
     from rasterio.errors import RasterioIOError
 
@@ -100,11 +102,26 @@ def read_image(
         scale = tag_scale if tag_scale not in (None, 1.0) else 1e-4
     image = np.where(bad, 0.0, raw * np.float32(scale * SAMPLE_SCALE)).astype(np.float32)
     image[~vb] = 0.0
+    check_plausible(path, raw, image, vb, valid, nd)  # damaged bytes are refused, named
     return image, valid
 
 
 def read_label_raster(path: Path) -> np.ndarray:
-    """Read band 1 of a label raster as int64 ``(H, W)``.
+    """Read band 1 of a label raster as int64 ``(H, W)`` (every pixel, nodata included; see
+    :func:`read_mask` for the mask with its nodata pixels marked).
+
+    Raises:
+        HSIDataError: missing/corrupt file, or non-integer label values.
+    """
+    return np.ma.getdata(read_mask(path))
+
+
+def read_mask(path: Path) -> np.ma.MaskedArray:
+    """Read band 1 of a label raster as int64 ``(H, W)``, its nodata pixels masked.
+
+    The file's nodata value (a GeoTIFF ``nodata`` tag, e.g. 255 in uint8 masks; NaN in float
+    ones) marks pixels that carry no label: they are masked here, so they are neither scored as
+    a class nor reported as an unknown code.
 
     Raises:
         HSIDataError: missing/corrupt file, or non-integer label values.
@@ -114,7 +131,13 @@ def read_label_raster(path: Path) -> np.ndarray:
             a = src.read(1)
         except Exception as err:  # rasterio raises several types for broken files
             raise HSIDataError(f"{path}: label data unreadable ({err})") from None
+        nd = src.nodata
+    nodata = np.zeros(a.shape, bool)
+    if nd is not None:
+        nodata = np.isnan(a) if np.isnan(nd) else a == nd
     if np.issubdtype(a.dtype, np.floating):
-        if not np.isfinite(a).all() or (a != np.round(a)).any():
+        keep = a[~nodata]
+        if not np.isfinite(keep).all() or (keep != np.round(keep)).any():
             raise HSIDataError(f"{path}: label raster has non-integer values")
-    return a.astype(np.int64)
+        a = np.where(nodata, 0, a)
+    return np.ma.MaskedArray(a.astype(np.int64), mask=nodata)

@@ -9,8 +9,11 @@ checkpoint or the new one, never half of one.
 
 On resume :func:`choose_resume` loads each candidate (``last.ckpt``, then ``best.ckpt``) with
 ``torch.load(weights_only=True)`` - never unpickling code - and takes the first that loads as a
-full training checkpoint; unreadable ones are removed, and the note saying so goes to the log
-and the run record. With none left the run starts over.
+full training checkpoint *of this run, unchanged*: every checkpoint carries a seal (the run's
+fingerprint and a checksum of its contents, :mod:`.checkpoint_seal`), so another run's
+checkpoint copied in, or one with flipped bits in its tensors, is refused like an unreadable one.
+Refused ones are removed, and the note saying so goes to the log and the run record. With none
+left the run starts over.
 
 ``last.ckpt`` is Lightning's full checkpoint: weights, optimiser and scheduler states, loop
 progress, the callbacks' states - early stopping, best checkpoint, and the random generators
@@ -30,8 +33,10 @@ from typing import Any
 from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 
 from hsiadapt._atomic import atomic_path
+from hsiadapt.experiment.checkpoint_seal import seal, seal_problem
 
-__all__ = ["AtomicCheckpointIO", "choose_resume", "load_checkpoint", "verify_checkpoint"]
+__all__ = ["AtomicCheckpointIO", "choose_resume", "load_checkpoint", "run_seal",
+           "verify_checkpoint"]
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +46,16 @@ RESUME_CANDIDATES = ("last.ckpt", "best.ckpt")
 
 class AtomicCheckpointIO(TorchCheckpointIO):
     """``TorchCheckpointIO`` whose writes are atomic (temporary file beside the target, fsync,
-    rename). Write errors surface as ``OSError`` with their errno (a full disk: ``ENOSPC``)."""
+    rename). Write errors surface as ``OSError`` with their errno (a full disk: ``ENOSPC``).
+
+    Args:
+        identity: the run's identity (``run_id``, ``seed``, ``digest``); when given every
+            checkpoint is sealed with it and a checksum (:mod:`.checkpoint_seal`).
+    """
+
+    def __init__(self, identity: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        self.identity = identity
 
     def save_checkpoint(self, checkpoint: dict[str, Any], path: Any,
                         storage_options: Any | None = None) -> None:
@@ -49,12 +63,21 @@ class AtomicCheckpointIO(TorchCheckpointIO):
 
         if storage_options is not None:
             raise TypeError("AtomicCheckpointIO takes no storage_options")
+        if self.identity is not None:
+            checkpoint = dict(checkpoint)
+            seal(checkpoint, self.identity)
         buf = io.BytesIO()
         torch.save(checkpoint, buf)  # serialise first: a disk error is then a plain OSError
         with atomic_path(path) as tmp, open(tmp, "wb") as f:
             f.write(buf.getbuffer())
             f.flush()
             os.fsync(f.fileno())
+
+
+def run_seal(spec: Any) -> dict[str, Any]:
+    """The identity a run's checkpoints are sealed with: ``run_id``, ``seed`` and its digest
+    (a :class:`~hsiadapt.experiment.config.RunSpec`'s)."""
+    return {"run_id": spec.run_id, "seed": spec.seed, "digest": spec.digest()}
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
@@ -64,20 +87,27 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
-def verify_checkpoint(path: str | Path) -> str | None:
-    """``None`` when ``path`` loads as a full training checkpoint; else why it does not."""
+def verify_checkpoint(path: str | Path, digest: str | None = None) -> str | None:
+    """``None`` when ``path`` loads as a full training checkpoint (of the run with ``digest``,
+    unchanged since written, when given); else why it does not."""
     try:
         ck = load_checkpoint(path)
     except Exception as err:  # truncated zip, corrupt pickle, unsafe global, ...
-        return f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}".rstrip(": ")
+        why = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+        return f"unreadable ({why.rstrip(': ')})"
     if not isinstance(ck, dict) or "state_dict" not in ck or "loops" not in ck:
-        return "not a full training checkpoint (weights only)"
-    return None
+        return "unreadable (not a full training checkpoint (weights only))"
+    problem = seal_problem(ck, digest)
+    return None if problem is None else f"refused: it {problem}"
 
 
 def choose_resume(ckpt_dir: Path, candidates: tuple[str, ...] = RESUME_CANDIDATES,
-                  ) -> tuple[Path | None, str | None]:
+                  digest: str | None = None) -> tuple[Path | None, str | None]:
     """The checkpoint to resume from and a note when it is not ``last.ckpt`` as expected.
+
+    Args:
+        digest: the resuming run's digest: a checkpoint sealed by another run, or not sealed,
+            is refused (``None``: only a sealed checkpoint's checksum is checked).
 
     Returns:
         ``(path, note)``: ``path`` is ``None`` for a fresh start; ``note`` is ``None`` when
@@ -88,17 +118,17 @@ def choose_resume(ckpt_dir: Path, candidates: tuple[str, ...] = RESUME_CANDIDATE
         p = ckpt_dir / name
         if not p.exists():
             continue
-        why = verify_checkpoint(p)
+        why = verify_checkpoint(p, digest)
         if why is None:
             if not problems:
                 return p, None
             note = "; ".join(problems) + f"; resumed from {name} instead"
             log.warning("%s: %s", ckpt_dir.parent.name, note)
             return p, note
-        problems.append(f"{name} unreadable ({why}), removed")
+        problems.append(f"{name} {why}; removed")
         p.unlink(missing_ok=True)  # (another rank of a multi-process run may have removed it)
     if not problems:
         return None, None
-    note = "; ".join(problems) + "; no readable checkpoint left, started over"
+    note = "; ".join(problems) + "; no usable checkpoint left, started over from scratch"
     log.warning("%s: %s", ckpt_dir.parent.name, note)
     return None, note

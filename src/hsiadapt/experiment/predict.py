@@ -30,6 +30,8 @@ from hsiadapt.experiment.inference import (
     prepare_image,
     window_sizes,
 )
+from hsiadapt.experiment.run_files import run_statistics as _run_statistics
+from hsiadapt.experiment.run_files import run_weights
 from hsiadapt.models.model import AdaptedModel
 from hsiadapt.spectral import BandSet
 
@@ -85,7 +87,7 @@ def load_run_model(run_dir: str | Path) -> LoadedRun:
     if plan.data.adapter is not None:
         adapter = build_adapter(plan.data.adapter, bands, plan.data.target,
                                 **plan.data.adapter_args).eval()
-    stats = json.loads((rd / "stats.json").read_text()) if (rd / "stats.json").exists() else None
+    stats = _run_statistics(rd, plan.data.normalization)
     fold = None
     if plan.model.input_mode == "full_spectrum" and stats is not None:
         # the same structure as trained (a folded embedding has a bias); weights come below
@@ -98,10 +100,7 @@ def load_run_model(run_dir: str | Path) -> LoadedRun:
                                  np.zeros(n_t), np.ones(n_t))
     model = build_run_model(plan, bands, len(classes),
                             target=adapter.target if adapter is not None else None, fold=fold)
-    ckpt_dir = rd / "checkpoints"
-    ckpt = ckpt_dir / "best.ckpt" if (ckpt_dir / "best.ckpt").exists() else ckpt_dir / "last.ckpt"
-    state = torch.load(ckpt, map_location="cpu", weights_only=True)["state_dict"]
-    state = {k.removeprefix("model."): v for k, v in state.items() if k.startswith("model.")}
+    state = run_weights(rd)
     model.load_state_dict(state)
     normalize = None
     if stats is not None:

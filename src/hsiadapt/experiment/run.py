@@ -270,6 +270,7 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
         RESUME_CANDIDATES,
         AtomicCheckpointIO,
         choose_resume,
+        run_seal,
     )
     from hsiadapt.experiment.outputs import (
         save_regression_predictions,
@@ -320,12 +321,12 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
             max_epochs=max_epochs if max_epochs is not None else recipe.max_epochs,
             limit_train_batches=recipe.limit_train_batches,
             limit_val_batches=recipe.limit_val_batches, callbacks=callbacks,
-            plugins=[AtomicCheckpointIO()],
+            plugins=[AtomicCheckpointIO(run_seal(spec))],
             logger=_loggers(spec, run_dir), enable_progress_bar=_progress_bar(),
             enable_model_summary=False, num_sanity_val_steps=0,
             log_every_n_steps=1, default_root_dir=run_dir)
         resume, resume_note = choose_resume(
-            ckpt_dir, ("last.ckpt",) if weights_only_best else RESUME_CANDIDATES)
+            ckpt_dir, ("last.ckpt",) if weights_only_best else RESUME_CANDIDATES, spec.digest())
         signals.check()  # a stop asked for while the run was being built
         with signals.deferred():
             trainer.fit(task, dm, ckpt_path=str(resume) if resume else None, weights_only=True)
