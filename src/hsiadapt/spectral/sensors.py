@@ -331,5 +331,12 @@ def source_of(name: str) -> str:
     return "pyrsr package (ESA / USGS relative spectral responses)"
 
 
+def _table_factory(name: str) -> Callable[[], BandSet]:
+    def factory() -> BandSet:
+        return _table_bandset(name)
+
+    return factory
+
+
 for _name, (_file, _order, _desc) in _TABLES.items():
-    register_sensor(_name, _desc)(lambda _n=_name: _table_bandset(_n))
+    register_sensor(_name, _desc)(_table_factory(_name))
