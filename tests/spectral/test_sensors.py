@@ -15,8 +15,9 @@ TERRAMIND_S2L2A = [
 
 def test_sensor_names_are_pinned():
     assert sorted(list_sensors()) == [
-        "enmap", "enmap_spectralearth", "enmap_spectralearth_corrected", "enmap_torchgeo", "hls", "hyperview", "landsat8_oli",
-        "landsat9_oli", "sentinel2_l2a", "sentinel2a_l2a", "sentinel2b_l2a",
+        "aviris_classic", "aviris_ng", "desis", "emit",
+        "enmap", "enmap_spectralearth", "enmap_spectralearth_corrected", "enmap_torchgeo", "hls", "hyperion", "hyperview", "landsat8_oli",
+        "landsat9_oli", "prisma", "sentinel2_l2a", "sentinel2a_l2a", "sentinel2b_l2a",
     ]  # fmt: skip
 
 

@@ -73,12 +73,14 @@ def _cmd_spectral(args: argparse.Namespace) -> int:
 
 def _cmd_sensors(args: argparse.Namespace) -> int:
     from hsiadapt.spectral import get_sensor, list_sensors
+    from hsiadapt.spectral.sensors import source_of
 
     sensors = list_sensors()
     width = max(len(n) for n in sensors) + 2
     for name, desc in sensors.items():
         s = get_sensor(name)
         print(f"{name:<{width}}{len(s):>4} bands {s.centers.min():7.1f}-{s.centers.max():7.1f} nm  {desc}")
+        print(f"{'':<{width}}source: {source_of(name)}")
     return 0
 
 

@@ -5,7 +5,9 @@ on), cut into tiles of the training chip size with overlap, each tile adapted, n
 run's statistics, resized to the model's input size and predicted; class probabilities are
 blended with a smooth window so tile seams do not show, pixels that are nodata in the input are
 nodata (255) in the output, and the result is written as a GeoTIFF with the input's CRS and
-transform (atomically). Weights are read from the run's best checkpoint with
+transform (atomically). A mission product as downloaded (EnMAP L2A ``-SPECTRAL_IMAGE.TIF``, EMIT
+L2A ``.nc``, PRISMA L2D ``.he5``) is read with its own band table and scale factors, EMIT
+orthorectified through its GLT, and the map takes the product's CRS and geotransform. Weights are read from the run's best checkpoint with
 ``torch.load(weights_only=True)``.
 """
 
@@ -32,6 +34,7 @@ from hsiadapt.experiment.inference import (
 )
 from hsiadapt.experiment.run_files import run_statistics as _run_statistics
 from hsiadapt.experiment.run_files import run_weights
+from hsiadapt.datasets.product import Georef
 from hsiadapt.models.model import AdaptedModel
 from hsiadapt.spectral import BandSet
 
@@ -163,17 +166,9 @@ def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
     import rasterio
     from rasterio.errors import NotGeoreferencedWarning
 
-    from hsiadapt.datasets.raster import read_image
-    from hsiadapt.spectral.io import load_bandset
-
     data = scene_files(image)
     run = load_run_model(run_dir)
-    if isinstance(wavelengths, BandSet):
-        bands = wavelengths
-    else:
-        bands = load_bandset(wavelengths if wavelengths is not None else image)
-    check_scene_bands(image, bands, run.bands)
-    x, valid = read_image(data, len(bands), valid_bands=bands.valid)
+    x, valid, georef, bands = _read_scene(image, data, wavelengths, run.bands)
     vt = torch.from_numpy(valid)
 
     def check_scale(adapted: torch.Tensor) -> None:
@@ -200,13 +195,8 @@ def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
     dtype, nodata = ("uint8", NODATA) if max(codes) < NODATA else ("uint16", NODATA_16)
     cls = np.asarray(codes, dtype=np.int64)[ordinal].astype(dtype)
     cls[~valid] = nodata
-    with warnings.catch_warnings():  # an ENVI scene without map info is fine: none is copied
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        src = rasterio.open(data)
-    with src:
-        profile = {"driver": "GTiff", "height": h, "width": w, "count": 1, "dtype": dtype,
-                   "crs": src.crs, "transform": src.transform, "nodata": nodata,
-                   "compress": "deflate"}
+    profile = {"driver": "GTiff", "height": h, "width": w, "count": 1, "dtype": dtype,
+               "nodata": nodata, "compress": "deflate", **_georef_profile(data, georef)}
     outp = Path(out)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
@@ -217,6 +207,43 @@ def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
                             run=str(Path(run_dir).name), nodata_meaning="no valid input pixel")
     write_qgis_style(outp.with_suffix(".qml"), legend)
     return outp
+
+
+def _read_scene(image: str | Path, data: Path, wavelengths: BandSet | str | Path | None,
+                trained: BandSet) -> tuple[np.ndarray, np.ndarray, Georef | None, BandSet]:
+    """The scene on the sample scale, its valid mask, a product's georeferencing (else
+    ``None``: the raster's own is used) and its band table, checked against the run's."""
+    from hsiadapt.datasets.product import is_product, read_product_image
+    from hsiadapt.datasets.raster import read_image
+    from hsiadapt.spectral.io import load_bandset
+
+    if isinstance(wavelengths, BandSet):
+        bands = wavelengths
+    else:
+        bands = load_bandset(wavelengths if wavelengths is not None else image)
+    check_scene_bands(image, bands, trained)
+    if is_product(data):  # EnMAP / EMIT / PRISMA as downloaded: scaled, orthorectified, georef
+        return (*read_product_image(data, len(bands), valid_bands=bands.valid), bands)
+    x, valid = read_image(data, len(bands), valid_bands=bands.valid)
+    return x, valid, None, bands
+
+
+def _georef_profile(data: Path, georef: Georef | None) -> dict[str, object]:
+    """CRS and transform for the map: the product's, or those of the raster read."""
+    import warnings
+
+    import rasterio
+    from rasterio.errors import NotGeoreferencedWarning
+
+    if georef is not None:
+        crs, gt = georef
+        return {"crs": rasterio.crs.CRS.from_user_input(crs) if crs else None,
+                "transform": rasterio.Affine.from_gdal(*gt) if gt else rasterio.Affine.identity()}
+    with warnings.catch_warnings():  # an ENVI scene without map info is fine: none is copied
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        src = rasterio.open(data)
+    with src:
+        return {"crs": src.crs, "transform": src.transform}
 
 
 def class_legend(names: list[str], codes: list[int]) -> list[tuple[int, str, tuple[int, int, int]]]:

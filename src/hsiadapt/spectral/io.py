@@ -73,6 +73,12 @@ def read_geotiff_bands(
         band_tags = [{k.lower(): v for k, v in src.tags(i + 1).items()} for i in range(n)]
         envi = {k.lower(): v for k, v in src.tags(ns="ENVI").items()}
     where = str(p)
+    if n == 0:  # a netCDF / HDF5 container: its arrays are subdatasets, not bands
+        raise SpectralError(
+            f"{where}: a container of subdatasets (netCDF/HDF5) with no raster bands of its own, "
+            "and not a product hsiadapt recognises (EnMAP L2A/L1C, EMIT L2A RFL, PRISMA L2). "
+            "Convert the cube to a GeoTIFF or ENVI file with its wavelengths, or pass the band "
+            "table with --wavelengths")
     if all("wavelength" in t for t in band_tags):
         centers = _floats([t["wavelength"] for t in band_tags], "wavelength", where)
         unit = band_tags[0].get("wavelength_units")
@@ -189,7 +195,9 @@ def _is_raster(path: Path) -> bool:
 
 #: What :func:`load_bandset` (and so the CLI's ``spectral`` command) accepts, for error messages.
 ACCEPTED_INPUTS = (
-    "Accepted: a built-in sensor name (hsiadapt sensors), a GeoTIFF (or another GDAL raster) "
+    "Accepted: a built-in sensor name (hsiadapt sensors), a mission product as downloaded (EnMAP "
+    "L2A/L1C ...-SPECTRAL_IMAGE.TIF beside its -METADATA.XML, EMIT L2A RFL .nc, PRISMA L2D "
+    ".he5), a GeoTIFF (or another GDAL raster) "
     "with wavelength metadata, an ENVI header (.hdr) or the ENVI data file beside it (scene, "
     "scene.img, scene.dat, lib.sli ...), or a text table of wavelengths (CSV/TSV with a "
     "'wavelength' column, or plain numbers)"
@@ -199,10 +207,11 @@ ACCEPTED_INPUTS = (
 def load_bandset(spec: str | Path, *, order: BandOrder = "detectors") -> BandSet:
     """The band table named by ``spec``.
 
-    ``spec`` is a built-in sensor name, or a file: ``.tif``/``.tiff`` (GDAL metadata); an ENVI
-    header or the ENVI data file beside one, with or without an extension (the pair is found with
-    :func:`~hsiadapt.spectral.envi.resolve_envi_pair`); another GDAL raster; or a text table of
-    wavelengths. A binary file is never read as a text table. ``order`` applies to files (see
+    ``spec`` is a built-in sensor name, or a file: a mission product recognised by
+    :func:`~hsiadapt.spectral.products.detect_product` (read with its own band table);
+    ``.tif``/``.tiff`` (GDAL metadata); an ENVI header or the ENVI data file beside one, with or
+    without an extension (the pair is found with :func:`~hsiadapt.spectral.envi.resolve_envi_pair`);
+    another GDAL raster; or a text table of wavelengths. A binary file is never read as a text table. ``order`` applies to files (see
     :func:`read_geotiff_bands`); a built-in sensor has its own.
 
     Raises:
@@ -223,6 +232,10 @@ def load_bandset(spec: str | Path, *, order: BandOrder = "detectors") -> BandSet
         )
     if p.is_dir():
         raise SpectralError(f"{p} is a folder; pass one file. {ACCEPTED_INPUTS}")
+    from hsiadapt.spectral.products import detect_product, product_bands
+
+    if detect_product(p) is not None:  # EnMAP image/XML, EMIT .nc, PRISMA .he5: by content
+        return product_bands(p)
     suffix = p.suffix.lower()
     if suffix in (".tif", ".tiff"):
         return read_geotiff_bands(p, order=order)

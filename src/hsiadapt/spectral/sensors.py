@@ -35,7 +35,7 @@ from importlib import resources
 import numpy as np
 
 from hsiadapt.registry import Registry
-from hsiadapt.spectral.band import Band, BandSet, SpectralError
+from hsiadapt.spectral.band import Band, BandOrder, BandSet, SpectralError
 
 __all__ = [
     "ENMAP_SPECTRALEARTH_DROPPED",
@@ -272,3 +272,71 @@ def _hyperview() -> BandSet:
     return BandSet.from_wavelengths(
         [float(r["center_nm"]) for r in rows], name="hyperview", order="increasing"
     )
+
+
+# -- other imaging spectrometers: one CSV each, its source in the CSV's header ------------------
+#: name -> (CSV in spectral/_data, band order, one-line description)
+_TABLES: dict[str, tuple[str, BandOrder, str]] = {
+    "prisma": ("prisma.csv", "detectors",
+               "PRISMA HSI, 234 bands VNIR then SWIR, generic table (EnMAP-Box); products carry their own"),
+    "emit": ("emit.csv", "increasing",
+             "EMIT, the 285 bands of the L2A product, 381-2493 nm (emit-sds-l1b wavelength file)"),
+    "desis": ("desis.csv", "increasing", "DESIS, 235 bands 402-1000 nm (EnMAP-Box table)"),
+    "aviris_ng": ("aviris_ng.csv", "increasing",
+                  "AVIRIS-NG, 425 channels 377-2501 nm, 2017 wavelength fit (isofit); flights carry their own"),
+    "aviris_classic": ("aviris_classic.csv", "detectors",
+                       "AVIRIS classic, 1992 calibration, the 220 channels of Indian Pines (92AV3C.spc)"),
+    "hyperion": ("hyperion.csv", "detectors",
+                 "EO-1 Hyperion, 242 bands VNIR then SWIR (USGS table); uncalibrated bands marked bad"),
+}
+
+
+def _table_bandset(name: str) -> BandSet:
+    filename, order, _ = _TABLES[name]
+    rows = _read_table(filename)
+    key = "band" if "band" in rows[0] else "channel"
+    return BandSet(
+        [
+            Band(f"B{int(r[key]):03d}", float(r["center_nm"]), float(r["fwhm_nm"]),
+                 valid=r.get("calibrated", "1") != "0")
+            for r in rows
+        ],
+        name=name,
+        order=order,
+    )
+
+
+#: where each built-in sensor's numbers come from (``hsiadapt sensors`` prints it)
+SENSOR_SOURCES: dict[str, str] = {
+    "prisma": "github.com/EnMAP-Box/enmap-box@f9e8f486:"
+              "enmapboxprocessing/algorithm/spectralresampling/prisma.csv",
+    "emit": "github.com/emit-sds/emit-sds-l1b@8864da18:data/emit/EMIT_Wavelengths_20220817.txt",
+    "desis": "github.com/EnMAP-Box/enmap-box@f9e8f486:"
+             "enmapboxprocessing/algorithm/spectralresampling/desis.csv",
+    "aviris_ng": "github.com/isofit/isofit@81a93cdd:isofit/test/data/wavelengths.txt",
+    "aviris_classic": "github.com/spectralpython/sample-data@b2c0458d:92AV3C.spc",
+    "hyperion": "USGS eo1.usgs.gov/sensors/hyperioncoverage, saved in "
+                "github.com/chryss/pygaarst@6e91180d:pygaarst/data/Hyperion_Spectral_Coverage.tab",
+    "enmap": "GDAL metadata of EnMAP L2A scene ENMAP01-____L2A-DT0000001867_20220724T104526Z",
+    "hyperview": "HYPERVIEW challenge (AI4EO 2022) band centres",
+}
+
+
+def source_of(name: str) -> str:
+    """Where a built-in sensor's band table comes from (the CSV header has the full note)."""
+    if name in SENSOR_SOURCES:
+        return SENSOR_SOURCES[name]
+    if name.startswith("enmap"):
+        return "the enmap table, subset / reordered as the description says"
+    return "pyrsr package (ESA / USGS relative spectral responses)"
+
+
+def _table_factory(name: str) -> Callable[[], BandSet]:
+    def factory() -> BandSet:
+        return _table_bandset(name)
+
+    return factory
+
+
+for _name, (_file, _order, _desc) in _TABLES.items():
+    register_sensor(_name, _desc)(_table_factory(_name))
