@@ -83,15 +83,41 @@ def _cmd_sensors(args: argparse.Namespace) -> int:
 
 
 def _parse_kv(items: Sequence[str]) -> dict[str, object]:
+    """``--arg KEY=VALUE`` items: each VALUE read as YAML, strictly (no ``!!python/...`` tags,
+    no duplicate keys, no alias bombs), errors naming the item."""
     import yaml
+
+    from hsiadapt.experiment._yaml import YamlError, load_yaml_text
 
     out: dict[str, object] = {}
     for item in items:
         if "=" not in item:
             raise SystemExit(f"hsiadapt: error: --arg takes KEY=VALUE, got {item!r}")
         k, v = item.split("=", 1)
-        out[k.strip()] = yaml.safe_load(v)
+        try:
+            out[k.strip()] = load_yaml_text(v, f"--arg {item}")
+        except YamlError:
+            raise
+        except yaml.YAMLError as err:
+            what = getattr(err, "problem", None) or str(err).splitlines()[0]
+            raise ValueError(f"--arg {item}: the value is not a plain YAML value ({what}); "
+                             "give a number, a string, true/false or a [list]") from None
     return out
+
+
+def _check_dataset_args(dataset: str, dataset_args: dict[str, object]) -> None:
+    """``--arg`` keys and values checked as a config's ``dataset_args`` are (with its "did you
+    mean")."""
+    from hsiadapt.datasets import DATASETS
+    from hsiadapt.experiment._ranges import check_dataset_codes
+    from hsiadapt.experiment._values import check_arguments
+    from hsiadapt.hints import unknown_name
+
+    if dataset not in DATASETS:
+        raise ValueError(unknown_name("dataset", dataset, DATASETS.names(), "--dataset"))
+    check_arguments("--arg", dataset_args, DATASETS.get(dataset), given=("root", "split"),
+                    what="dataset argument")
+    check_dataset_codes("--arg ", dataset_args)
 
 
 def _cmd_data_check(args: argparse.Namespace) -> int:
@@ -108,6 +134,7 @@ def _cmd_data_check(args: argparse.Namespace) -> int:
         stats = (np.load(d / "mu.npy", allow_pickle=False),
                  np.load(d / "sigma.npy", allow_pickle=False))
     dataset_args = _parse_kv(args.arg)
+    _check_dataset_args(args.dataset, dataset_args)
     if args.wavelengths:
         import inspect
 
@@ -136,7 +163,6 @@ def _parse_only(items: Sequence[str]) -> dict[str, list[str]]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from hsiadapt.experiment.config import load_config
-    from hsiadapt.experiment.record import run_status
     from hsiadapt.experiment.sweep import run_sweep
     from hsiadapt.hints import user_terms
 
@@ -168,9 +194,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.dry_run:
         from pathlib import Path
 
-        for r in runs:
-            print(f"{r.run_id}\t{run_status(Path(cfg.output) / r.run_id)}")
-        print(f"{len(runs)} runs -> {cfg.output}")
+        from hsiadapt.experiment.dry_run import planned_status
+
+        states = [planned_status(r, Path(cfg.output) / r.run_id) for r in runs]
+        for r, state in zip(runs, states, strict=True):
+            print(f"{r.run_id}\t{state}")
+        again = sum(s.startswith("will run again") for s in states)
+        print(f"{len(runs)} runs -> {cfg.output}"
+              + (f" ({again} finished under other settings will run again)" if again else ""))
         return 0
     results = run_sweep(cfg, runs, force=args.force, max_epochs=args.max_epochs,
                         echo=lambda line: print(user_terms(line)))

@@ -38,6 +38,7 @@ from typing import Any
 
 import yaml
 
+from hsiadapt.experiment._ranges import check_dataset_codes, check_recipe_ranges
 from hsiadapt.experiment._values import (
     ConfigError,
     ValueTypeError,
@@ -50,6 +51,7 @@ from hsiadapt.experiment._values import (
     make_spec,
     native_args,
 )
+from hsiadapt.experiment._yaml import YamlError, load_yaml_file
 from hsiadapt.experiment.execution import LauncherSpec, TrainerSpec
 from hsiadapt.hints import did_you_mean, unknown_name
 from hsiadapt.models.recipes import RECIPES, Recipe
@@ -99,6 +101,8 @@ class TaskSpec:
         check_keys(f"{where}.recipe_overrides", self.recipe_overrides, Recipe)
         object.__setattr__(self, "recipe_overrides", check_fields(
             f"{where}.recipe_overrides", self.recipe_overrides, Recipe))
+        check_recipe_ranges(where, self.recipe, self.recipe_obj(), self.recipe_overrides)
+        check_dataset_codes(f"{where}.dataset_args.", self.dataset_args)
         if self.normalization not in ("data", "study", "pretraining", "none"):
             raise ConfigError(f"{where}: normalization must be data, study, pretraining or none")
         if self.statistics_units not in (None, "dn", "reflectance"):
@@ -306,7 +310,9 @@ def load_config(path: str | Path, *, data_root: str | None = None,
     if not p.is_file():
         raise ConfigError(f"config file {p.absolute()} does not exist")
     try:
-        raw = yaml.safe_load(p.read_text())
+        raw = load_yaml_file(p)
+    except YamlError as err:
+        raise ConfigError(str(err)) from None
     except yaml.YAMLError as err:
         raise ConfigError(f"{p}: not valid YAML ({err})") from None
     if not isinstance(raw, Mapping):
