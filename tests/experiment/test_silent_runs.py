@@ -18,7 +18,8 @@ from .conftest import write_tiny_config
 @pytest.mark.parametrize("command", ["run", "reproduce"])
 def test_max_epochs_0_on_the_command_line_is_refused_naming_the_flag(tmp_path, capsys, command):
     p = write_tiny_config(tmp_path, seeds=(0,), adapters=("select",))
-    args = [str(p)] if command == "run" else ["table1", "--data-root", str(tmp_path)]
+    args = [str(p)] if command == "run" else ["table1", "--data-root", str(tmp_path),
+                                              "--output", str(tmp_path / "runs")]
     with pytest.raises(SystemExit) as exit_:
         main([command, *args, "--max-epochs", "0"])
     assert exit_.value.code == 2
