@@ -3,6 +3,7 @@ untrained weights as "finished"; ``run --dry-run`` after a config edit listed ru
 that the real run then re-ran; the change message showed a list and the tuple it was written
 from as a change; a newline in the output folder reached the sbatch script."""
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from hsiadapt.experiment.config import load_config
 from hsiadapt.experiment.run import reusable
 from hsiadapt.experiment.sweep import run_sweep
 
-from .conftest import write_tiny_config
+from .conftest import DATA, write_tiny_config
 
 
 @pytest.mark.parametrize("command", ["run", "reproduce"])
@@ -75,3 +76,69 @@ def test_submitit_writes_a_newline_in_a_value_as_a_shell_line():
     script = _make_sbatch_string(command="python x.py", folder="/tmp/f",
                                  job_name="x\ntouch /tmp/pwned")
     assert "\ntouch /tmp/pwned'" in script  # a shell line of its own, outside the comment
+
+
+def _mixed_size_folder(tmp_path: Path) -> Path:
+    """The tiny folder fixture with ``scene_1.tif`` (image and mask) cut to 4 x 4 px."""
+    import shutil
+
+    import rasterio
+    from rasterio.windows import Window
+
+    root = tmp_path / "mixed"
+    shutil.copytree(DATA / "hsi_folder/root", root)
+    for sub in ("images", "masks"):
+        path = root / sub / "scene_1.tif"
+        with rasterio.open(path) as src:
+            data, prof, tags = src.read(window=Window(0, 0, 4, 4)), src.profile, [
+                src.tags(b) for b in range(1, src.count + 1)]
+            scales = src.scales
+        prof.update(width=4, height=4, transform=prof["transform"])
+        with rasterio.open(path, "w", **prof) as dst:
+            dst.write(data)
+            dst.scales = scales
+            for b, t in enumerate(tags, 1):
+                dst.update_tags(b, **t)
+    return root
+
+
+def _folder_config(tmp_path: Path, root: Path, cache: bool) -> Path:
+    p = tmp_path / f"mixed_{cache}.yaml"
+    p.write_text(textwrap.dedent(f"""
+    name: mixed
+    data_root: {root.parent}
+    output: {tmp_path / "runs"}
+    seeds: [0]
+    tasks:
+      - name: folder
+        dataset: hsi_folder
+        root: {root.name}
+        cache: {str(cache).lower()}
+        recipe_overrides: {{max_epochs: 1, batch_size: 2, image_size: 16, lr: 0.001,
+                            head: {{channels: 8, num_convs: 1, dropout: 0.0}}}}
+    adapters:
+      - {{name: select, input_mode: select, args: {{coverage: drop}}}}
+    backbones:
+      - {{name: stub, pretrained: false}}
+    trainer: {{accelerator: cpu}}
+    """))
+    return p
+
+
+def mixed_chip_sizes(tmp_path: Path) -> str:
+    """A folder whose chips differ in size, run with the cache; the message it gets."""
+    root = _mixed_size_folder(tmp_path)
+    cfg = load_config(_folder_config(tmp_path, root, cache=True))
+    (res,) = run_sweep(cfg, cfg.runs(), echo=lambda s: None)
+    assert res.status == "failed" and res.error is not None
+    return res.error
+
+
+def test_mixed_chip_sizes_get_advice_the_folder_dataset_can_follow(tmp_path):
+    msg = mixed_chip_sizes(tmp_path)
+    assert "(scene_1.tif) has image of shape (" in msg and "the chips differ in size" in msg
+    assert "Set `cache: false` on the task" in msg and "resize/pad size policy" not in msg
+    # ... and following it works
+    cfg = load_config(_folder_config(tmp_path, tmp_path / "mixed", cache=False))
+    (res,) = run_sweep(cfg, cfg.runs(), force=True, echo=lambda s: None)
+    assert res.status == "finished", res.error
