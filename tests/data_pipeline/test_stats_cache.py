@@ -107,7 +107,7 @@ class TestAdaptedCache:
 
     def test_variable_size_refused(self, data_dir, tmp_path):
         ds = Hyperview1(data_dir / "hyperview1/root", "train", val_fraction=0.0)
-        with pytest.raises(ValueError, match="fixed-size chips"):
+        with pytest.raises(ValueError, match="the chips differ in size.*Set `cache: false` on the task"):
             AdaptedCache(ds, build_adapter("srf", ds.bands, coverage="drop"), tmp_path)
         assert not any(tmp_path.iterdir()) or not any(
             (p / "manifest.json").exists() for p in tmp_path.iterdir())

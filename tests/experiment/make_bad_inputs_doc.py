@@ -24,6 +24,7 @@ from .test_bad_run_inputs import (
     statistics_of_the_wrong_length,
 )
 from .test_config_values import BAD, patched_config
+from .test_silent_inputs import SILENT, alias_bomb, utf16_config
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "bad_inputs.md"
 TYPOS = [
@@ -114,6 +115,14 @@ def main() -> str:
             (tmp / f"b{i}").mkdir()
             rows.append(f"| wrong type, unknown argument or unsafe name | `{_one_line(patch)}` | "
                         f"{clean(_config_message(tmp / f'b{i}', patch))} |")
+        for i, (patch, _) in enumerate(SILENT):
+            (tmp / f"s{i}").mkdir()
+            rows.append(f"| duplicate key, out-of-range value or control character | "
+                        f"`{_one_line(patch)}` | {clean(_config_message(tmp / f's{i}', patch))} |")
+        for what, fn in (("a YAML alias bomb", alias_bomb), ("a config saved as UTF-16",
+                                                              utf16_config)):
+            (tmp / what[2:7]).mkdir()
+            rows.append(f"| {what} | the file | {clean(fn(tmp / what[2:7]))} |")
         for what, given, msg in _data_cases(tmp / "data"):
             rows.append(f"| {what} | {given} | {clean(msg)} |")
         for what, given, fn in [

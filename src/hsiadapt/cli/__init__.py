@@ -30,6 +30,19 @@ def _throughput_flags(s: argparse.ArgumentParser) -> None:
                    help="with --dry-run: the JSON line benchmarks/gpu.py printed (chips_per_s)")
 
 
+def _epochs(text: str) -> int:
+    """``--max-epochs``: an integer of at least 1 (0 would score untrained weights)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be at least 1, got {value} (0 epochs would record the runs as finished with "
+            "untrained weights); leave it out to train the recipes' epochs")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     from hsiadapt.spectral.resampling import COVERAGE_POLICIES, DEFAULT_INTEGRATION, INTEGRATIONS
 
@@ -106,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "its resolved settings (optimiser, lr, weight decay, monitor, normalisation, "
                    "adapter matrix, precision, ...)")
     s.add_argument("--force", action="store_true", help="re-run finished runs")
-    s.add_argument("--max-epochs", type=int, default=None, help="override the recipes' epochs")
+    s.add_argument("--max-epochs", type=_epochs, default=None,
+                   help="override the recipes' epochs (at least 1)")
     s.add_argument("--workers", type=int, default=1, metavar="N",
                    help="run the grid in N local processes at once, sharing the cores (the "
                    "runs' locks split the grid; faster for small models on CPUs)")
@@ -163,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a named variant of the study config (table1: A or B; see "
                    "docs/study_deviations.md)")
     _throughput_flags(s)
-    s.add_argument("--max-epochs", type=int, default=None)
+    s.add_argument("--max-epochs", type=_epochs, default=None,
+                   help="override the recipes' epochs (at least 1)")
     s.add_argument("--dry-run", action="store_true", help="print the estimate only")
     s.set_defaults(func=_cmd_reproduce)
 

@@ -85,15 +85,41 @@ def _cmd_sensors(args: argparse.Namespace) -> int:
 
 
 def _parse_kv(items: Sequence[str]) -> dict[str, object]:
+    """``--arg KEY=VALUE`` items: each VALUE read as YAML, strictly (no ``!!python/...`` tags,
+    no duplicate keys, no alias bombs), errors naming the item."""
     import yaml
+
+    from hsiadapt.experiment._yaml import YamlError, load_yaml_text
 
     out: dict[str, object] = {}
     for item in items:
         if "=" not in item:
             raise SystemExit(f"hsiadapt: error: --arg takes KEY=VALUE, got {item!r}")
         k, v = item.split("=", 1)
-        out[k.strip()] = yaml.safe_load(v)
+        try:
+            out[k.strip()] = load_yaml_text(v, f"--arg {item}")
+        except YamlError:
+            raise
+        except yaml.YAMLError as err:
+            what = getattr(err, "problem", None) or str(err).splitlines()[0]
+            raise ValueError(f"--arg {item}: the value is not a plain YAML value ({what}); "
+                             "give a number, a string, true/false or a [list]") from None
     return out
+
+
+def _check_dataset_args(dataset: str, dataset_args: dict[str, object]) -> None:
+    """``--arg`` keys and values checked as a config's ``dataset_args`` are (with its "did you
+    mean")."""
+    from hsiadapt.datasets import DATASETS
+    from hsiadapt.experiment._ranges import check_dataset_codes
+    from hsiadapt.experiment._values import check_arguments
+    from hsiadapt.hints import unknown_name
+
+    if dataset not in DATASETS:
+        raise ValueError(unknown_name("dataset", dataset, DATASETS.names(), "--dataset"))
+    check_arguments("--arg", dataset_args, DATASETS.get(dataset), given=("root", "split"),
+                    what="dataset argument")
+    check_dataset_codes("--arg ", dataset_args)
 
 
 def _cmd_data_check(args: argparse.Namespace) -> int:
@@ -110,6 +136,7 @@ def _cmd_data_check(args: argparse.Namespace) -> int:
         stats = (np.load(d / "mu.npy", allow_pickle=False),
                  np.load(d / "sigma.npy", allow_pickle=False))
     dataset_args = _parse_kv(args.arg)
+    _check_dataset_args(args.dataset, dataset_args)
     if args.wavelengths:
         import inspect
 
@@ -138,7 +165,6 @@ def _parse_only(items: Sequence[str]) -> dict[str, list[str]]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from hsiadapt.experiment.config import load_config
-    from hsiadapt.experiment.record import run_status
     from hsiadapt.experiment.sweep import run_sweep
     from hsiadapt.hints import user_terms
 
@@ -173,17 +199,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from pathlib import Path
 
         from hsiadapt.experiment.baselines import FOLDER, baseline_jobs
+        from hsiadapt.experiment.cost import estimate_cost
+        from hsiadapt.experiment.dry_run import planned_status
+        from hsiadapt.experiment.record import run_status
+        from hsiadapt.experiment.reproduce import throughput_from
 
-        for r in runs:
-            print(f"{r.run_id}\t{run_status(Path(cfg.output) / r.run_id)}")
+        states = [planned_status(r, Path(cfg.output) / r.run_id) for r in runs]
+        for r, state in zip(runs, states, strict=True):
+            print(f"{r.run_id}\t{state}")
         jobs = baseline_jobs(cfg, runs)
         for j in jobs:
             print(f"baseline {j.run_id}\t{run_status(Path(cfg.output) / FOLDER / j.run_id)}")
+        again = sum(s.startswith("will run again") for s in states)
         print(f"{len(runs)} runs" + (f" and {len(jobs)} baselines" if jobs else "")
-              + f" -> {cfg.output}")
-        from hsiadapt.experiment.cost import estimate_cost
-        from hsiadapt.experiment.reproduce import throughput_from
-
+              + f" -> {cfg.output}"
+              + (f" ({again} finished under other settings will run again)" if again else ""))
         rate, source = throughput_from(args.chips_per_second, args.throughput)
         print(estimate_cost(runs, cfg.output).describe(cfg.name, rate, source))
         return 0

@@ -60,6 +60,17 @@ def _crc(*arrays: np.ndarray) -> int:
     return c
 
 
+def _mixed_sizes(dataset: Any, i: int, key: str, shape: tuple, first: tuple) -> str:
+    """The error for chips of different sizes, with what a user can set about it."""
+    files = getattr(dataset, "files", None)
+    name = f" ({files[i]})" if isinstance(files, list | tuple) and i < len(files) else ""
+    return (f"sample {i}{name} has {key} of shape {tuple(shape)}, the first chip "
+            f"{tuple(first)}: the chips differ in size, and the adapted-band cache holds chips "
+            "of one size. Set `cache: false` on the task in the config (each chip is then "
+            "resized to the recipe's image_size as it is read; image_size: null pads each "
+            "batch instead), or cut the images to one size")
+
+
 class AdaptedCache(Dataset):
     """A dataset view serving adapted chips from the on-disk cache (built on first use).
 
@@ -134,10 +145,8 @@ class AdaptedCache(Dataset):
                     a = s[k].numpy()
                     if a.shape != arrays[k].shape[1:]:
                         shutil.rmtree(tmp)
-                        raise ValueError(
-                            f"sample {i} has {k} of shape {a.shape}, expected "
-                            f"{arrays[k].shape[1:]}: the cache needs fixed-size chips (use a "
-                            "resize/pad size policy)")
+                        raise ValueError(_mixed_sizes(self.dataset, i, k, a.shape,
+                                                      arrays[k].shape[1:]))
                     arrays[k][i] = a
                     parts.append(a)
                 crcs[i] = _crc(*parts)

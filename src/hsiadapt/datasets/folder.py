@@ -46,6 +46,7 @@ import torch
 
 from hsiadapt.datasets._folder_files import IMAGE_EXT, cached_majority, list_images
 from hsiadapt.datasets._grid import check_mask_grids
+from hsiadapt.datasets._splits import check_split_lists, other_split_lists
 from hsiadapt.datasets.base import (
     DATASETS,
     HSIDataError,
@@ -196,15 +197,27 @@ class HSIFolder(HSIDataset):
             self.labels[r["file"]] = finite_targets(path, n, f"file {r['file']}", y,
                                                     self.targets)
 
+    def _listed(self, split: str) -> tuple[Path, list[str]] | None:
+        """A split's list file and the data file names it lists (``None``: no list)."""
+        if (self.root / "splits" / f"{split}.txt").is_file():
+            path = self.root / "splits" / f"{split}.txt"
+            names = [Path(x).name for x in read_split_file(path, "HSIFolder")]
+        elif (self.root / _SPLIT_CSV[split]).is_file():
+            path = self.root / _SPLIT_CSV[split]
+            with path.open(newline="") as f:
+                names = [Path(r["image"]).name for r in csv.DictReader(f)]
+        else:
+            return None
+        return path, [self._data_name(n) for n in names]
+
     def _split_files(self, all_images: list[str], split: str, fractions, seed: int) -> list[str]:
+        listed = self._listed(split) if split != "all" else None
         if split == "all":
             files = all_images
-        elif (self.root / "splits" / f"{split}.txt").is_file():
-            files = [Path(x).name for x in read_split_file(self.root / "splits" / f"{split}.txt",
-                                                           "HSIFolder")]
-        elif (self.root / _SPLIT_CSV[split]).is_file():
-            with (self.root / _SPLIT_CSV[split]).open(newline="") as f:
-                files = [Path(r["image"]).name for r in csv.DictReader(f)]
+        elif listed is not None:
+            files = listed[1]
+            check_split_lists("HSIFolder", split, files, listed[0],
+                              other_split_lists(split, self._listed))
         elif (self.root / "splits").is_dir() or any((self.root / n).is_file()
                                                      for n in _SPLIT_CSV.values()):
             raise self._not_found(self.root, f"split list for {split!r}")
@@ -216,7 +229,7 @@ class HSIFolder(HSIDataset):
             n_va = round(fractions[1] * len(all_images))
             part = {"train": perm[:n_tr], "val": perm[n_tr:n_tr + n_va], "test": perm[n_tr + n_va:]}
             files = sorted(all_images[i] for i in part[split])
-        files = [self._data_name(f) for f in files]
+        files = [self._data_name(f) for f in files]  # (listed ones already are)
         missing = [f for f in files if not (self.image_dir / f).is_file()]
         if missing:
             raise HSIDataError(f"HSIFolder: split {split!r} lists missing images {missing[:5]}")

@@ -46,6 +46,12 @@ class LabelMap:
         if self.unknown_labels not in UNKNOWN_LABEL_POLICIES:
             raise ValueError(f"unknown_labels must be one of {UNKNOWN_LABEL_POLICIES} "
                              f"(dataset_args key 'unknown_labels'), got {self.unknown_labels!r}")
+        for key, codes in (("class_codes", self.class_codes),
+                           ("background_codes", self.background_codes)):
+            dup = sorted({c for i, c in enumerate(codes) if c in codes[:i]})
+            if dup:
+                raise ValueError(f"{key} lists {dup} more than once ({list(codes)}); list each "
+                                 f"code once (dataset_args key '{key}')")
         both = set(self.class_codes) & set(self.background_codes)
         if both:
             raise ValueError(f"codes {sorted(both)} are listed both as classes and as background")

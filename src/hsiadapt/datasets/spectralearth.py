@@ -37,6 +37,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
+from hsiadapt.datasets._splits import check_split_lists, other_split_lists
 from hsiadapt.datasets.base import (
     DATASETS,
     HSIDataError,
@@ -105,6 +106,8 @@ class _SpectralEarthBase(HSIDataset):
         self.split_file = sdir / f"{split}.txt"
         self.ids = read_split_file(self.split_file, type(self).__name__,
                                    inside=(self.root / "enmap", self.root / self.mask_dir))
+        check_split_lists(type(self).__name__, split, self.ids, self.split_file,
+                          other_split_lists(split, lambda s: _other_list(sdir / f"{s}.txt")))
         self.train_subset = _check_subset(train_subset)
         if split == "train" and train_subset is not None:
             self.ids = self.ids[:train_subset]  # a label budget: the first N training chips
@@ -131,6 +134,13 @@ class _SpectralEarthBase(HSIDataset):
                 f"{self.mask_path(index)}: mask is {raw.shape} but the image is {image.shape[1:]}"
             )
         return image, valid, raw
+
+
+def _other_list(path: Path) -> tuple[Path, list[str]] | None:
+    """Another split's list (to check that no chip is in two splits), ``None`` if absent."""
+    if not path.is_file():
+        return None
+    return path, [ln.strip() for ln in path.read_text().splitlines() if ln.strip()]
 
 
 class SpectralEarthSegmentation(_SpectralEarthBase):

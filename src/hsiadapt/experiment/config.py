@@ -38,6 +38,7 @@ from typing import Any
 
 import yaml
 
+from hsiadapt.experiment._ranges import check_dataset_codes, check_recipe_ranges
 from hsiadapt.experiment._values import (
     ConfigError,
     ValueTypeError,
@@ -49,6 +50,7 @@ from hsiadapt.experiment._values import (
     check_value,
     make_spec,
 )
+from hsiadapt.experiment._yaml import YamlError, load_yaml_file
 from hsiadapt.experiment.adapter_spec import AdapterSpec
 from hsiadapt.experiment.baseline_spec import parse_baselines
 from hsiadapt.experiment.execution import LauncherSpec, TrainerSpec
@@ -104,6 +106,8 @@ class TaskSpec:
         from hsiadapt.experiment.scoring import check_test_scoring
 
         check_test_scoring(f"{where}.recipe_overrides", self.dataset, self.recipe_obj())
+        check_recipe_ranges(where, self.recipe, self.recipe_obj(), self.recipe_overrides)
+        check_dataset_codes(f"{where}.dataset_args.", self.dataset_args)
         if self.normalization not in ("data", "study", "pretraining", "none"):
             raise ConfigError(f"{where}: normalization must be data, study, pretraining or none")
         if self.statistics_units not in (None, "dn", "reflectance"):
@@ -293,7 +297,9 @@ def load_config(path: str | Path, *, data_root: str | None = None,
     if not p.is_file():
         raise ConfigError(f"config file {p.absolute()} does not exist")
     try:
-        raw = yaml.safe_load(p.read_text())
+        raw = load_yaml_file(p)
+    except YamlError as err:
+        raise ConfigError(str(err)) from None
     except yaml.YAMLError as err:
         raise ConfigError(f"{p}: not valid YAML ({err})") from None
     if not isinstance(raw, Mapping):

@@ -4,12 +4,39 @@ runs are spread over processes or a cluster (:class:`LauncherSpec`) - the ``trai
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from hsiadapt.experiment._values import ConfigError
 
-__all__ = ["LauncherSpec", "TrainerSpec"]
+__all__ = ["LauncherSpec", "TrainerSpec", "control_characters"]
+
+
+def control_characters(value: Any, where: str) -> str | None:
+    """Why ``value`` (a string, or lists / mappings of them, keys included) cannot go into an
+    sbatch script: a newline or another control character in it, which would start a new shell
+    line there (submitit writes ``#SBATCH --job-name='...'``: a newline inside the quotes ends
+    the comment and bash runs the rest). ``None`` when there is none."""
+    if isinstance(value, str):
+        bad = [c for c in value if unicodedata.category(c) == "Cc"]
+        if bad:
+            return (f"{where}: {value!r} contains the control character {bad[0]!r}; values "
+                    "that reach the sbatch script must be one line of printable text (a "
+                    "newline there would run the rest as a shell command)")
+        return None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            why = control_characters(str(k), f"{where} key") or control_characters(
+                v, f"{where}.{k}")
+            if why:
+                return why
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            why = control_characters(v, f"{where}[{i}]")
+            if why:
+                return why
+    return None
 
 
 @dataclass(frozen=True)
@@ -84,6 +111,9 @@ class LauncherSpec:
         if self.type not in ("local", "submitit-local", "local-gpus", "slurm"):
             raise ConfigError(f"{where}: launcher type must be local, submitit-local, "
                               "local-gpus or slurm")
+        control = control_characters(self.slurm, f"{where}.slurm")
+        if control:
+            raise ConfigError(control)
         if not self.stale_lock_min > 0:
             raise ConfigError(f"{where}: stale_lock_min must be a positive number of minutes, "
                               f"got {self.stale_lock_min!r}")

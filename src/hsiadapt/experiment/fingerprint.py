@@ -116,7 +116,9 @@ def _config_changes(run_dir: Path, spec: RunSpec) -> list[str]:
         old = yaml.safe_load((run_dir / CONFIG_FILE).read_text()) or {}
     except (OSError, yaml.YAMLError):
         return []
-    a, b = _flatten(old), _flatten(spec.to_dict())
+    # compared as the digest sees them (JSON): a list read back from YAML equals the tuple it
+    # was written from, so [0.4, 1.0] vs (0.4, 1.0) is no change and is not shown as one
+    a, b = (_flatten(json.loads(json.dumps(d, default=str))) for d in (old, spec.to_dict()))
     skip = {"digest", "data_root", "run_id", *(f"{p}.{k}" for p, k in NOT_RESULT)}
     keys = sorted(k for k in set(a) | set(b) if k not in skip and a.get(k) != b.get(k))
     return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in keys[:8]]

@@ -22,6 +22,7 @@ from typing import Any
 
 from hsiadapt.experiment import signals
 from hsiadapt.experiment.config import ExperimentConfig, RunSpec
+from hsiadapt.experiment.execution import control_characters
 from hsiadapt.experiment.record import RecordError, folder_problem, read_record
 from hsiadapt.experiment.run import RUNNING_ELSEWHERE, RunResult, reusable, run_one
 
@@ -104,6 +105,9 @@ def launch_submitit(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bo
     import submitit
 
     out = Path(cfg.output)
+    unsafe = control_characters(str(out), "the output folder")
+    if unsafe:  # submitit writes the log paths into the sbatch script
+        raise ValueError(unsafe)
     todo = [r for r in runs if force or folder_problem(out / r.run_id) is not None
             or not reusable(r, out / r.run_id)[0]]
     echo(f"{cfg.name}: {len(runs)} runs, {len(todo)} to submit ({cfg.launcher.type})")

@@ -24,6 +24,7 @@ import yaml
 from hsiadapt._atomic import atomic_path, atomic_write_text
 from hsiadapt.adapters import SpectralAdapter
 from hsiadapt.data.transforms import Normalize
+from hsiadapt.datasets.product import Georef
 from hsiadapt.experiment.inference import (
     BATCH_SIZE,
     OVERLAP,
@@ -34,7 +35,6 @@ from hsiadapt.experiment.inference import (
 )
 from hsiadapt.experiment.run_files import run_statistics as _run_statistics
 from hsiadapt.experiment.run_files import run_weights
-from hsiadapt.datasets.product import Georef
 from hsiadapt.models.model import AdaptedModel
 from hsiadapt.spectral import BandSet
 

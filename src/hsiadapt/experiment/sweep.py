@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hsiadapt.experiment import signals
+from hsiadapt.experiment._ranges import check_max_epochs
 from hsiadapt.experiment.config import ExperimentConfig, RunSpec
 from hsiadapt.experiment.fingerprint import SUPERSEDED, clear_cache
 from hsiadapt.experiment.launch import launch_submitit
@@ -70,6 +71,7 @@ def run_sweep(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bool = F
         StorageError: the output folder is not writable, or filled up during a run.
         Interrupted: SIGTERM or SIGINT; the run in progress resumes on re-run.
     """
+    check_max_epochs(max_epochs, "max_epochs")
     out = Path(cfg.output)
     clear_cache()
     check_writable(out)

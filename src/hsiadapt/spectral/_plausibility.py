@@ -18,6 +18,8 @@ import numpy as np
 #: Largest wavelength (nm) a band centre may have: beyond the thermal infrared nothing in this
 #: toolkit makes sense, and a value this large usually means picometres or a wrong column.
 MAX_WAVELENGTH_NM = 20_000.0
+#: The range (nm) hsiadapt maps from: the reflective bands of a multispectral model.
+REFLECTIVE_NM = (350.0, 2600.0)
 #: A band centre below this (nm) is almost certainly in micrometres.
 MICROMETRE_SUSPICION_NM = 30.0
 #: A band centre at an end of the table is isolated when the gap to the rest exceeds this many
@@ -103,21 +105,45 @@ def isolated_ends(c: np.ndarray) -> str | None:
     return None
 
 
+def wavenumbers(c: np.ndarray) -> str | None:
+    """A table whose every value lies beyond the reflective range (above
+    :data:`REFLECTIVE_NM`'s end) but inside that range once read as wavenumbers (cm^-1): the
+    message says to convert with 1e7 / x."""
+    lo, hi = 1e7 / REFLECTIVE_NM[1], 1e7 / REFLECTIVE_NM[0]
+    if c.size == 0 or not (c.min() >= lo and c.max() <= hi):
+        return None
+    nm = 1e7 / c
+    return (
+        f"every band centre ({c.min():g}-{c.max():g}) lies beyond the {REFLECTIVE_NM[0]:g}-"
+        f"{REFLECTIVE_NM[1]:g} nm range hsiadapt maps to a multispectral model's bands; these "
+        "look like wavenumbers (cm^-1), not nanometres: convert each with 1e7 / x (here "
+        f"{c[0]:g} -> {nm[0]:.1f} nm ... {c[-1]:g} -> {nm[-1]:.1f} nm) and keep the bands in "
+        "the data's order (a table in decreasing order is fine)"
+    )
+
+
+def beyond_max(c: np.ndarray) -> str | None:
+    """A centre beyond :data:`MAX_WAVELENGTH_NM`: another unit (wavenumbers, picometres...)."""
+    if c.max() <= MAX_WAVELENGTH_NM:
+        return None
+    i = int(np.argmax(c))
+    hint = wavenumbers(c)
+    return (f"band centre {c[i]:g} nm at position {i} is beyond {MAX_WAVELENGTH_NM:g} nm; check "
+            "the unit (nm expected)" + (f": {hint}" if hint else ""))
+
+
 def detector_order(c: np.ndarray) -> str | None:
     """Centres increasing within runs, where each new run (detector) starts inside the upper end
-    of the previous one and reaches beyond it, as EnMAP's SWIR after its VNIR."""
+    of the previous one and reaches beyond it, as EnMAP's SWIR after its VNIR; or decreasing
+    throughout (a sensor that stores its bands from long to short wavelengths: the table still
+    says which band is which, and everything downstream goes by centre, not position)."""
     d = np.diff(c)
-    if (d > 0).all():
+    if (d > 0).all() or (d < 0).all():
         return None
     tail = (
         "; or pass order='any' if the data really are stored in this order (also when "
         "calling a reader such as load_bandset)"
     )
-    if (d < 0).all():
-        return (
-            f"band centres decrease throughout ({c[0]:g} nm at position 0 to {c[-1]:g} nm at "
-            f"position {c.size - 1}): reverse the table (and the data with it){tail}"
-        )
     starts = [0, *(np.flatnonzero(d < 0) + 1).tolist(), c.size]
     runs = [c[a:b] for a, b in itertools.pairwise(starts)]
     for j in range(1, len(runs)):

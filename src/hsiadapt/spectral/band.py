@@ -13,8 +13,8 @@ from typing import Any, Literal
 import numpy as np
 
 from hsiadapt.spectral._plausibility import (
-    MAX_WAVELENGTH_NM,
     MICROMETRE_SUSPICION_NM,
+    beyond_max,
     detector_order,
     isolated_ends,
     mixed_units,
@@ -23,7 +23,7 @@ from hsiadapt.spectral._plausibility import (
 __all__ = ["Band", "BandOrder", "BandSet", "SpectralError"]
 
 #: How the band centres of a set are ordered: ``"increasing"`` (strictly), ``"detectors"``
-#: (increasing within each detector, detectors overlapping at their ends), ``"any"``.
+#: (increasing per detector, detectors overlapping at their ends; or decreasing), ``"any"``.
 BandOrder = Literal["increasing", "detectors", "any"]
 
 
@@ -83,7 +83,8 @@ class BandSet(Sequence[Band]):
         order: ``"increasing"`` requires strictly increasing centres; ``"detectors"`` accepts
             runs of increasing centres where each run starts inside the upper end of the previous
             one and reaches beyond it (multi-detector sensors: EnMAP stores VNIR then SWIR,
-            overlapping near 950 nm; AVIRIS its four spectrometers); ``"any"`` accepts any order.
+            overlapping near 950 nm; AVIRIS its four spectrometers), or decreasing throughout
+            (bands stored from long to short wavelengths); ``"any"`` accepts any order.
 
     Raises:
         SpectralError: empty set, non-finite/non-positive/duplicate centres, centres that look like
@@ -187,12 +188,9 @@ class BandSet(Sequence[Band]):
                 "Micrometers in an ENVI header, wavelength_units in GeoTIFF band tags, a "
                 "'wavelength_um' column in a table; unit=\"um\" in Python)"
             )
-        if c.max() > MAX_WAVELENGTH_NM:
-            i = int(np.argmax(c))
-            raise SpectralError(
-                f"band set {self.name!r}: band centre {c[i]:g} nm at position {i} is beyond "
-                f"{MAX_WAVELENGTH_NM:g} nm; check the unit (nm expected)"
-            )
+        problem = beyond_max(c)
+        if problem:
+            raise SpectralError(f"band set {self.name!r}: {problem}")
         uniq, counts = np.unique(c, return_counts=True)
         if (counts > 1).any():
             dup = uniq[counts > 1]

@@ -16,6 +16,7 @@ import numpy as np
 from hsiadapt.spectral._parse import floats as _floats
 from hsiadapt.spectral._parse import looks_binary
 from hsiadapt.spectral._parse import unit_scale as _unit_scale
+from hsiadapt.spectral._plausibility import wavenumbers
 from hsiadapt.spectral.band import BandOrder, BandSet, SpectralError
 from hsiadapt.spectral.envi import (
     NoEnviPartner,
@@ -48,8 +49,8 @@ def read_geotiff_bands(
         path: the raster (any format GDAL reads).
         name: name for the band set (default: the file name without extension).
         order: order the centres must have (see :class:`~hsiadapt.spectral.BandSet`); the default
-            ``"detectors"`` accepts sorted tables and multi-detector product order (EnMAP's VNIR
-            then SWIR) but not a shuffled table; pass ``"any"`` for data stored in another order.
+            ``"detectors"`` accepts sorted tables (increasing or decreasing) and multi-detector
+            product order (EnMAP's VNIR then SWIR) but not a shuffled table; pass ``"any"`` for data stored in another order.
 
     Raises:
         SpectralError: the file has no wavelength metadata (the message says how to provide it)
@@ -205,6 +206,21 @@ ACCEPTED_INPUTS = (
 
 
 def load_bandset(spec: str | Path, *, order: BandOrder = "detectors") -> BandSet:
+    """The band table named by ``spec`` (see :func:`_load`); a file's table whose every centre
+    lies beyond the reflective range but reads as wavenumbers (cm^-1) is refused with the
+    conversion (1e7 / x).
+
+    Raises:
+        SpectralError: as :func:`_load`, and for a table of wavenumbers.
+    """
+    bs = _load(spec, order=order)
+    problem = wavenumbers(bs.centers)
+    if problem and str(spec).strip().lower().replace("-", "_") not in list_sensors():
+        raise SpectralError(f"{spec}: {problem}")
+    return bs
+
+
+def _load(spec: str | Path, *, order: BandOrder = "detectors") -> BandSet:
     """The band table named by ``spec``.
 
     ``spec`` is a built-in sensor name, or a file: a mission product recognised by

@@ -1,0 +1,80 @@
+"""Split lists that contradict themselves: a file listed twice in one split, or in two splits.
+
+A file in both ``train`` and ``test`` scores the model on data it trained on; a file twice in
+``train`` weighs it double. Neither is an error PyTorch would notice, so the datasets that read
+split lists check them here when they open a split, and the error names the file(s), the split
+lists and the lines (``data check`` reports it as a problem; ``run`` fails before training).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from hsiadapt.datasets.base import HSIDataError
+
+__all__ = ["check_split_lists", "other_split_lists"]
+
+#: the splits whose lists must not share a file
+SPLITS = ("train", "val", "test")
+
+
+def _show(names: Sequence[str]) -> str:
+    shown = ", ".join(repr(n) for n in names[:5])
+    return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+def check_split_lists(what: str, split: str, entries: Sequence[str], source: Path | str,
+                      others: Mapping[str, tuple[Path | str, Sequence[str]]]) -> None:
+    """Refuse a split list with a repeated entry, or one sharing entries with another split.
+
+    Args:
+        what: the dataset, for the message (``"HSIFolder"``).
+        split: the split being opened.
+        entries: its entries, as compared (file names or relative paths).
+        source: the file the entries were read from.
+        others: the other splits' ``(source, entries)`` (those that have a list).
+
+    Raises:
+        HSIDataError: naming the repeated / shared entries, the lists and the fix.
+    """
+    first: dict[str, int] = {}
+    repeated: list[str] = []
+    for n, e in enumerate(entries, 1):
+        if e in first and e not in repeated:
+            repeated.append(e)
+        first.setdefault(e, n)
+    if repeated:
+        raise HSIDataError(
+            f"{what}: split {split!r} ({source}) lists {_show(repeated)} more than once (first "
+            f"at entry {first[repeated[0]]}); a repeated file is trained or scored twice - list "
+            "each file once")
+    mine = set(entries)
+    for other, (other_source, other_entries) in others.items():
+        if other == split:
+            continue
+        shared = sorted(mine.intersection(other_entries))
+        if shared:
+            a, b = sorted((split, other), key=SPLITS.index)
+            raise HSIDataError(
+                f"{what}: {_show(shared)} {'is' if len(shared) == 1 else 'are'} listed in both "
+                f"{split!r} ({source}) and {other!r} ({other_source}); a file in two splits is "
+                f"scored on data it was trained or selected on - keep each file in one split "
+                f"({len(shared)} shared between {a} and {b})")
+
+
+def other_split_lists(split: str, read: Callable[[str], tuple[Path, Sequence[str]] | None]
+                      ) -> dict[str, tuple[Path | str, Sequence[str]]]:
+    """The other splits' lists, read with ``read(split)`` (``None``, or an error: that split
+    has no readable list, and opening it reports why)."""
+    out: dict[str, tuple[Path | str, Sequence[str]]] = {}
+    for other in SPLITS:
+        if other == split:
+            continue
+        try:
+            got = read(other)
+        except (OSError, ValueError, HSIDataError, LookupError):
+            continue
+        if got is not None:
+            out[other] = got
+    return out
