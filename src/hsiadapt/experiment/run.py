@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import logging
 import os
-import platform
 import time
 import traceback
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ import yaml
 from hsiadapt._atomic import atomic_write_text
 from hsiadapt.experiment import signals
 from hsiadapt.experiment.config import RunSpec
+from hsiadapt.experiment.environment import hardware, package_versions
 from hsiadapt.experiment.fingerprint import run_fingerprint, stale_reason, supersede
 from hsiadapt.experiment.lock import STALE_AFTER_S, RunLock
 from hsiadapt.experiment.plan import build_run, check_splits, run_precision
@@ -82,28 +82,6 @@ class RunResult:
     @property
     def error(self) -> str:
         return (self.record.error or "") if self.record is not None else self.note
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for pkg in ("hsiadapt", "torch", "lightning", "terratorch", "torchgeo", "numpy", "pyrsr"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "absent"
-    return out
-
-
-def _hardware() -> dict[str, Any]:
-    import torch
-
-    hw: dict[str, Any] = {"machine": platform.machine(), "cpus": os.cpu_count(),
-                          "torch_threads": torch.get_num_threads(), "cuda": torch.cuda.is_available()}
-    if torch.cuda.is_available():
-        hw["gpus"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-    return hw
 
 
 def _loggers(spec: RunSpec, run_dir: Path) -> list[Any]:
@@ -371,7 +349,7 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
             weights=task.model.backbone_info.pretrained,
             pretrained=task.model.backbone_info.pretrained != "random",
             precision=precision, float32_matmul_precision=matmul, test_scoring=scoring,
-            hardware=_hardware(), versions=_versions())
+            hardware=hardware(), versions=package_versions())
         write_record(run_dir, record)
     except (KeyboardInterrupt, SystemExit) as err:  # a stop signal: unrecorded, resumable
         kept = f"resumes from {last.name} on re-run" if last.exists() else \
