@@ -45,7 +45,7 @@ def write_chips(root: Path, n: int, side: int = 128) -> None:
                 crs="EPSG:32630", transform=from_origin(0, 0, 30, 30))
     ids = []
     base = rng.integers(500, 4000, (202, 1, 1)).astype(np.int16)
-    for i in range(n):
+    for i in range(n + 8):  # n training chips, then 4 validation and 4 test chips of their own
         sid = f"{1000000 + i // 10:07d}/{i:05d}.tif"
         ids.append(sid)
         for folder, count, dtype in (("enmap", 202, "int16"), ("bnetd", 1, "uint16")):
@@ -59,7 +59,8 @@ def write_chips(root: Path, n: int, side: int = 128) -> None:
     for split in ("train", "val", "test"):
         f = root / "splits/enmap_bnetd" / f"{split}.txt"
         f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text("\n".join(ids if split == "train" else ids[:4]) + "\n")
+        part = {"train": ids[:n], "val": ids[n:n + 4], "test": ids[n + 4:]}[split]
+        f.write_text("\n".join(part) + "\n")
 
 
 def epoch(dm: HSIDataModule) -> float:

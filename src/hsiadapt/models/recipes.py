@@ -3,7 +3,7 @@
 Values from the study (leonardijulia/TM_HSI_finetuning, commit ca37f28, configs/): segmentation -
 128 px chips resized to 224, last encoder layer -> FCN decoder (256 channels), head dropout 0.21,
 AdamW lr 3e-5 wd 1e-4, cosine annealing T_max 100 eta_min 1e-5, 100 epochs, early stopping
-patience 20 on ``val/loss`` (the checkpoint tested is the best ``val/loss``), 16-bit mixed
+patience 20 on ``val/loss`` (the checkpoint tested: ``test_checkpoint``, best or last), 16-bit mixed
 precision, batch 16 (BNETD, BDForet) / 8 (CDL); HYPERVIEW - mean-pooled tokens -> 256 -> 4 with
 dropout 0.2, lr 5.4e-5, weight decay 0.01, ReduceLROnPlateau patience 10, up to 400 epochs with
 early stopping on ``val/loss`` (patience 20), batch 32, the field mask as an extra input channel;
