@@ -82,9 +82,12 @@ def _potsdam_like(root: Path) -> Path:
     names = [f"enmap_potsdam_tile_{y}_{x}.tif" for y in (0, 96) for x in (0, 32, 96)]
     prof = dict(driver="GTiff", width=16, height=16, count=len(enmap), dtype="float32",
                 crs="EPSG:32633", transform=from_origin(366015, 5809965, 30, 30), nodata=-32768)
+    c = np.asarray(enmap.centers)
+    atmosphere = np.where(((c > 1340) & (c < 1430)) | ((c > 1800) & (c < 1960)), 0.02, 1.0)
     for k, n in enumerate(names):
         labels = (np.arange(256).reshape(16, 16) + k) % 7
         img = (800 + 300 * labels[None] + 200 * rng.random((len(enmap), 16, 16))).astype("f4")
+        img *= atmosphere[:, None, None]  # dark in the water-vapour windows, as real imagery
         with rasterio.open(root / "images" / n, "w", **prof) as dst:
             dst.write(img)
             dst.scales = [1e-4] * len(enmap)

@@ -215,7 +215,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
               + f" -> {cfg.output}"
               + (f" ({again} finished under other settings will run again)" if again else ""))
         rate, source = throughput_from(args.chips_per_second, args.throughput)
-        print(estimate_cost(runs, cfg.output).describe(cfg.name, rate, source))
+        print(estimate_cost(runs, cfg.output).describe(cfg.name, rate, source), file=sys.stderr)
         return 0
     results = run_sweep(cfg, runs, force=args.force, max_epochs=args.max_epochs,
                         echo=lambda line: print(user_terms(line)))

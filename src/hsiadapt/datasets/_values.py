@@ -5,7 +5,9 @@ normalised into the statistics) without a word. Two signatures are noticed, per 
 
 * a value on the sample scale (reflectance x 10000) outside ``PLAUSIBLE`` (-0.5..2.0 in
   reflectance): far beyond what surface reflectance reaches, e.g. a flipped sign or high bit in
-  an int16 DN, or a flipped exponent bit in a float (1e30);
+  an int16 DN, or a flipped exponent bit in a float (1e30) - in at most ``DAMAGE_SHARE`` of the
+  chip's values (a whole file out of range is on another scale or in other units, which the
+  scale checks report);
 * NaN or infinity in some good bands of a pixel but not all: a nodata pixel is nodata in every
   band; a damaged value is alone.
 
@@ -24,6 +26,8 @@ __all__ = ["PLAUSIBLE", "check_plausible"]
 
 #: the range of a plausible surface reflectance on the sample scale (reflectance x 10000)
 PLAUSIBLE = (-5000.0, 20000.0)
+#: at most this share of a chip's values out of range reads as damage (more: another scale)
+DAMAGE_SHARE = 0.01
 
 _FIX = ("the file is damaged (flipped bytes, a bad copy or download): copy or download it again. "
         "If the values are right but not reflectance x 10000 (radiance, another scale factor), "
@@ -66,7 +70,10 @@ def check_plausible(path: Path, raw: np.ndarray, image: np.ndarray, good: np.nda
     lo, hi = PLAUSIBLE
     sub = image[idx]
     out = ((sub < lo) | (sub > hi)) & valid[None]
-    if out.any():
+    # damage touches a few values; when many are out of range the file is on another scale or
+    # in other units (radiance): the scale checks (`data check`, the statistics' units,
+    # `predict`) say that in its own terms
+    if out.any() and out.sum() <= DAMAGE_SHARE * max(1, int(valid.sum()) * len(idx)):
         b, r, c = _where(out)
         n = int(out.sum())
         raise HSIDataError(

@@ -16,7 +16,7 @@ __all__ = ["LauncherSpec", "TrainerSpec", "control_characters"]
 def control_characters(value: Any, where: str) -> str | None:
     """Why ``value`` (a string, or lists / mappings of them, keys included) cannot go into an
     sbatch script: a newline or another control character in it, which would start a new shell
-    line there (submitit writes ``#SBATCH --job-name='...'``: a newline inside the quotes ends
+    line there (submitit writes the job name as an ``#SBATCH`` option in quotes: a newline inside ends
     the comment and bash runs the rest). ``None`` when there is none."""
     if isinstance(value, str):
         bad = [c for c in value if unicodedata.category(c) == "Cc"]
