@@ -71,3 +71,34 @@ def test_shipped_literature_and_rank_bound(results):
     assert "0.850 ± 0.000 (n=2), rank bound ≥ 5" in md and "Ranks are bounds" in md
     with pytest.raises(FileNotFoundError, match="shipped names"):
         build_table(collect_runs(results), literature="nonexistent.csv")
+
+
+def _seg(task, classes, value):
+    from hsiadapt.experiment.record import RunRecord
+
+    return RunRecord(run_id=f"{task}__m__srf__seed0", status="finished", task=task, backbone="m",
+                     adapter="srf", seed=0, task_type="segmentation", test={"miou": value},
+                     classes=classes)
+
+
+def test_a_published_value_of_another_metric_definition_is_marked():
+    """The shipped literature rows say what they measure; a published value whose definition
+    differs from the measured runs' in its column gets a dagger and a footnote naming both,
+    and none where they agree."""
+    without = _seg("enmap_cdl", ["Corn", "Rice"], 0.5)  # background ignored: not a class
+    t = build_table([without], literature="study").render("md")
+    row = next(ln for ln in t.splitlines() if ln.startswith("| spectralearth"))
+    assert "0.774 ± 0.003 †" in row  # SpectralEarth's micro mIoU is not the runs' macro one
+    assert "0.495 ± 0.001 |" in row  # no measured runs in that column: nothing to compare
+    study = next(ln for ln in t.splitlines() if ln.startswith("| terramind_v1_base")
+                 and "| srf |" in ln)
+    assert "0.679 ± 0.006 †" in study  # the study's macro-with-background value
+    assert ("† terramind_v1_base / srf on enmap_cdl: the published value is "
+            "miou_macro_with_background, the measured runs' miou_macro_without_background") in t
+    with_bg = _seg("enmap_cdl", ["Corn", "Rice", "Background"], 0.5)
+    t = build_table([with_bg], literature="study").render("md")
+    study = next(ln for ln in t.splitlines() if ln.startswith("| terramind_v1_base")
+                 and "| srf |" in ln)
+    assert "0.679 ± 0.006 |" in study and "†" not in study.split("|")[3]
+    assert "† spectralearth / full_hsi on enmap_cdl: the published value is " \
+        "miou_micro_without_background" in t

@@ -39,6 +39,8 @@ class Cell:
     failed: int = 0
     resumed: int = 0  # finished runs that resumed from a checkpoint after an interruption
     literature: tuple[float, float | None] | None = None
+    #: what the literature value measures (e.g. ``miou_micro_without_background``)
+    definition: str = ""
 
     @property
     def n(self) -> int:
@@ -114,6 +116,21 @@ class ResultsTable:
     #: per column: how its measured runs scored the test split (``resized_chips``,
     #: ``native_pixels``, or both joined by ``+`` when its runs differ)
     scoring: dict[str, str] = field(default_factory=dict)
+    #: per column: the definition of its measured runs' metric (:func:`metric_definition`)
+    definitions: dict[str, str] = field(default_factory=dict)
+
+    def _other_definition(self, key: tuple[str, str, str]) -> bool:
+        """A literature value whose metric is defined otherwise than the column's runs'."""
+        c, measured = self.cells.get(key), self.definitions.get(key[2])
+        return bool(c and c.definition and measured and c.definition != measured)
+
+    def _definition_lines(self) -> list[str]:
+        out = []
+        for b, a, col in sorted(k for k in self.cells if self._other_definition(k)):
+            out.append(f"† {b} / {a} on {col}: the published value is "
+                       f"{self.cells[(b, a, col)].definition}, the measured runs' "
+                       f"{self.definitions[col]}: not the same metric.")
+        return out
 
     def _fmt(self, key: tuple[str, str, str], fmt: str) -> str:
         c = self.cells.get(key)
@@ -123,6 +140,8 @@ class ResultsTable:
         if c.literature is not None:
             m, s = c.literature
             txt = f"{m:.3f}" + (f" ± {s:.3f}" if s is not None else "")
+            if self._other_definition(key):
+                txt += " †"
         else:
             # one seed has no spread: the value and n=1, not a misleading "± 0.000"
             resumed = f", {c.resumed} resumed" if c.resumed else ""
@@ -205,6 +224,7 @@ class ResultsTable:
                    "underlined: best adaptation per backbone; ↑ higher is better, ↓ lower is "
                    "better. Literature rows are published numbers, not measured here.")
         out += self._scoring_lines()
+        out += self._definition_lines()
         if self.rank_is_bound and self.ranks:
             out.append("Ranks are bounds: computed from the HYPERVIEW-1 scores traceable to a "
                        "public source, not the full leaderboard, so 'rank bound ≥ N' means at "
@@ -220,6 +240,14 @@ class ResultsTable:
         return "\n".join(out)
 
 
+def metric_definition(metric: str, classes: list[str]) -> str:
+    """What a run's primary metric measures: mIoU is macro over the scored classes, with the
+    background among them when the run trained it as a class (its last class ``Background``)."""
+    if metric != "miou":
+        return metric
+    return "miou_macro_" + ("with" if "Background" in classes else "without") + "_background"
+
+
 def build_table(runs: list[RunRecord], *, leaderboard: str | Path | None = None,
                 literature: str | Path | None = None) -> ResultsTable:
     """Aggregate run metrics into a :class:`ResultsTable`."""
@@ -230,6 +258,7 @@ def build_table(runs: list[RunRecord], *, leaderboard: str | Path | None = None,
     rows: list[tuple[str, str, bool]] = []
     baselines = {(m.backbone, m.adapter) for m in runs if m.is_baseline}
     scorings: dict[str, set[str]] = defaultdict(set)
+    definitions: dict[str, set[str]] = defaultdict(set)
     for m in runs:
         task = m.task or "?"
         key = (m.backbone or "?", m.adapter or "?", task)
@@ -249,6 +278,7 @@ def build_table(runs: list[RunRecord], *, leaderboard: str | Path | None = None,
         cells[key].values.append(float(v))
         cells[key].resumed += int(m.resumed_from_checkpoint)
         scorings[task].add(m.test_scoring or "resized_chips")
+        definitions[task].add(metric_definition(metric, m.classes))
     for c in columns:
         directions.setdefault(c, "max")
         metrics.setdefault(c, "miou")
@@ -264,6 +294,7 @@ def build_table(runs: list[RunRecord], *, leaderboard: str | Path | None = None,
                 rows.append((key[0], key[1], True))
             std = float(r["std"]) if r.get("std") else None
             cells[key].literature = (float(r["mean"]), std)
+            cells[key].definition = r.get("definition") or ""  # unknown: not compared
     bold: set[tuple[str, str, str]] = set()
     underline: set[tuple[str, str, str]] = set()
     ranks: dict[tuple[str, str, str], int] = {}
@@ -288,4 +319,5 @@ def build_table(runs: list[RunRecord], *, leaderboard: str | Path | None = None,
     bound = leaderboard is not None and str(leaderboard) in PARTIAL_BOARDS
     return ResultsTable(columns, directions, metrics, rows, dict(cells), ranks, bold, underline,
                         rank_is_bound=bound, baselines=baselines,
-                        scoring={c: "+".join(sorted(s)) for c, s in scorings.items()})
+                        scoring={c: "+".join(sorted(s)) for c, s in scorings.items()},
+                        definitions={c: "+".join(sorted(s)) for c, s in definitions.items()})
