@@ -27,7 +27,7 @@ __all__ = ["CLASSIFIERS", "MAX_TRAIN_PIXELS", "N_ESTIMATORS", "REGRESSORS", "fie
            "make_classifier", "make_regressor", "score_classifiers", "seeds_for",
            "training_pixels"]
 
-_K = TypeVar("K", bound=Hashable)
+_K = TypeVar("_K", bound=Hashable)
 
 #: per-pixel classifiers for segmentation tasks, and what a table calls them
 CLASSIFIERS = {"lda": "per-pixel LDA", "random_forest": "a per-pixel random forest"}
