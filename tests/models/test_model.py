@@ -12,15 +12,16 @@ SMALL_HEAD = {"segmentation": {"channels": 16, "num_convs": 2}, "regression": {"
               "multilabel": {}}
 ADAPTER_MODES = ["select", "srf", "linear", "spectral_conv"]
 COMBOS = (
-    [("terramind_v1_tiny", m) for m in [*ADAPTER_MODES, "full_spectrum", "none"]]
-    + [("stub", m) for m in [*ADAPTER_MODES, "full_spectrum", "none", "native"]]
+    [("terramind_v1_tiny", m) for m in [*ADAPTER_MODES, "full_spectrum", "tokenizer", "none"]]
+    + [("stub", m) for m in [*ADAPTER_MODES, "full_spectrum", "tokenizer", "none", "native"]]
     + [("prithvi_eo_v2_100_tl", m) for m in [*ADAPTER_MODES, "none"]]
     + [("dofa_base", "native"), ("spectralearth_vit_s16", "native")]
 )
 
 
 def test_input_modes_pinned():
-    assert INPUT_MODES == ("linear", "select", "spectral_conv", "srf", "full_spectrum", "native")
+    assert INPUT_MODES == ("linear", "select", "spectral_conv", "srf", "full_spectrum",
+                           "tokenizer", "native")
 
 
 @pytest.mark.parametrize("task", list(HEADS))

@@ -15,6 +15,7 @@ from hsiadapt.experiment._values import (
     native_args,
 )
 from hsiadapt.hints import did_you_mean, unknown_name
+from hsiadapt.models.tokenizer import tokenizer_args
 
 #: a task entry (``hsiadapt.experiment.config.TaskSpec``; not imported: config imports this)
 TaskSpec = Any
@@ -63,7 +64,8 @@ class AdapterSpec:
         if self.input_mode in ADAPTERS:
             fn: Any = ADAPTERS.get(self.input_mode)
         else:
-            fn = full_spectrum_args if self.input_mode == "full_spectrum" else native_args
+            fn = {"full_spectrum": full_spectrum_args, "tokenizer": tokenizer_args}.get(
+                self.input_mode, native_args)
         check_arguments(f"{where}.{key}", args, fn, given=("source", "target"),
                         what=f"argument (input_mode {self.input_mode})")
 

@@ -299,7 +299,7 @@ def full_spectrum_fold(plan: RunPlan, dm: HSIDataModule,
     from hsiadapt.data.stats import compute_statistics, propagated_statistics
     from hsiadapt.models.model import NormalizationFold
 
-    if plan.model.input_mode != "full_spectrum" or dm.statistics is None:
+    if plan.model.input_mode not in ("full_spectrum", "tokenizer") or dm.statistics is None:
         return None
     args = plan.model.adapter_args or {}
     init = args.get("init", "srf")

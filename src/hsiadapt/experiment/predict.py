@@ -92,7 +92,7 @@ def load_run_model(run_dir: str | Path) -> LoadedRun:
                                 **plan.data.adapter_args).eval()
     stats = _run_statistics(rd, plan.data.normalization)
     fold = None
-    if plan.model.input_mode == "full_spectrum" and stats is not None:
+    if plan.model.input_mode in ("full_spectrum", "tokenizer") and stats is not None:
         # the same structure as trained (a folded embedding has a bias); weights come below
         from hsiadapt.models.model import NormalizationFold
 

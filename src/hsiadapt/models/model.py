@@ -27,18 +27,19 @@ from hsiadapt.adapters import ADAPTERS, build_adapter
 from hsiadapt.models.backbones import BACKBONES, Backbone, build_backbone
 from hsiadapt.models.heads import MultiLabelHead, RegressionHead, SegmentationHead
 from hsiadapt.models.precision import DEFAULT_PRECISION, apply_precision, matmul_precision_for
+from hsiadapt.models.tokenizer import install_tokenizer
 from hsiadapt.spectral import BandSet, SpectralMap, build_map, get_sensor
 from hsiadapt.spectral.io import load_bandset
 
 __all__ = ["INPUT_MODES", "AdaptedModel", "NormalizationFold", "build_model", "expand_patch_embedding", "input_modes"]
 
 #: the built-in input modes (adapters registered later, e.g. by a plug-in, join ``input_modes()``)
-INPUT_MODES = (*ADAPTERS.names(), "full_spectrum", "native")
+INPUT_MODES = (*ADAPTERS.names(), "full_spectrum", "tokenizer", "native")
 
 
 def input_modes() -> tuple[str, ...]:
-    """Every input mode: each registered adapter, ``full_spectrum`` and ``native``."""
-    return (*ADAPTERS.names(), "full_spectrum", "native")
+    """Every input mode: each registered adapter, ``full_spectrum``, ``tokenizer``, ``native``."""
+    return (*ADAPTERS.names(), "full_spectrum", "tokenizer", "native")
 MASK_BAND = "MASK"
 
 
@@ -214,6 +215,10 @@ def build_model(
                                                                             "integration")})
         bb = make(smap.target.names, len(smap.target))
         expand_patch_embedding(bb, smap, extra_channels=len(extra), fold=full_spectrum_fold)
+    elif input_mode == "tokenizer":  # see hsiadapt.models.tokenizer
+        bb = make(dst.names, len(dst))
+        install_tokenizer(bb, src, dst, extra_channels=len(extra), fold=full_spectrum_fold,
+                          **adapter_args)
     elif input_mode == "native":
         bb = make(None, len(src))
     else:

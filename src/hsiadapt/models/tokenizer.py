@@ -1,0 +1,262 @@
+"""A spectral tokenizer: a patch embedding generated from each input band's centre and FWHM.
+
+``input_mode: tokenizer`` replaces the backbone's patch embedding (the ``nn.Linear`` a
+:class:`~hsiadapt.models.backbones.base.BackboneDef` declares) by a :class:`SpectralTokenizer`
+whose kernel for input band ``j`` is computed at run time from the band table::
+
+    K[d, p, j] = sum_k W[d, p, k] * M[j, k] * q_j / s_k   +   w_j * sum_r a_r(c_j, f_j) B[r, d, p]
+    bias[d]    = b[d] + sum_{p, k} W[d, p, k] * (sum_j M[j, k] r_j - m_k) / s_k
+
+* ``W`` - the backbone's pretrained patch embedding for its ``K`` target bands (TerraMind's 12
+  Sentinel-2 L2A bands; the HSI prior's 202 EnMAP bands), trained end to end;
+* ``M`` - the ``srf`` (or ``select``) projection from the input bands to the target bands,
+  computed from the band table by :func:`hsiadapt.spectral.build_map` whenever the bands are set
+  (:meth:`SpectralTokenizer.set_bands`), never stored;
+* ``r, q`` - the statistics that normalised the input bands (set with the bands), ``m, s`` - those
+  the adapter run normalises the projected bands with (persistent buffers of the ``K`` target
+  bands): the same fold as :func:`hsiadapt.models.model.expand_patch_embedding`, so the tokens are
+  those of ``srf adapter -> normalisation -> patch embedding`` at step 0;
+* the learned offset, shared by every sensor: a small MLP over Fourier features of the band
+  centre ``c_j`` and FWHM ``f_j`` gives ``rank`` coefficients ``a(c_j, f_j)`` that weight shared
+  basis kernels ``B``; ``w_j`` is the band's spectral width (quadrature weight: the offset is an
+  integral over wavelength, so its scale does not grow with the band count). The MLP's last
+  layer starts at zero: at step 0 the tokenizer *is* the projection.
+
+The state dict holds ``W``, ``b``, the MLP, ``B`` and ``m, s`` - nothing per input sensor, so a
+tokenizer trained on EnMAP loads and runs on PRISMA, EMIT or AVIRIS-NG bands (:func:`retarget`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from hsiadapt.models.backbones import BACKBONES, Backbone
+from hsiadapt.spectral import BandSet, build_map
+from hsiadapt.spectral.resampling import DEFAULT_INTEGRATION, Coverage, Integration
+
+__all__ = ["SpectralTokenizer", "find_tokenizer", "install_tokenizer", "retarget", "tokenizer_args"]
+
+#: wavelength range (nm) mapped to [0, 1] for the Fourier features of the band centre
+_LAMBDA_NM = (350.0, 2550.0)
+#: quadrature weights are band widths in units of this many nm
+_WIDTH_UNIT_NM = 10.0
+
+
+def tokenizer_args(*, init: Literal["srf", "select"] = "srf", coverage: Coverage = "error",
+                   integration: Integration = DEFAULT_INTEGRATION, rank: int = 16,
+                   hidden: int = 64, frequencies: int = 8) -> None:
+    """The arguments ``input_mode: tokenizer`` takes: ``init`` - the projection the kernels are
+    generated from (``srf`` or ``select``); ``coverage``, ``integration`` - as for those
+    adapters; ``rank``, ``hidden``, ``frequencies`` - the learned offset's basis kernels, MLP
+    width and Fourier frequencies per input (centre, FWHM)."""
+
+
+class _Fold(Protocol):
+    source_mean: np.ndarray
+    source_std: np.ndarray
+    target_mean: np.ndarray
+    target_std: np.ndarray
+
+
+def _fourier(centers: torch.Tensor, fwhm: torch.Tensor, n: int) -> torch.Tensor:
+    """``(C, 2 + 4 n)`` features: scaled centre and log-FWHM, and their sines and cosines at
+    ``n`` octave-spaced frequencies."""
+    t = (centers - _LAMBDA_NM[0]) / (_LAMBDA_NM[1] - _LAMBDA_NM[0])
+    u = torch.log2(fwhm.clamp_min(0.5)) / 8.0
+    freqs = math.pi * 2.0 ** torch.arange(n, dtype=centers.dtype, device=centers.device)
+    parts = [t[:, None], u[:, None]]
+    for v in (t, u):
+        arg = v[:, None] * freqs[None, :]
+        parts += [torch.sin(arg), torch.cos(arg)]
+    return torch.cat(parts, dim=1)
+
+
+class SpectralTokenizer(nn.Module):
+    """Drop-in for a patch embedding ``nn.Linear`` over ``(ph, pw, band)`` inputs, whose weights
+    are generated from the input bands (see the module docstring).
+
+    Args:
+        weight: the pretrained patch-embedding weight ``(D, pix * (K + extra_channels))``.
+        bias: its bias ``(D,)`` or ``None``.
+        target: the ``K`` bands the weight was pretrained for, in its channel order.
+        extra_channels: trailing non-spectral channels (the validity mask), kept as they are.
+        init: projection the kernels are generated from: ``"srf"`` or ``"select"``.
+        integration, coverage: for the projection (see :func:`hsiadapt.spectral.build_map`);
+            target bands a sensor does not see (``coverage: drop``) get no kernel and no shift.
+        rank, hidden, frequencies: size of the learned offset.
+    """
+
+    weight: torch.Tensor
+    target_mean: torch.Tensor
+    target_std: torch.Tensor
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None, target: BandSet, *,
+                 extra_channels: int = 0, init: Literal["srf", "select"] = "srf",
+                 integration: Integration = DEFAULT_INTEGRATION, coverage: Coverage = "error",
+                 rank: int = 16, hidden: int = 64, frequencies: int = 8) -> None:
+        super().__init__()
+        if init not in ("srf", "select"):
+            raise ValueError(f"tokenizer init {init!r}: use 'srf' or 'select'")
+        k, e = len(target), extra_channels
+        d, fan_in = weight.shape
+        if fan_in % (k + e):
+            raise ValueError(f"patch embedding has {fan_in} inputs, not a multiple of the "
+                             f"{k} target bands + {e} extra channels")
+        self.pix = fan_in // (k + e)
+        self.dim = d
+        self.target = target
+        self.init, self.integration, self.coverage = init, integration, coverage
+        self.frequencies = frequencies
+        w = weight.detach().reshape(d, self.pix, k + e)
+        self.weight = nn.Parameter(w[..., :k].clone())
+        self.extra = nn.Parameter(w[..., k:].clone()) if e else None
+        self.bias = nn.Parameter(bias.detach().clone()) if bias is not None else None
+        self.mlp = nn.Sequential(nn.Linear(2 + 4 * frequencies, hidden), nn.GELU(),
+                                 nn.Linear(hidden, hidden), nn.GELU(), nn.Linear(hidden, rank))
+        last = self.mlp[-1]
+        assert isinstance(last, nn.Linear)
+        nn.init.zeros_(last.weight)
+        nn.init.zeros_(last.bias)
+        scale = float(self.weight.detach().std()) or 1.0
+        self.basis = nn.Parameter(torch.randn(rank, d, self.pix) * scale)
+        self.register_buffer("target_mean", torch.zeros(k))
+        self.register_buffer("target_std", torch.ones(k))
+        self.source: BandSet | None = None
+        for name in ("projection", "present", "centers", "fwhm", "quadrature", "source_mean",
+                     "source_std"):
+            self.register_buffer(name, torch.zeros(0), persistent=False)
+
+    @property
+    def in_features(self) -> int:
+        n = 0 if self.source is None else len(self.source)
+        return self.pix * (n + (0 if self.extra is None else self.extra.shape[-1]))
+
+    @property
+    def out_features(self) -> int:
+        return self.dim
+
+    def set_bands(self, bands: BandSet, source_mean: np.ndarray | None = None,
+                  source_std: np.ndarray | None = None) -> None:
+        """Generate the kernels for input ``bands`` from now on; ``source_mean``/``source_std``:
+        the statistics the input bands were normalised with (``None``: not normalised). Zero
+        std counts as 1 (as :class:`hsiadapt.data.transforms.Normalize` does)."""
+        smap = build_map(bands, self.target, self.init, integration=self.integration,
+                         coverage=self.coverage)
+        kept = [self.target.names.index(n) for n in smap.target.names]
+        m = np.zeros((len(bands), len(self.target)))
+        m[:, kept] = smap.matrix
+        present = np.zeros(len(self.target))
+        present[kept] = 1.0
+        c = len(bands)
+        r = np.zeros(c) if source_mean is None else np.asarray(source_mean, np.float64)
+        q = np.ones(c) if source_std is None else np.asarray(source_std, np.float64)
+        if r.shape != (c,) or q.shape != (c,):
+            raise ValueError(f"source statistics have {r.shape} / {q.shape} values for {c} bands")
+        fw = bands.effective_fwhm()
+        width = np.where(bands.valid, fw, 0.0) / _WIDTH_UNIT_NM
+        dev = self.weight.device
+        for name, value in (("projection", m), ("present", present), ("centers", bands.centers),
+                            ("fwhm", fw), ("quadrature", width), ("source_mean", r),
+                            ("source_std", np.where(q > 0, q, 1.0))):
+            setattr(self, name, torch.as_tensor(value, dtype=torch.float64, device=dev))
+        self.source = bands
+
+    def set_target_statistics(self, mean: np.ndarray, std: np.ndarray) -> None:
+        """The statistics the adapter run normalises the projected bands with: one value per
+        target band the current bands cover (``coverage: drop`` leaves some out), in order."""
+        present = self.present.cpu().numpy().astype(bool)
+        if np.shape(mean) != (int(present.sum()),) or np.shape(std) != np.shape(mean):
+            raise ValueError(f"target statistics have {np.shape(mean)} / {np.shape(std)} values "
+                             f"for {int(present.sum())} covered target bands")
+        tm = torch.zeros_like(self.target_mean)
+        ts = torch.ones_like(self.target_std)
+        idx = torch.as_tensor(np.flatnonzero(present), device=tm.device)
+        tm[idx] = torch.as_tensor(np.asarray(mean), dtype=tm.dtype, device=tm.device)
+        std = np.where(np.asarray(std) > 0, std, 1.0)
+        ts[idx] = torch.as_tensor(std, dtype=ts.dtype, device=ts.device)
+        self.target_mean.copy_(tm)
+        self.target_std.copy_(ts)
+
+    def offset(self) -> torch.Tensor:
+        """The learned per-band kernel offset ``(D, pix, C)`` (zero at step 0)."""
+        dt = self.basis.dtype
+        feats = _fourier(self.centers.to(dt), self.fwhm.to(dt), self.frequencies)
+        coef = self.mlp(feats) * self.quadrature.to(dt)[:, None]  # (C, rank)
+        return torch.einsum("jr,rdp->dpj", coef, self.basis)
+
+    def kernel(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The generated ``(D, pix * (C + extra))`` weight and ``(D,)`` bias for the current
+        bands."""
+        if self.source is None:
+            raise RuntimeError("the tokenizer has no input bands: call set_bands(bands) first")
+        dt = self.weight.dtype
+        s = self.target_std.double()
+        mat = self.projection * self.source_std[:, None] / s[None, :]
+        shift = (self.projection.T @ self.source_mean - self.target_mean.double()) / s
+        shift = shift * self.present
+        w = torch.einsum("dpk,jk->dpj", self.weight, mat.to(dt)) + self.offset().to(dt)
+        if self.extra is not None:
+            w = torch.cat([w, self.extra], dim=-1)
+        add = torch.einsum("dpk,k->d", self.weight, shift.to(dt))
+        bias = add if self.bias is None else self.bias + add
+        return w.reshape(self.dim, -1), bias
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        w, b = self.kernel()
+        if x.shape[-1] != w.shape[1]:
+            n = 0 if self.source is None else len(self.source)
+            raise ValueError(f"the tokenizer is set for {n} bands ({w.shape[1]} inputs per patch) "
+                             f"but got {x.shape[-1]}; call retarget(model, bands) for new bands")
+        return F.linear(x, w.to(x.dtype), None if b is None else b.to(x.dtype))
+
+    def extra_repr(self) -> str:
+        src = "no bands" if self.source is None else f"{self.source.name} ({len(self.source)})"
+        return (f"{src} -> {self.target.name} ({len(self.target)}) via {self.init}, "
+                f"rank {self.basis.shape[0]}, dim {self.dim}")
+
+
+def install_tokenizer(backbone: Backbone, source: BandSet, target: BandSet, *,
+                      extra_channels: int = 0, fold: _Fold | None = None,
+                      **args: Any) -> SpectralTokenizer:
+    """Replace ``backbone``'s patch embedding (built for the ``target`` bands, in order, plus
+    ``extra_channels``) by a :class:`SpectralTokenizer` set for ``source`` bands. ``fold``: the
+    normalisations to bridge (see :class:`hsiadapt.models.model.NormalizationFold`); ``args``:
+    :func:`tokenizer_args`."""
+    card = BACKBONES.get(backbone.name)
+    if card.patch_embedding is None:
+        supported = [n for n in BACKBONES.names() if BACKBONES.get(n).patch_embedding is not None]
+        raise NotImplementedError(f"input_mode tokenizer needs a patch embedding to generate; "
+                                  f"backbone {backbone.name!r} declares none (supported: "
+                                  f"{supported})")
+    parent, attr, lin = card.patch_embedding(backbone.module)
+    tok = SpectralTokenizer(lin.weight, lin.bias, target, extra_channels=extra_channels, **args)
+    tok.to(lin.weight.device)
+    if fold is None:
+        tok.set_bands(source)
+    else:
+        tok.set_bands(source, fold.source_mean, fold.source_std)
+        tok.set_target_statistics(np.asarray(fold.target_mean), np.asarray(fold.target_std))
+    setattr(parent, attr, tok)
+    return tok
+
+
+def find_tokenizer(model: nn.Module) -> SpectralTokenizer | None:
+    """The model's :class:`SpectralTokenizer`, or ``None``."""
+    return next((m for m in model.modules() if isinstance(m, SpectralTokenizer)), None)
+
+
+def retarget(model: nn.Module, bands: BandSet, source_mean: np.ndarray | None = None,
+             source_std: np.ndarray | None = None) -> SpectralTokenizer:
+    """Point a (trained) model's tokenizer at another sensor's ``bands`` - nothing else changes:
+    the kernels are regenerated from the band table, the target statistics kept."""
+    tok = find_tokenizer(model)
+    if tok is None:
+        raise ValueError("the model has no spectral tokenizer (input_mode tokenizer)")
+    tok.set_bands(bands, source_mean, source_std)
+    return tok
