@@ -193,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data", default=None, help="cache folder for the benchmark "
                    "(default $HSIADAPT_CACHE or ~/.cache/hsiadapt)")
     s.add_argument("--ckpt-path", default=None, help="local TerraMind v1 tiny weights")
+    s.add_argument("--cross-sensor", action="store_true",
+                   help="fine-tune on EnMAP, score on the same scenes rendered for PRISMA, EMIT "
+                   "and AVIRIS-NG (select, srf, tokenizer; full_spectrum and native: EnMAP only)")
     s.set_defaults(func=_cmd_demo)
 
     s = sub.add_parser("pretrain", help="pretrain a TerraMind v1 tiny prior on embedded scenes",

@@ -311,6 +311,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     mode: Literal["quick", "default", "full"] = (
         "quick" if args.quick else "full" if args.full else "default")
+    if args.cross_sensor:
+        from hsiadapt.demo.cross_sensor_main import demo_cross_sensor
+
+        if args.ckpt_path:
+            raise SystemExit("hsiadapt: error: --cross-sensor fine-tunes from the priors pretrained "
+                             "here; drop --ckpt-path")
+        return demo_cross_sensor(mode, args.out, data=args.data)
     return demo(mode, args.out, data=args.data, ckpt_path=args.ckpt_path)
 
 

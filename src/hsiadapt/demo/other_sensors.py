@@ -82,11 +82,12 @@ def _render(recipes: list[Any], spectra: np.ndarray, snr: np.ndarray, noise: np.
     return np.clip(img, 0, 1)
 
 
-def render_segmentation_tasks(root: Path, sensor: str, spec: BenchmarkSpec = BenchmarkSpec(),
+def render_segmentation_tasks(root: Path, sensor: str, spec: BenchmarkSpec | None = None,
                               ) -> Path:
     """Write the benchmark's landcover and minerals chips (every split) for ``sensor`` under
     ``root/spectralearth/enmap`` (``root`` must not exist); masks and split lists are those of
     the replayed stream (identical to the benchmark's)."""
+    spec = spec or BenchmarkSpec()
     lib = load_library()
     home, bands = get_sensor(HOME), get_sensor(sensor)
     home_spectra = lib.resample(home, coverage="nearest")
@@ -122,12 +123,13 @@ def render_segmentation_tasks(root: Path, sensor: str, spec: BenchmarkSpec = Ben
     return root
 
 
-def ensure_sensor_benchmark(sensor: str, spec: BenchmarkSpec = BenchmarkSpec(),
+def ensure_sensor_benchmark(sensor: str, spec: BenchmarkSpec | None = None,
                             cache_dir: str | Path | None = None) -> Path:
     """The folder of the benchmark's segmentation scenes rendered for ``sensor``, built on first
     use (atomically) beside the benchmark and reused afterwards."""
     from hsiadapt.demo.generate import default_cache_dir
 
+    spec = spec or BenchmarkSpec()
     base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     root = base / f"benchmark-v{GENERATOR_VERSION}-{spec.key()}-{sensor}"
     done = root / "COMPLETE.json"
