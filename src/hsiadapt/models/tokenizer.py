@@ -58,10 +58,17 @@ def tokenizer_args(*, init: Literal["srf", "select"] = "srf", coverage: Coverage
 
 
 class _Fold(Protocol):
-    source_mean: np.ndarray
-    source_std: np.ndarray
-    target_mean: np.ndarray
-    target_std: np.ndarray
+    """What :class:`hsiadapt.models.model.NormalizationFold` holds (not imported: it imports
+    this module)."""
+
+    @property
+    def source_mean(self) -> np.ndarray: ...
+    @property
+    def source_std(self) -> np.ndarray: ...
+    @property
+    def target_mean(self) -> np.ndarray: ...
+    @property
+    def target_std(self) -> np.ndarray: ...
 
 
 def _fourier(centers: torch.Tensor, fwhm: torch.Tensor, n: int) -> torch.Tensor:
@@ -95,6 +102,14 @@ class SpectralTokenizer(nn.Module):
     weight: torch.Tensor
     target_mean: torch.Tensor
     target_std: torch.Tensor
+    # set by set_bands (not in the state dict)
+    projection: torch.Tensor
+    present: torch.Tensor
+    centers: torch.Tensor
+    fwhm: torch.Tensor
+    quadrature: torch.Tensor
+    source_mean: torch.Tensor
+    source_std: torch.Tensor
 
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None, target: BandSet, *,
                  extra_channels: int = 0, init: Literal["srf", "select"] = "srf",
