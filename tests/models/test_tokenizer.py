@@ -249,3 +249,20 @@ def test_retarget_to_a_sensor_missing_target_bands_reads_them_as_their_mean(ckpt
             q, dtype=v.dtype)[:, None, None]
         a, b = embedding(ref)(patches(z)), embedding(tok)(patches(u))
     assert a.abs().mean() > 0.05 and (a - b).abs().max() <= 1e-5
+
+
+@pytest.mark.parametrize("backbone", ["stub", "terramind_v1_tiny"])
+def test_step0_model_equals_the_srf_model_for_a_seed(backbone):
+    """Building the tokenizer leaves the global RNG alone: with one seed, the whole tokenizer
+    model (head included) computes what the srf model computes at step 0."""
+    bands = get_sensor("enmap_spectralearth")
+    x = torch.rand(2, 202, 32, 32)
+    out = {}
+    for mode in ("srf", "tokenizer"):
+        torch.manual_seed(0)
+        m = build_model(task="segmentation", source=bands, input_mode=mode, backbone=backbone,
+                        num_outputs=3, pretrained=False).eval()
+        with torch.no_grad():
+            out[mode] = m(x)
+    assert out["srf"].abs().mean() > 0.01
+    torch.testing.assert_close(out["tokenizer"], out["srf"], rtol=1e-5, atol=1e-5)

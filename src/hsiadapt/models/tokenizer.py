@@ -250,7 +250,11 @@ def install_tokenizer(backbone: Backbone, source: BandSet, target: BandSet, *,
                                   f"backbone {backbone.name!r} declares none (supported: "
                                   f"{supported})")
     parent, attr, lin = card.patch_embedding(backbone.module)
-    tok = SpectralTokenizer(lin.weight, lin.bias, target, extra_channels=extra_channels, **args)
+    # the global RNG is left as it was: the head drawn next is the adapter run's head, so a
+    # seed gives the same model at step 0 (logits and all) as the adapter run
+    with torch.random.fork_rng(devices=[]):
+        tok = SpectralTokenizer(lin.weight, lin.bias, target, extra_channels=extra_channels,
+                                **args)
     tok.to(lin.weight.device)
     if fold is None:
         tok.set_bands(source)
