@@ -106,7 +106,7 @@ def test_table1_runs_build_on_data_in_the_study_layout(tmp_path, data_dir):
     import torch
 
     from hsiadapt.experiment.config import BackboneSpec
-    from hsiadapt.experiment.plan import build_run
+    from hsiadapt.experiment.plan import build_run, plan_run
 
     root = tmp_path / "data"
     for task in ("enmap_bnetd", "enmap_cdl", "enmap_bdforet"):
@@ -138,7 +138,7 @@ def test_table1_runs_build_on_data_in_the_study_layout(tmp_path, data_dir):
         task_spec = dataclasses.replace(spec.task, recipe_overrides={
             **spec.task.recipe_overrides, **small})
         spec = dataclasses.replace(spec, task=task_spec)
-        built = build_run(spec)
+        built = build_run(plan_run(spec))
         dm, task = built.datamodule, built.task
         batch = next(iter(dm.train_dataloader()))
         out = task(batch)

@@ -53,9 +53,9 @@ def _evaluate_alone(spec, run_dir: Path) -> dict[str, float]:
     import lightning as L
     import torch
 
-    from hsiadapt.experiment.plan import build_run
+    from hsiadapt.experiment.plan import build_run, plan_run
 
-    built = build_run(spec, None)
+    built = build_run(plan_run(spec), None)
     state = torch.load(run_dir / "checkpoints/best.ckpt", map_location="cpu", weights_only=True)
     built.task.load_state_dict(state["state_dict"])
     trainer = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False,

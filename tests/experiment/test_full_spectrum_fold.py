@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from hsiadapt.experiment.config import load_config
-from hsiadapt.experiment.plan import build_run
+from hsiadapt.experiment.plan import build_run, plan_run
 
 from .conftest import write_tiny_config
 
@@ -32,7 +32,7 @@ def test_full_spectrum_step0_equals_adapter_after_normalisation(tmp_path, init, 
         spec = dataclasses.replace(spec, task=task,
                                    adapter=dataclasses.replace(spec.adapter, args=args))
         torch.manual_seed(0)  # the same backbone weights in both runs
-        built = build_run(spec, tmp_path / "runs" / spec.run_id)
+        built = build_run(plan_run(spec), tmp_path / "runs" / spec.run_id)
         dm = built.datamodule
         batch = next(iter(torch.utils.data.DataLoader(dm.splits["val"], batch_size=2,
                                                       collate_fn=dm.val_dataloader().collate_fn)))

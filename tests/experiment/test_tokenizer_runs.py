@@ -11,7 +11,7 @@ import torch
 
 from hsiadapt.experiment._values import ConfigError
 from hsiadapt.experiment.config import load_config
-from hsiadapt.experiment.plan import build_run
+from hsiadapt.experiment.plan import build_run, plan_run
 from hsiadapt.experiment.sweep import run_sweep
 from hsiadapt.models.tokenizer import find_tokenizer
 
@@ -35,7 +35,7 @@ def test_tokenizer_run_step0_equals_adapter_run(tmp_path, init, normalization):
         spec = dataclasses.replace(spec, task=task,
                                    adapter=dataclasses.replace(spec.adapter, args=args))
         torch.manual_seed(0)  # the same backbone weights in both runs
-        built = build_run(spec, tmp_path / "runs" / spec.run_id)
+        built = build_run(plan_run(spec), tmp_path / "runs" / spec.run_id)
         dm = built.datamodule
         batch = next(iter(torch.utils.data.DataLoader(dm.splits["val"], batch_size=2,
                                                       collate_fn=dm.val_dataloader().collate_fn)))

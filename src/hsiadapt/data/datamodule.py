@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import lightning as L
 import numpy as np
@@ -15,17 +15,13 @@ from torch.utils.data import DataLoader, Dataset
 from hsiadapt.adapters import SpectralAdapter, build_adapter
 from hsiadapt.data.cache import AdaptedCache
 from hsiadapt.data.collate import pad_collate
+from hsiadapt.data.plan import DataPlan, Normalization, StatisticsLookup
 from hsiadapt.data.stats import BandStatistics, compute_statistics, propagated_statistics
 from hsiadapt.data.transforms import AUGMENTATIONS, Normalize, StudyAugment
 from hsiadapt.datasets.base import DATASETS, SAMPLE_SCALE, HSIDataset
 
 __all__ = ["HSIDataModule", "StatisticsLookup"]
 
-#: ``lookup(band_names) -> (mean, std)``: a backbone's pretraining statistics by band name
-#: (:meth:`hsiadapt.models.backbones.BackboneDef.pretraining_statistics`).
-StatisticsLookup = Callable[[list[str]], tuple[list[float], list[float]]]
-
-Normalization = Literal["data", "study", "pretraining", "none"]
 
 
 def _is_selection(matrix: np.ndarray) -> bool:
@@ -61,6 +57,21 @@ class _Memo(Dataset):
         if i not in self.kept:
             self.kept[i] = self.base[i]
         return dict(self.kept[i])
+
+
+def _check_statistics_files(plan: DataPlan, stats: tuple[np.ndarray, np.ndarray],
+                            bands: int) -> None:
+    """``mu.npy`` / ``sigma.npy`` hold one value per source band."""
+    mu, sigma = (np.asarray(a) for a in stats)
+    if mu.ndim == 1 and sigma.ndim == 1 and len(mu) == len(sigma) == bands:
+        return
+    folder = plan.raw_statistics
+    assert folder is not None
+    raise ValueError(
+        f"task {plan.task!r}, raw_statistics: {folder / 'mu.npy'} has {mu.size} values "
+        f"and {folder / 'sigma.npy'} {sigma.size}, but the {plan.dataset} data under "
+        f"{plan.root} have {bands} bands; point raw_statistics at statistics computed for "
+        "this band table (one value per band, in band order), or use normalization: data")
 
 
 def _sample_bytes(sample: dict[str, Any]) -> int:
@@ -181,6 +192,28 @@ class HSIDataModule(L.LightningDataModule):
         self.statistics: BandStatistics | None = None
         self.splits: dict[str, Dataset] = {}
         self.raw: dict[str, HSIDataset] = {}
+
+    @classmethod
+    def from_plan(cls, plan: DataPlan, cache_dir: Path | None = None) -> HSIDataModule:
+        """The data module of a run's data plan (not yet set up); ``cache_dir`` caches the
+        adapted chips and statistics when the plan allows it. The study statistics files are
+        read here and checked against the data's band table."""
+        raw_stats = None
+        if plan.raw_statistics is not None:
+            raw_stats = (np.load(plan.raw_statistics / "mu.npy", allow_pickle=False),
+                         np.load(plan.raw_statistics / "sigma.npy", allow_pickle=False))
+        dm = cls(plan.dataset, plan.root, dataset_args=plan.dataset_args, adapter=plan.adapter,
+                 adapter_args=plan.adapter_args if plan.adapter else None, target=plan.target,
+                 batch_size=plan.batch_size, num_workers=plan.num_workers, size=plan.size,
+                 augmentation=plan.augmentation, crop_scale=plan.crop_scale,
+                 augmentation_args=plan.augmentation_args, normalization=plan.normalization,
+                 raw_statistics=raw_stats, statistics_units=plan.statistics_units,
+                 statistics_offset=plan.statistics_offset,
+                 pretraining_statistics=plan.pretraining_statistics,
+                 cache_dir=cache_dir if plan.cache else None)
+        if raw_stats is not None and plan.raw_statistics is not None:
+            _check_statistics_files(plan, raw_stats, len(dm.info.bands))
+        return dm
 
     def _raw(self, split: str) -> HSIDataset:
         if split not in self.raw:

@@ -41,9 +41,10 @@ def score_on_sensor(run_dir: str | Path, sensor: str, scenes: str | Path) -> dic
     import torch
     import yaml
 
+    from hsiadapt.data.datamodule import HSIDataModule
     from hsiadapt.data.stats import BandStatistics
     from hsiadapt.experiment.config import RunSpec
-    from hsiadapt.experiment.plan import build_datamodule, build_run_model, plan_run
+    from hsiadapt.experiment.plan import plan_run
     from hsiadapt.experiment.record import CONFIG_FILE, read_record
     from hsiadapt.experiment.run_files import run_statistics, run_weights
     from hsiadapt.models.task import build_task
@@ -66,7 +67,8 @@ def score_on_sensor(run_dir: str | Path, sensor: str, scenes: str | Path) -> dic
     task_root = Path(scenes) / Path(spec.task.root or spec.task.name).name
     data = replace(plan.data, root=task_root, cache=False,
                    dataset_args={**plan.data.dataset_args, "bands": sensor})
-    dm = build_datamodule(replace(plan, data=data))
+    dm = HSIDataModule.from_plan(data)
+    dm.setup("fit")
     stats = run_statistics(rd, plan.data.normalization)
     fold = None
     if dm.adapter is not None and stats is not None:  # the trained model's normalisation
@@ -78,9 +80,9 @@ def score_on_sensor(run_dir: str | Path, sensor: str, scenes: str | Path) -> dic
         fold = _placeholder_fold(plan, trained, stats)
     n_classes = len(dm.info.classes)
     if dm.adapter is not None:
-        model = build_run_model(plan, dm.info.bands, n_classes, target=dm.adapter.target)
+        model = plan.model.build(dm.info.bands, n_classes, target=dm.adapter.target)
     else:  # built for the trained band table, its weights loaded, then retargeted
-        model = build_run_model(plan, trained, n_classes, fold=fold)
+        model = plan.model.build(trained, n_classes, fold=fold)
     model.load_state_dict(run_weights(rd))
     if mode == "tokenizer":
         st = dm.statistics

@@ -67,7 +67,7 @@ class BaselineJob:
     def fingerprint(self) -> dict[str, str]:
         payload = json.dumps(self.settings(), sort_keys=True, default=str)
         return {"config": hashlib.sha256(payload.encode()).hexdigest()[:16],
-                "data": data_fingerprint(self.spec), "hsiadapt": hsiadapt_version()}
+                "data": data_fingerprint(plan_run(self.spec).data), "hsiadapt": hsiadapt_version()}
 
 
 def _data(job: BaselineJob) -> tuple[Any, Any, Any, Any]:

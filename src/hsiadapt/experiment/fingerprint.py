@@ -24,8 +24,9 @@ from typing import Any
 
 import yaml
 
+from hsiadapt.data.plan import DataPlan
 from hsiadapt.experiment.config import NOT_RESULT, RunSpec
-from hsiadapt.experiment.plan import plan_run
+from hsiadapt.experiment.plan import RunPlan
 from hsiadapt.experiment.record import CONFIG_FILE, RunRecord
 
 __all__ = ["SUPERSEDED", "clear_cache", "data_fingerprint", "hsiadapt_version", "run_fingerprint",
@@ -60,14 +61,12 @@ def _file_stamp(path: Path) -> str:
     return f"{path}:{st.st_size}:{st.st_mtime_ns}"
 
 
-def data_fingerprint(spec: RunSpec) -> str:
-    """The run's data, fingerprinted: every split's sample list, band table, loader settings and
-    source files' sizes and modification times (cached within a sweep)."""
+def data_fingerprint(d: DataPlan) -> str:
+    """A run's data (its data plan), fingerprinted: every split's sample list, band table,
+    loader settings and source files' sizes and modification times (cached within a sweep)."""
     from hsiadapt.data.stats import dataset_fingerprint
     from hsiadapt.datasets import DATASETS
 
-    plan = plan_run(spec)
-    d = plan.data
     key = json.dumps([d.dataset, str(d.root), d.dataset_args], sort_keys=True, default=str)
     if key in _DATA_CACHE:
         return _DATA_CACHE[key]
@@ -83,8 +82,7 @@ def data_fingerprint(spec: RunSpec) -> str:
     return out
 
 
-def _files_fingerprint(spec: RunSpec) -> str:
-    plan = plan_run(spec)
+def _files_fingerprint(plan: RunPlan) -> str:
     files: list[Path] = []
     if plan.data.raw_statistics is not None:
         files += [plan.data.raw_statistics / "mu.npy", plan.data.raw_statistics / "sigma.npy"]
@@ -96,10 +94,11 @@ def _files_fingerprint(spec: RunSpec) -> str:
     return hashlib.sha256("\n".join(_file_stamp(p) for p in files).encode()).hexdigest()[:16]
 
 
-def run_fingerprint(spec: RunSpec) -> dict[str, str]:
-    """The fingerprint of everything that determines a run's result (module docstring)."""
-    return {"config": spec.digest(), "data": data_fingerprint(spec),
-            "files": _files_fingerprint(spec), "hsiadapt": hsiadapt_version()}
+def run_fingerprint(plan: RunPlan) -> dict[str, str]:
+    """The fingerprint of everything that determines a planned run's result (module
+    docstring)."""
+    return {"config": plan.spec.digest(), "data": data_fingerprint(plan.data),
+            "files": _files_fingerprint(plan), "hsiadapt": hsiadapt_version()}
 
 
 def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
@@ -124,15 +123,17 @@ def _config_changes(run_dir: Path, spec: RunSpec) -> list[str]:
     return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in keys[:8]]
 
 
-def stale_reason(spec: RunSpec, record: RunRecord, run_dir: Path) -> str | None:
-    """Why a finished run's result no longer belongs to ``spec`` (``None``: it still does)."""
+def stale_reason(plan: RunPlan, record: RunRecord, run_dir: Path) -> str | None:
+    """Why a finished run's result no longer belongs to its planned run (``None``: it still
+    does)."""
+    spec = plan.spec
     old = record.fingerprint or {}
     if not old:  # written before runs kept a fingerprint: the config digest is all there is
         if record.digest and record.digest != spec.digest():
             changes = _config_changes(run_dir, spec)
             return "the configuration changed" + (f" ({'; '.join(changes)})" if changes else "")
         return None
-    new = run_fingerprint(spec)
+    new = run_fingerprint(plan)
     what = []
     if old.get("config") != new["config"]:
         changes = _config_changes(run_dir, spec)

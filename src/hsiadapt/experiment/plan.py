@@ -16,18 +16,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hsiadapt.adapters import ADAPTERS
+from hsiadapt.data.plan import DataPlan
 from hsiadapt.experiment.config import RunSpec
+from hsiadapt.models.plan import ModelPlan
 from hsiadapt.models.precision import DEFAULT_PRECISION
 from hsiadapt.models.recipes import Recipe
 
 if TYPE_CHECKING:
     from hsiadapt.data.datamodule import HSIDataModule
-    from hsiadapt.models.model import AdaptedModel, NormalizationFold
+    from hsiadapt.models.model import NormalizationFold
     from hsiadapt.models.task import HSITask
-    from hsiadapt.spectral import BandSet
 
-__all__ = ["BuiltRun", "DataPlan", "ModelPlan", "RunPlan", "build_datamodule", "build_run",
-           "build_run_model", "check_splits", "fixed_adapter", "plan_run", "plan_summary", "run_precision"]
+__all__ = ["BuiltRun", "DataPlan", "ModelPlan", "RunPlan", "build_run", "check_splits",
+           "fixed_adapter", "plan_run", "plan_summary", "run_precision"]
 
 
 def fixed_adapter(input_mode: str) -> bool:
@@ -51,45 +52,6 @@ def _resolve(path: str | None, data_root: str) -> Path | None:
         return None
     p = Path(path)
     return p if p.is_absolute() else Path(data_root) / p
-
-
-@dataclass(frozen=True)
-class DataPlan:
-    """The data pipeline of a run."""
-
-    dataset: str
-    root: Path
-    dataset_args: dict[str, Any]
-    adapter: str | None  # the fixed adapter applied in the pipeline, or None
-    adapter_args: dict[str, Any]
-    target: str
-    batch_size: int
-    num_workers: int
-    size: int | None
-    normalization: str
-    augmentation: str
-    crop_scale: tuple[float, float]
-    augmentation_args: dict[str, Any]  # the augmentation's own options (from the recipe)
-    raw_statistics: Path | None  # folder with mu.npy / sigma.npy (normalization "study")
-    statistics_units: str | None  # "dn", "reflectance" or None (must match the data)
-    study_statistics: str  # "corrected" or "paper" (the next band's statistics, as ran)
-    cache: bool
-
-
-@dataclass(frozen=True)
-class ModelPlan:
-    """The model of a run (its input bands are known once the dataset is opened)."""
-
-    input_mode: str  # "none" when the adapter ran in the data pipeline
-    backbone: str
-    target: str
-    pretrained: bool
-    ckpt_path: str | None
-    adapter_args: dict[str, Any] | None
-    head_args: dict[str, Any]
-    backbone_args: dict[str, Any]
-    mask_channel: bool
-    precision: str
 
 
 @dataclass(frozen=True)
@@ -124,23 +86,26 @@ def plan_run(spec: RunSpec, *, precision: str | None = None) -> RunPlan:
     dataset_args = dict(spec.task.dataset_args)
     if isinstance(dataset_args.get("size"), list):
         dataset_args["size"] = tuple(dataset_args["size"])
+    from hsiadapt.models.backbones import BACKBONES
+
     data = DataPlan(
-        dataset=spec.task.dataset,
+        task=spec.task.name, dataset=spec.task.dataset,
         root=_resolve(spec.task.root or spec.task.name, spec.data_root) or Path(spec.task.name),
         dataset_args=dataset_args, adapter=mode if fixed else None,
         adapter_args=adapter_args if fixed else {}, target=spec.backbone.target,
         batch_size=recipe.batch_size, num_workers=spec.task.num_workers,
-        size=recipe.image_size, normalization=spec.task.normalization,
+        size=recipe.image_size, normalization=spec.task.normalization,  # type: ignore[arg-type]
         augmentation=recipe.augmentation, crop_scale=tuple(recipe.crop_scale),  # type: ignore[arg-type]
         augmentation_args=_augmentation_args(recipe),
         raw_statistics=_resolve(spec.task.raw_statistics, spec.data_root)
         if spec.task.normalization == "study" else None,
-        statistics_units=spec.task.statistics_units,
-        study_statistics=spec.task.study_statistics,
-        cache=spec.task.cache and fixed)
+        statistics_units=spec.task.statistics_units,  # type: ignore[arg-type]
+        study_statistics=spec.task.study_statistics,  # type: ignore[arg-type]
+        cache=spec.task.cache and fixed,
+        pretraining_statistics=BACKBONES.get(spec.backbone.name).pretraining_statistics)
     ckpt = _resolve(spec.backbone.ckpt_path, spec.data_root)
     model = ModelPlan(
-        input_mode="none" if fixed else mode, backbone=spec.backbone.name,
+        task=recipe.task, input_mode="none" if fixed else mode, backbone=spec.backbone.name,
         target=spec.backbone.target, pretrained=spec.backbone.pretrained,
         ckpt_path=str(ckpt) if ckpt else None, adapter_args=None if fixed else adapter_args,
         head_args=dict(recipe.head), backbone_args=dict(spec.backbone.args),
@@ -239,48 +204,6 @@ def plan_summary(plan: RunPlan) -> dict[str, Any]:
     }
 
 
-def build_datamodule(plan: RunPlan, cache_dir: Path | None = None) -> HSIDataModule:
-    """The data module of a plan (set up for fitting)."""
-    import numpy as np
-
-    from hsiadapt.data.datamodule import HSIDataModule
-    from hsiadapt.models.backbones import BACKBONES
-
-    d = plan.data
-    raw_stats = None
-    if d.raw_statistics is not None:
-        raw_stats = (np.load(d.raw_statistics / "mu.npy", allow_pickle=False),
-                     np.load(d.raw_statistics / "sigma.npy", allow_pickle=False))
-    dm = HSIDataModule(
-        d.dataset, d.root, dataset_args=d.dataset_args, adapter=d.adapter,
-        adapter_args=d.adapter_args if d.adapter else None, target=d.target,
-        batch_size=d.batch_size, num_workers=d.num_workers, size=d.size,
-        augmentation=d.augmentation, crop_scale=d.crop_scale,
-        augmentation_args=d.augmentation_args,
-        normalization=d.normalization,  # type: ignore[arg-type]
-        raw_statistics=raw_stats, statistics_units=d.statistics_units,
-        statistics_offset=1 if d.study_statistics == "paper" else 0,
-        pretraining_statistics=BACKBONES.get(plan.model.backbone).pretraining_statistics,
-        cache_dir=cache_dir if d.cache else None)
-    if raw_stats is not None and d.raw_statistics is not None:
-        _check_statistics_files(d.raw_statistics, raw_stats, len(dm.info.bands), plan)
-    dm.setup("fit")
-    return dm
-
-
-def _check_statistics_files(folder: Path, stats: tuple[np.ndarray, np.ndarray], bands: int,
-                            plan: RunPlan) -> None:
-    """``mu.npy`` / ``sigma.npy`` hold one value per source band."""
-    mu, sigma = (np.asarray(a) for a in stats)
-    if mu.ndim == 1 and sigma.ndim == 1 and len(mu) == len(sigma) == bands:
-        return
-    raise ValueError(
-        f"task {plan.spec.task.name!r}, raw_statistics: {folder / 'mu.npy'} has {mu.size} values "
-        f"and {folder / 'sigma.npy'} {sigma.size}, but the {plan.data.dataset} data under "
-        f"{plan.data.root} have {bands} bands; point raw_statistics at statistics computed for "
-        "this band table (one value per band, in band order), or use normalization: data")
-
-
 def check_splits(dm: HSIDataModule) -> None:
     """Before training: the validation and test splits open (else the dataset's own error, which
     names the missing split file, instead of Lightning's "call setup() first" mid-run)."""
@@ -317,23 +240,6 @@ def full_spectrum_fold(plan: RunPlan, dm: HSIDataModule,
                              np.asarray(tgt.mean), np.asarray(tgt.std))
 
 
-def build_run_model(plan: RunPlan, source: BandSet | str, num_outputs: int,
-                    target: BandSet | str | None = None,
-                    fold: NormalizationFold | None = None) -> AdaptedModel:
-    """The model of a plan for data in ``source`` bands (``target``: the fixed adapter's output
-    bands when it ran in the pipeline, e.g. after a coverage ``drop``)."""
-    from hsiadapt.models.model import build_model
-
-    m = plan.model
-    return build_model(
-        task=plan.recipe.task, source=source, input_mode=m.input_mode, backbone=m.backbone,
-        target=target if target is not None else m.target, num_outputs=num_outputs,
-        pretrained=m.pretrained, ckpt_path=m.ckpt_path, adapter_args=m.adapter_args,
-        head_args=m.head_args, backbone_args=m.backbone_args, mask_channel=m.mask_channel,
-        full_spectrum_init=(m.adapter_args or {}).get("init", "srf"), full_spectrum_fold=fold,
-        precision=m.precision)
-
-
 @dataclass
 class BuiltRun:
     """A plan with its data module and Lightning task built."""
@@ -343,25 +249,26 @@ class BuiltRun:
     task: HSITask
 
 
-def build_run(spec: RunSpec, run_dir: Path | None = None, *,
-              precision: str | None = None) -> BuiltRun:
-    """Plan, then build the data module and task of a run (no training)."""
+def build_run(plan: RunPlan, run_dir: Path | None = None) -> BuiltRun:
+    """Build the data module (set up for fitting) and the task of a planned run (no
+    training); each part builds from its own part of the plan."""
     import torch
 
+    from hsiadapt.data.datamodule import HSIDataModule
     from hsiadapt.models.task import build_task
 
-    plan = plan_run(spec, precision=precision)
     cache = (run_dir.parent / "_cache") if run_dir is not None else None
     # data passes (statistics, cache builds) draw from the global RNG; keep them out of it so
     # a seed gives the same initial weights whatever the adapter and its cache state
     with torch.random.fork_rng():
-        dm = build_datamodule(plan, cache)
+        dm = HSIDataModule.from_plan(plan.data, cache)
+        dm.setup("fit")
         fold = full_spectrum_fold(plan, dm, cache)
     info = dm.info
     num_out = len(info.classes) if info.task in ("segmentation", "multilabel") else len(
         info.targets)
-    model = build_run_model(plan, info.bands, num_out,
-                            target=dm.adapter.target if dm.adapter is not None else None,
-                            fold=fold)
-    task = build_task(model, plan.recipe, info, class_weights=spec.task.class_weights)
+    model = plan.model.build(info.bands, num_out,
+                             target=dm.adapter.target if dm.adapter is not None else None,
+                             fold=fold)
+    task = build_task(model, plan.recipe, info, class_weights=plan.spec.task.class_weights)
     return BuiltRun(plan=plan, datamodule=dm, task=task)

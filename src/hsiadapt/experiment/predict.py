@@ -64,7 +64,7 @@ def load_run_model(run_dir: str | Path) -> LoadedRun:
     """Rebuild a finished run's model (through the run plan) with its best weights."""
     from hsiadapt.adapters import build_adapter
     from hsiadapt.experiment.config import RunSpec
-    from hsiadapt.experiment.plan import build_run_model, plan_run
+    from hsiadapt.experiment.plan import plan_run
     from hsiadapt.experiment.record import CONFIG_FILE, read_record
 
     rd = Path(run_dir)
@@ -101,8 +101,8 @@ def load_run_model(run_dir: str | Path) -> LoadedRun:
                                 ).target)
         fold = NormalizationFold(np.asarray(stats["mean"]), np.asarray(stats["std"]),
                                  np.zeros(n_t), np.ones(n_t))
-    model = build_run_model(plan, bands, len(classes),
-                            target=adapter.target if adapter is not None else None, fold=fold)
+    model = plan.model.build(bands, len(classes),
+                             target=adapter.target if adapter is not None else None, fold=fold)
     state = run_weights(rd)
     model.load_state_dict(state)
     normalize = None

@@ -40,7 +40,7 @@ from hsiadapt.experiment.config import RunSpec
 from hsiadapt.experiment.environment import hardware, package_versions
 from hsiadapt.experiment.fingerprint import run_fingerprint, stale_reason, supersede
 from hsiadapt.experiment.lock import STALE_AFTER_S, RunLock
-from hsiadapt.experiment.plan import build_run, check_splits, run_precision
+from hsiadapt.experiment.plan import RunPlan, build_run, check_splits, plan_run, run_precision
 from hsiadapt.experiment.record import (
     CONFIG_FILE,
     RECORD_FILE,
@@ -155,7 +155,8 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
     if problem is not None:  # damaged by hand or by a disk: say so, leave it, go on
         log.error("%s: %s", spec.run_id, problem)
         return RunResult(spec.run_id, "failed", 0.0, None, note=problem)
-    if not force and reusable(spec, run_dir)[0]:
+    plan = _plan(spec)
+    if not force and reusable(spec, run_dir, plan)[0]:
         return RunResult(spec.run_id, "skipped", 0.0, read_record(run_dir))
     lock = RunLock(run_dir, stale_lock_s)
     try:
@@ -170,7 +171,7 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
     try:
         note = ""
         if not force:
-            ok, stale = reusable(spec, run_dir)
+            ok, stale = reusable(spec, run_dir, plan)
             if ok:  # finished while we looked
                 return RunResult(spec.run_id, "skipped", 0.0, read_record(run_dir))
             if stale is not None:  # finished under other settings: never shown as new
@@ -181,7 +182,7 @@ def run_one(spec: RunSpec, output: str | Path, *, force: bool = False,
                 if not lock.acquire():
                     return RunResult(spec.run_id, RUNNING_ELSEWHERE, 0.0, None,
                                      note=lock.describe())
-        res = _train(spec, run_dir, force=force, max_epochs=max_epochs)
+        res = _train(spec, plan, run_dir, force=force, max_epochs=max_epochs)
         res.note = res.note or note
         return res
     finally:
@@ -205,16 +206,31 @@ def _check_finite(task: Any, test: dict[str, Any], best_val: Any) -> None:
                            "diverged or the validation split has nothing scorable")
 
 
-def reusable(spec: RunSpec, run_dir: Path) -> tuple[bool, str | None]:
+def _plan(spec: RunSpec) -> RunPlan | Exception:
+    """The run's plan, made once per run; a run that cannot be planned gets the error, which
+    is recorded as its failure."""
+    try:
+        return plan_run(spec, precision=run_precision(spec))
+    except Exception as err:
+        return err
+
+
+def reusable(spec: RunSpec, run_dir: Path,
+             plan: RunPlan | Exception | None = None) -> tuple[bool, str | None]:
     """``(True, None)`` for a finished run whose result still belongs to ``spec``; ``(False,
     why)`` for a finished one whose settings, data or files changed; ``(False, None)``
-    otherwise."""
+    otherwise. ``plan``: the run's plan when the caller has it (else it is made here, and only
+    for a finished run)."""
     if run_status(run_dir) != "finished":
         return False, None
     rec = read_record(run_dir)
     if rec is None:
         return False, None
-    why = stale_reason(spec, rec, run_dir)
+    if plan is None:
+        plan = plan_run(spec)
+    if isinstance(plan, Exception):
+        raise plan
+    why = stale_reason(plan, rec, run_dir)
     return why is None, why
 
 
@@ -237,7 +253,7 @@ def _prepare(spec: RunSpec, run_dir: Path, force: bool) -> None:
     (run_dir / RECORD_FILE).unlink(missing_ok=True)
 
 
-def _train(spec: RunSpec, run_dir: Path, *, force: bool,
+def _train(spec: RunSpec, plan: RunPlan | Exception, run_dir: Path, *, force: bool,
            max_epochs: int | None) -> RunResult:
     import lightning as L
     import torch
@@ -266,10 +282,12 @@ def _train(spec: RunSpec, run_dir: Path, *, force: bool,
         run_dir.mkdir(parents=True, exist_ok=True)
         if rank0:
             _prepare(spec, run_dir, force)
-        fingerprint = run_fingerprint(spec)  # taken before training: what the result came from
+        if isinstance(plan, Exception):  # a run that cannot be planned: recorded as failed
+            raise plan
+        fingerprint = run_fingerprint(plan)  # taken before training: what the result came from
         L.seed_everything(spec.seed, workers=True, verbose=False)
-        precision = run_precision(spec)
-        built = build_run(spec, run_dir, precision=precision)
+        precision = plan.precision
+        built = build_run(plan, run_dir)
         dm, task, recipe = built.datamodule, built.task, built.plan.recipe
         check_splits(dm)
         check_free_space(run_dir.parent, sum(p.numel() for p in task.parameters()),
