@@ -64,6 +64,12 @@ class SpectralAdapter(nn.Module):
     def project(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    @classmethod
+    def matrix_source(cls, args: dict[str, Any]) -> str | None:
+        """Where the adapter's matrix comes from with these ``args`` (for a run's summary);
+        ``None`` for an adapter without a fixed matrix."""
+        return None
+
     def linear_matrix(self) -> np.ndarray | None:
         """The ``(C_in, C_out)`` matrix when the adapter is a fixed linear map (a ``weight``
         buffer of that shape), else ``None``; statistics can be propagated through it."""

@@ -81,6 +81,18 @@ class LinearMapAdapter(SpectralAdapter):
                     o.add_(x[:, j], alpha=wl[j][k])
         return out
 
+    @classmethod
+    def matrix_source(cls, args: dict[str, Any]) -> str | None:
+        if "preset" in args:
+            return f"published matrix preset {args['preset']!r}"
+        if "matrix" in args:
+            return f"weight file {args['matrix']}"
+        return cls._computed(args)
+
+    @classmethod
+    def _computed(cls, args: dict[str, Any]) -> str | None:
+        return None
+
     def _load_from_state_dict(self, *args: Any, **kwargs: Any) -> None:
         super()._load_from_state_dict(*args, **kwargs)
         self._weights_list = None
@@ -119,6 +131,10 @@ class SelectAdapter(LinearMapAdapter):
         else:
             m = selection_map(preset, src, dst)
         super().__init__(m, dense=dense, clip_after_projection=clip_after_projection)
+
+    @classmethod
+    def _computed(cls, args: dict[str, Any]) -> str | None:
+        return "computed: nearest band centres"
 
 
 @ADAPTERS.register("srf")
@@ -163,3 +179,7 @@ class SRFAdapter(LinearMapAdapter):
         else:
             m = build_map(src, dst, "srf", integration=integration, coverage=coverage)
         super().__init__(m, dense=dense, clip_after_projection=clip_after_projection)
+
+    @classmethod
+    def _computed(cls, args: dict[str, Any]) -> str | None:
+        return f"computed: integration {args.get('integration', DEFAULT_INTEGRATION)}"

@@ -48,7 +48,7 @@ def score_on_sensor(run_dir: str | Path, sensor: str, scenes: str | Path) -> dic
     from hsiadapt.experiment.record import CONFIG_FILE, read_record
     from hsiadapt.experiment.run_files import run_statistics, run_weights
     from hsiadapt.models.task import build_task
-    from hsiadapt.models.tokenizer import retarget
+    from hsiadapt.models.tokenizer import find_tokenizer, retarget
 
     rd = Path(run_dir)
     rec = read_record(rd)
@@ -84,7 +84,7 @@ def score_on_sensor(run_dir: str | Path, sensor: str, scenes: str | Path) -> dic
     else:  # built for the trained band table, its weights loaded, then retargeted
         model = plan.model.build(trained, n_classes, fold=fold)
     model.load_state_dict(run_weights(rd))
-    if mode == "tokenizer":
+    if find_tokenizer(model) is not None:  # a generated embedding: set for the new bands
         st = dm.statistics
         retarget(model, dm.info.bands, None if st is None else np.asarray(st.mean),
                  None if st is None else np.asarray(st.std))

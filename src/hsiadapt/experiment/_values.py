@@ -21,13 +21,12 @@ import re
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 from hsiadapt.hints import did_you_mean
 
 __all__ = ["NAME_RE", "ConfigError", "ValueTypeError", "check_arguments", "check_fields",
-           "check_keys", "check_name", "check_value", "full_spectrum_args", "make_spec",
-           "native_args"]
+           "check_keys", "check_name", "check_value", "make_spec"]
 
 
 class ValueTypeError(ValueError):
@@ -252,15 +251,6 @@ def _simple(tp: Any) -> bool:
     if origin in (typing.Union, types.UnionType):
         return all(_simple(a) for a in args)
     return False
-
-
-def full_spectrum_args(*, init: Literal["srf", "select"] = "srf", coverage: str = "error",
-                       integration: str = "boxcar") -> None:
-    """The arguments ``input_mode: full_spectrum`` takes (see ``models.model.build_model``)."""
-
-
-def native_args() -> None:
-    """``input_mode: native`` takes no arguments."""
 
 
 class ConfigError(ValueError):

@@ -7,15 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hsiadapt.experiment._values import (
-    ConfigError,
-    check_arguments,
-    check_name,
-    full_spectrum_args,
-    native_args,
-)
+from hsiadapt.experiment._values import ConfigError, check_arguments, check_name
 from hsiadapt.hints import did_you_mean, unknown_name
-from hsiadapt.models.tokenizer import tokenizer_args
+from hsiadapt.models.input_modes import input_mode, input_modes
 
 #: a task entry (``hsiadapt.experiment.config.TaskSpec``; not imported: config imports this)
 TaskSpec = Any
@@ -50,8 +44,6 @@ class AdapterSpec:
         return dataclasses.replace(task, **change)
 
     def validate(self, where: str) -> None:
-        from hsiadapt.models.model import input_modes
-
         check_name(f"{where}.name", self.name, "adapter")
         if self.input_mode not in input_modes():
             raise ConfigError(unknown_name("input_mode", self.input_mode, input_modes(), where))
@@ -59,13 +51,7 @@ class AdapterSpec:
 
     def check_args(self, where: str, key: str, args: Mapping[str, Any]) -> None:
         """``args`` (or a ``task_args`` entry) against what the input mode accepts."""
-        from hsiadapt.adapters import ADAPTERS
-
-        if self.input_mode in ADAPTERS:
-            fn: Any = ADAPTERS.get(self.input_mode)
-        else:
-            fn = {"full_spectrum": full_spectrum_args, "tokenizer": tokenizer_args}.get(
-                self.input_mode, native_args)
+        fn = input_mode(self.input_mode).arguments
         check_arguments(f"{where}.{key}", args, fn, given=("source", "target"),
                         what=f"argument (input_mode {self.input_mode})")
 

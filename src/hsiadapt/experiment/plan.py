@@ -18,13 +18,14 @@ import numpy as np
 from hsiadapt.adapters import ADAPTERS
 from hsiadapt.data.plan import DataPlan
 from hsiadapt.experiment.config import RunSpec
+from hsiadapt.models.input_modes import input_mode as get_input_mode
 from hsiadapt.models.plan import ModelPlan
 from hsiadapt.models.precision import DEFAULT_PRECISION
 from hsiadapt.models.recipes import Recipe
 
 if TYPE_CHECKING:
     from hsiadapt.data.datamodule import HSIDataModule
-    from hsiadapt.models.model import NormalizationFold
+    from hsiadapt.models.fold import NormalizationFold
     from hsiadapt.models.task import HSITask
 
 __all__ = ["BuiltRun", "DataPlan", "ModelPlan", "RunPlan", "build_run", "check_splits",
@@ -33,7 +34,7 @@ __all__ = ["BuiltRun", "DataPlan", "ModelPlan", "RunPlan", "build_run", "check_s
 
 def fixed_adapter(input_mode: str) -> bool:
     """Whether an input mode is a fixed adapter (runs in the data pipeline, cacheable)."""
-    return input_mode in ADAPTERS and not ADAPTERS.get(input_mode).trainable
+    return get_input_mode(input_mode).runs_in == "data"
 
 
 def run_precision(spec: RunSpec) -> str:
@@ -133,18 +134,11 @@ def _augmentation_args(recipe: Recipe) -> dict[str, Any]:
     return {"noise_variance": recipe.gauss_noise_variance, "noise_clip": recipe.gauss_noise_clip}
 
 
-def _matrix_source(adapter: str, args: dict[str, Any]) -> str | None:
-    if adapter not in ("select", "srf"):
+def _matrix_source(mode: str, args: dict[str, Any]) -> str | None:
+    """Where a fixed adapter's matrix comes from, as the adapter itself says."""
+    if mode not in ADAPTERS:
         return None
-    if "preset" in args:
-        return f"published matrix preset {args['preset']!r}"
-    if "matrix" in args:
-        return f"weight file {args['matrix']}"
-    if adapter == "select":
-        return "computed: nearest band centres"
-    from hsiadapt.spectral.resampling import DEFAULT_INTEGRATION
-
-    return f"computed: integration {args.get('integration', DEFAULT_INTEGRATION)}"
+    return ADAPTERS.get(mode).matrix_source(args)
 
 
 def plan_summary(plan: RunPlan) -> dict[str, Any]:
@@ -220,12 +214,13 @@ def full_spectrum_fold(plan: RunPlan, dm: HSIDataModule,
     same way: from the adapted training data, or propagated study statistics)."""
     from hsiadapt.adapters import build_adapter
     from hsiadapt.data.stats import compute_statistics, propagated_statistics
-    from hsiadapt.models.model import NormalizationFold
+    from hsiadapt.models.fold import NormalizationFold
+    from hsiadapt.models.input_modes import DEFAULT_INIT
 
-    if plan.model.input_mode not in ("full_spectrum", "tokenizer") or dm.statistics is None:
+    if not get_input_mode(plan.model.input_mode).folds_normalization or dm.statistics is None:
         return None
     args = plan.model.adapter_args or {}
-    init = args.get("init", "srf")
+    init = args.get("init", DEFAULT_INIT)
     adapter = build_adapter(init, dm.info.bands, plan.model.target,
                             **{k: v for k, v in args.items() if k in ("coverage", "integration")})
     if dm.normalization == "study" and dm.raw_statistics is not None:

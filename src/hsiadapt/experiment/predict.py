@@ -66,6 +66,7 @@ def load_run_model(run_dir: str | Path) -> LoadedRun:
     from hsiadapt.experiment.config import RunSpec
     from hsiadapt.experiment.plan import plan_run
     from hsiadapt.experiment.record import CONFIG_FILE, read_record
+    from hsiadapt.models.input_modes import input_mode
 
     rd = Path(run_dir)
     if not rd.is_dir():
@@ -92,7 +93,7 @@ def load_run_model(run_dir: str | Path) -> LoadedRun:
                                 **plan.data.adapter_args).eval()
     stats = _run_statistics(rd, plan.data.normalization)
     fold = None
-    if plan.model.input_mode in ("full_spectrum", "tokenizer") and stats is not None:
+    if input_mode(plan.model.input_mode).folds_normalization and stats is not None:
         # the same structure as trained (a folded embedding has a bias); weights come below
         from hsiadapt.models.model import NormalizationFold
 

@@ -16,7 +16,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["MultiLabelHead", "RegressionHead", "SegmentationHead", "token_weights"]
+from hsiadapt.registry import Registry
+
+__all__ = ["HEADS", "MultiLabelHead", "RegressionHead", "SegmentationHead", "token_weights"]
+
+#: task type -> its head: ``head(dim, num_outputs, **recipe.head)``
+HEADS: Registry[type[nn.Module]] = Registry("head")
 
 
 def tokens_to_map(tokens: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
@@ -46,6 +51,7 @@ def masked_mean(tokens: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
     return (tokens * weights[..., None]).sum(1) / weights.sum(1, keepdim=True)
 
 
+@HEADS.register("segmentation")
 class SegmentationHead(nn.Module):
     """FCN decoder (terratorch) + segmentation head (terratorch) on the last layer's tokens."""
 
@@ -71,6 +77,7 @@ class SegmentationHead(nn.Module):
         return out
 
 
+@HEADS.register("regression")
 class RegressionHead(nn.Module):
     """Mean-pooled tokens -> hidden -> T targets.
 
@@ -101,6 +108,7 @@ class RegressionHead(nn.Module):
         return self.mlp(masked_mean(t, w))
 
 
+@HEADS.register("multilabel")
 class MultiLabelHead(nn.Module):
     """Mean-pooled tokens -> K logits."""
 

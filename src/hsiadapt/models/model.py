@@ -16,95 +16,27 @@ HYPERVIEW field mask as a 13th channel); its patch-embedding weights start rando
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
 
-import numpy as np
 import torch
 from torch import nn
 
-from hsiadapt.adapters import ADAPTERS, build_adapter
 from hsiadapt.models.backbones import BACKBONES, Backbone, build_backbone
-from hsiadapt.models.heads import MultiLabelHead, RegressionHead, SegmentationHead
+from hsiadapt.models.fold import NormalizationFold, expand_patch_embedding
+from hsiadapt.models.heads import HEADS
+from hsiadapt.models.input_modes import ModeInputs, input_modes
+from hsiadapt.models.input_modes import input_mode as get_input_mode
 from hsiadapt.models.precision import DEFAULT_PRECISION, apply_precision, matmul_precision_for
-from hsiadapt.models.tokenizer import install_tokenizer
-from hsiadapt.spectral import BandSet, SpectralMap, build_map, get_sensor
+from hsiadapt.spectral import BandSet, get_sensor
 from hsiadapt.spectral.io import load_bandset
 
-__all__ = ["INPUT_MODES", "AdaptedModel", "NormalizationFold", "build_model", "expand_patch_embedding", "input_modes"]
+__all__ = ["INPUT_MODES", "AdaptedModel", "NormalizationFold", "build_model",
+           "expand_patch_embedding", "input_modes"]
 
-#: the built-in input modes (adapters registered later, e.g. by a plug-in, join ``input_modes()``)
-INPUT_MODES = (*ADAPTERS.names(), "full_spectrum", "tokenizer", "native")
-
-
-def input_modes() -> tuple[str, ...]:
-    """Every input mode: each registered adapter, ``full_spectrum``, ``tokenizer``, ``native``."""
-    return (*ADAPTERS.names(), "full_spectrum", "tokenizer", "native")
+#: the input modes at import (adapters registered later, e.g. by a plug-in, join
+#: ``input_modes()``; the modes themselves: :mod:`hsiadapt.models.input_modes`)
+INPUT_MODES = input_modes()
 MASK_BAND = "MASK"
-
-
-@dataclass(frozen=True)
-class NormalizationFold:
-    """The two normalisations a full-spectrum embedding must bridge: the full-spectrum run
-    normalises the source bands (``source_mean``/``source_std``), the adapter run it starts from
-    normalised the adapted bands (``target_mean``/``target_std``). Zero std counts as 1 (as
-    :class:`hsiadapt.data.transforms.Normalize` does)."""
-
-    source_mean: np.ndarray
-    source_std: np.ndarray
-    target_mean: np.ndarray
-    target_std: np.ndarray
-
-
-def expand_patch_embedding(backbone: Backbone, spectral_map: SpectralMap,
-                           extra_channels: int = 0, fold: NormalizationFold | None = None) -> None:
-    """Replace the backbone's patch embedding for the map's target bands by one for its source
-    bands: ``W'[d, p, j] = sum_k W[d, p, k] * M[j, k]`` (plus ``extra_channels`` trailing
-    channels kept from the old embedding). In place.
-
-    With ``fold``, step 0 equals the adapter run *after normalisation*: the adapter run sees
-    ``z_k = (sum_j M[j, k] x_j - m_k) / s_k``, the full-spectrum run ``u_j = (x_j - r_j) / q_j``,
-    so ``z_k = sum_j M[j, k] q_j / s_k * u_j + (sum_j M[j, k] r_j - m_k) / s_k``: the matrix is
-    scaled by ``q_j / s_k`` and the constant goes into the embedding's bias."""
-    card = BACKBONES.get(backbone.name)
-    if card.patch_embedding is None:
-        supported = [n for n in BACKBONES.names() if BACKBONES.get(n).patch_embedding is not None]
-        raise NotImplementedError(f"full_spectrum input needs a patch embedding to extend; backbone "
-                                  f"{backbone.name!r} declares none (supported: {supported})")
-    parent, attr, lin = card.patch_embedding(backbone.module)
-    n_tgt = len(spectral_map.target) + extra_channels
-    d, fan_in = lin.weight.shape
-    if fan_in % n_tgt:
-        raise ValueError(f"patch embedding has {fan_in} inputs, not a multiple of {n_tgt} bands")
-    pix = fan_in // n_tgt
-    w = lin.weight.detach().reshape(d, pix, n_tgt)
-    k_tgt = len(spectral_map.target)
-    mat = np.asarray(spectral_map.matrix, dtype=np.float64)  # (C_in, K)
-    shift = None
-    if fold is not None:
-        q = np.where(fold.source_std > 0, fold.source_std, 1.0).astype(np.float64)
-        s = np.where(fold.target_std > 0, fold.target_std, 1.0).astype(np.float64)
-        if q.shape != (mat.shape[0],) or s.shape != (k_tgt,):
-            raise ValueError(f"normalisation fold has {q.shape[0]} source / {s.shape[0]} target "
-                             f"statistics for a {mat.shape[0]} x {k_tgt} map")
-        shift = (mat.T @ np.asarray(fold.source_mean, np.float64)
-                 - np.asarray(fold.target_mean, np.float64)) / s  # (K,)
-        mat = mat * q[:, None] / s[None, :]
-    m = torch.as_tensor(mat, dtype=w.dtype)
-    new = torch.einsum("dpk,jk->dpj", w[..., :k_tgt], m)
-    if extra_channels:
-        new = torch.cat([new, w[..., k_tgt:]], dim=-1)
-    c_in = new.shape[-1]
-    bias = lin.bias.detach() if lin.bias is not None else None
-    if shift is not None:
-        add = torch.einsum("dpk,k->d", w[..., :k_tgt], torch.as_tensor(shift, dtype=w.dtype))
-        bias = add if bias is None else bias + add
-    layer = nn.Linear(pix * c_in, d, bias=bias is not None)
-    with torch.no_grad():
-        layer.weight.copy_(new.reshape(d, pix * c_in))
-        if bias is not None:
-            layer.bias.copy_(bias)
-    setattr(parent, attr, layer)
 
 
 class AdaptedModel(nn.Module):
@@ -152,7 +84,7 @@ def build_model(
     head_args: dict[str, Any] | None = None,
     backbone_args: dict[str, Any] | None = None,
     mask_channel: bool = False,
-    full_spectrum_init: Literal["srf", "select"] = "srf",
+    full_spectrum_init: Literal["srf", "select"] | None = None,
     full_spectrum_fold: NormalizationFold | None = None,
     precision: str = DEFAULT_PRECISION,
 ) -> AdaptedModel:
@@ -182,14 +114,32 @@ def build_model(
             see :mod:`hsiadapt.models.precision`).
     """
     matmul_precision_for(precision)  # an unknown precision fails before anything is built
+    mode = get_input_mode(input_mode)  # an unknown mode fails before anything is built
     src = source if isinstance(source, BandSet) else load_bandset(source)
     dst = target if isinstance(target, BandSet) else get_sensor(target)
-    adapter_args = dict(adapter_args or {})
-    card = BACKBONES.get(backbone)
     extra = [MASK_BAND] if mask_channel else []
+    make = _backbone_maker(backbone, extra, pretrained=pretrained, ckpt_path=ckpt_path,
+                           backbone_args=backbone_args)
+    args = dict(adapter_args or {})
+    if mode.folds_normalization and full_spectrum_init is not None:
+        args.setdefault("init", full_spectrum_init)
+    adapter, bb = mode.build(ModeInputs(src, dst, args, len(extra), full_spectrum_fold, make))
+    if task not in HEADS:
+        raise ValueError(f"unknown task {task!r}: {', '.join(HEADS.names())}")
+    head = HEADS.get(task)(bb.dim, num_outputs, **dict(head_args or {}))
+    model = AdaptedModel(adapter, bb, head, mask_channel=mask_channel, input_mode=input_mode)
+    model.precision = precision
+    model.matmul_precision = apply_precision(precision)
+    return model
+
+
+def _backbone_maker(backbone: str, extra: list[str], *, pretrained: bool, ckpt_path: str | None,
+                    backbone_args: dict[str, Any] | None) -> Any:
+    """``make(band_names, n_channels)``: the backbone for these input bands, by the policy its
+    card declares (named bands, a channel count, or wavelengths), plus the ``extra`` channels."""
+    card = BACKBONES.get(backbone)
 
     def make(bands: list[str] | None, n_channels: int) -> Backbone:
-        """Build the backbone for these input bands, by the policy it declares."""
         kw = dict(backbone_args or {})
         if extra:
             if card.extra_channels is not None:
@@ -203,37 +153,4 @@ def build_model(
             kw["bands"] = bands + extra
         return build_backbone(backbone, pretrained=pretrained, ckpt_path=ckpt_path, **kw)
 
-    adapter = None
-    if input_mode in ADAPTERS:
-        adapter = build_adapter(input_mode, src, dst, **adapter_args)
-        bb = make(adapter.target.names, len(adapter.target))
-    elif input_mode == "none":
-        bb = make(dst.names, len(dst))
-    elif input_mode == "full_spectrum":
-        smap = build_map(src, dst, full_spectrum_init,
-                         **{k: v for k, v in adapter_args.items() if k in ("coverage",
-                                                                            "integration")})
-        bb = make(smap.target.names, len(smap.target))
-        expand_patch_embedding(bb, smap, extra_channels=len(extra), fold=full_spectrum_fold)
-    elif input_mode == "tokenizer":  # see hsiadapt.models.tokenizer
-        bb = make(dst.names, len(dst))
-        install_tokenizer(bb, src, dst, extra_channels=len(extra), fold=full_spectrum_fold,
-                          **adapter_args)
-    elif input_mode == "native":
-        bb = make(None, len(src))
-    else:
-        raise ValueError(f"unknown input_mode {input_mode!r}: use one of "
-                         f"{', '.join((*input_modes(), 'none'))}")
-    hargs = dict(head_args or {})
-    if task == "segmentation":
-        head: nn.Module = SegmentationHead(bb.dim, num_outputs, **hargs)
-    elif task == "regression":
-        head = RegressionHead(bb.dim, num_outputs, **hargs)
-    elif task == "multilabel":
-        head = MultiLabelHead(bb.dim, num_outputs, **hargs)
-    else:
-        raise ValueError(f"unknown task {task!r}: segmentation, regression or multilabel")
-    model = AdaptedModel(adapter, bb, head, mask_channel=mask_channel, input_mode=input_mode)
-    model.precision = precision
-    model.matmul_precision = apply_precision(precision)
-    return model
+    return make

@@ -48,5 +48,4 @@ class ModelPlan:
             target=target if target is not None else self.target, num_outputs=num_outputs,
             pretrained=self.pretrained, ckpt_path=self.ckpt_path, adapter_args=self.adapter_args,
             head_args=self.head_args, backbone_args=self.backbone_args,
-            mask_channel=self.mask_channel,
-            full_spectrum_init=(self.adapter_args or {}).get("init", "srf"), full_spectrum_fold=fold, precision=self.precision)
+            mask_channel=self.mask_channel, full_spectrum_fold=fold, precision=self.precision)
