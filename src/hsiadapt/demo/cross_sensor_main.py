@@ -48,7 +48,7 @@ def cross_sensor_config(mode: str, data: Path, out: Path,
                                       ("select", "srf", "full_spectrum", "native")]
     adapters.insert(2, {"name": "tokenizer", "input_mode": "tokenizer", "args": {"init": "srf"}})
     backbones = [{"name": name, "label": label, "adapters": row, "pretrained": True,
-                  "ckpt_path": str(Path(priors[prior]).resolve())}
+                  "ckpt_path": str(Path(priors[prior]).resolve()), "prior": prior}
                  for label, (name, prior, row) in ROWS.items()]
     return {"name": f"demo-cross-sensor-{mode}",
             "description": "hsiadapt demo --cross-sensor: fine-tuned on EnMAP scenes of the "

@@ -137,6 +137,7 @@ def demo_config(mode: str, data: Path, out: Path, priors: dict[str, Path], *,
                                  "pretrained": prior is not None}
         if prior is not None:
             entry["ckpt_path"] = str(Path(priors[prior]).resolve())
+            entry["prior"] = prior
         backbones.append(entry)
     if pretrained_ckpt or hf_weights:
         entry = {"name": "terramind_v1_tiny", "label": "tm_tiny.pretrained",

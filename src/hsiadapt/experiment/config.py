@@ -132,7 +132,9 @@ class BackboneSpec:
     so one architecture can appear twice with different weights (random init and a prior).
     ``adapters`` / ``tasks`` restrict which of the config's adapters and tasks run with it
     (default: all), e.g. a backbone with a patch embedding over 202 EnMAP bands runs only
-    ``native``, and only on the EnMAP tasks.
+    ``native``, and only on the EnMAP tasks. ``prior`` names the prior the weights are (e.g.
+    ``s2``, ``hsi``: pretrained by ``hsiadapt pretrain``): records and ``results.csv`` show the
+    run's init as ``<prior>_prior``.
     """
 
     name: str
@@ -141,6 +143,7 @@ class BackboneSpec:
     target: str = "sentinel2_l2a"
     args: dict[str, Any] = field(default_factory=dict)
     label: str | None = None
+    prior: str | None = None
     adapters: list[str] | None = None
     tasks: list[str] | None = None
 
@@ -161,14 +164,23 @@ class BackboneSpec:
                                                        str(self.label)):
             raise ConfigError(f"{where}: label {self.label!r} names run folders: use letters, "
                               "digits, '_', '.' and '-' (no '__')")
+        if self.prior is not None and not re.fullmatch(r"[A-Za-z0-9]+", str(self.prior)):
+            raise ConfigError(f"{where}: prior {self.prior!r} names a column value "
+                              "(<prior>_prior): use letters and digits, e.g. s2")
+        if self.prior is not None and not self.pretrained:
+            raise ConfigError(f"{where}: prior {self.prior!r} names pretrained weights but "
+                              "pretrained is false; set pretrained: true (and ckpt_path) or "
+                              "drop prior")
         if self.label is not None and "__" in str(self.label):
             raise ConfigError(f"{where}: label {self.label!r} must not contain '__' (it "
                               "separates the parts of a run id)")
 
 
 #: (section, key) of the run settings that do not change its numbers: the grid's layout (a
-#: backbone entry's label and restrictions, an adapter's task restriction) and checkpointing
-NOT_RESULT = (("backbone", "label"), ("backbone", "adapters"), ("backbone", "tasks"),
+#: backbone entry's label, prior name and restrictions, an adapter's task restriction) and
+#: checkpointing
+NOT_RESULT = (("backbone", "label"), ("backbone", "prior"), ("backbone", "adapters"),
+              ("backbone", "tasks"),
               ("adapter", "tasks"), ("trainer", "checkpoint_every_n_epochs"),
               ("trainer", "best_checkpoint"))
 

@@ -86,7 +86,10 @@ def load_run_model(run_dir: str | Path) -> LoadedRun:
     plan = plan_run(spec, precision=rec.precision or "32-true")
     # weights come from the run's checkpoint, never from the hub or the original ckpt_path
     plan = replace(plan, model=replace(plan.model, pretrained=False, ckpt_path=None))
-    classes = [k.split("/", 1)[1] for k in rec.test if k.startswith("iou/")]
+    classes = rec.classes
+    if not classes:
+        raise ValueError(f"{rd}: the run record has no class names (written by an hsiadapt "
+                         "before records kept them); re-run it to predict with it")
     adapter = None
     if plan.data.adapter is not None:
         adapter = build_adapter(plan.data.adapter, bands, plan.data.target,

@@ -16,11 +16,15 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from hsiadapt._atomic import atomic_write_text
 from hsiadapt.experiment._values import ValueTypeError, check_fields
+from hsiadapt.experiment.environment import hardware, package_versions
 from hsiadapt.spectral import BandSet
+
+if TYPE_CHECKING:
+    from hsiadapt.experiment.config import RunSpec
 
 __all__ = ["RECORD_FILE", "SCHEMA_VERSION", "RecordError", "RunRecord", "RunStatus",
            "collect_records", "folder_problem", "read_record", "run_status", "write_record"]
@@ -52,7 +56,8 @@ class RunRecord:
     when the checkpoint it meant to resume from did not load), ``error`` and
     ``traceback`` for a failed run. Provenance: ``digest`` (the resolved config's), the source
     band table, the adapter's arguments and target sensor, ``weights`` (``hf`` / ``ckpt:...`` /
-    ``random``), ``precision`` and ``float32_matmul_precision``, ``hardware``, ``versions``.
+    ``random``), ``prior`` (the named prior those weights are, e.g. ``s2``, as the config's
+    backbone entry declares it), ``precision`` and ``float32_matmul_precision``, ``hardware``, ``versions``.
     A classical baseline's record (``baseline`` set) has the same form: ``backbone`` / ``model``
     name the baseline (``lda``), ``adapter`` its bands (``full`` or an adapter's name).
     """
@@ -92,6 +97,8 @@ class RunRecord:
     source_bands: dict[str, Any] | None = None
     weights: str = "random"
     pretrained: bool = False
+    #: the named prior the backbone started from (the backbone entry's ``prior``), or ``None``
+    prior: str | None = None
     precision: str | None = None
     float32_matmul_precision: str | None = None
     hardware: dict[str, Any] = field(default_factory=dict)
@@ -107,6 +114,27 @@ class RunRecord:
     schema: int = SCHEMA_VERSION
     #: the folder the record was read from (not stored)
     path: Path | None = field(default=None, compare=False)
+
+    @classmethod
+    def completed(cls, spec: RunSpec, *, data: Any, weights: str, **outcome: Any) -> RunRecord:
+        """A finished run's record: identity and provenance from ``spec``, the data it trained
+        on (``data``: its data module) and the backbone's ``weights``; ``outcome``: the test
+        metrics, primary metric, monitor, epochs, seconds... (the fields of the same name)."""
+        info = data.info
+        return cls(
+            status="finished", **identity(spec), adapter_args=spec.adapter.args_for(spec.task.name),
+            chip_px=int(data.raw["train"][0]["image"].shape[-1]), target=spec.backbone.target,
+            classes=list(info.classes),
+            class_codes=info.label_map.ordinal_codes() if hasattr(info, "label_map") else None,
+            source_bands=info.bands.to_dict(), weights=weights, pretrained=weights != "random",
+            prior=spec.backbone.prior if weights != "random" else None,
+            hardware=hardware(), versions=package_versions(), **outcome)
+
+    @classmethod
+    def failure(cls, spec: RunSpec, error: str, **outcome: Any) -> RunRecord:
+        """A failed run's record: its identity, the ``error`` and ``outcome`` (the traceback,
+        seconds, whether it resumed)."""
+        return cls(status="failed", **identity(spec), error=error, **outcome)
 
     @property
     def finished(self) -> bool:
@@ -157,6 +185,14 @@ class RunRecord:
         except ValueTypeError as err:
             raise RecordError(f"{where}: {str(err).lstrip('.')}; the record is damaged") from None
         return cls(**kwargs)
+
+
+def identity(spec: RunSpec) -> dict[str, Any]:
+    """The identity fields of ``spec``'s record."""
+    return {"run_id": spec.run_id, "task": spec.task.name, "dataset": spec.task.dataset,
+            "adapter": spec.adapter.name, "input_mode": spec.adapter.input_mode,
+            "backbone": spec.backbone.id, "model": spec.backbone.name, "seed": spec.seed,
+            "task_type": spec.task.recipe_obj().task, "digest": spec.digest()}
 
 
 # task type -> primary metric, for records written before runs stored their primary metric

@@ -27,18 +27,14 @@ COLUMNS = ("task", "model", "init", "adapter", "metric", "direction", "mean", "s
 
 
 def init_of(record: RunRecord) -> str:
-    """How a run's backbone started: ``random``, ``s2_prior``, ``hsi_prior`` or ``pretrained``;
-    ``none`` for a classical baseline (no backbone)."""
+    """How a run's backbone started: ``random``, ``<prior>_prior`` (the prior its backbone entry
+    named, e.g. ``s2_prior``), or ``pretrained`` (other weights); ``none`` for a classical
+    baseline (no backbone)."""
     if record.is_baseline:
         return "none"
-    w = record.weights or "random"
-    if w == "random":
+    if (record.weights or "random") == "random":
         return "random"
-    name = Path(w.removeprefix("ckpt:")).name
-    for prior in ("s2", "hsi"):
-        if f"-{prior}-" in name:
-            return f"{prior}_prior"
-    return "pretrained"
+    return f"{record.prior}_prior" if record.prior else "pretrained"
 
 
 def result_rows(records: Iterable[RunRecord]) -> list[dict[str, Any]]:

@@ -37,7 +37,6 @@ import yaml
 from hsiadapt._atomic import atomic_write_text
 from hsiadapt.experiment import signals
 from hsiadapt.experiment.config import RunSpec
-from hsiadapt.experiment.environment import hardware, package_versions
 from hsiadapt.experiment.fingerprint import run_fingerprint, stale_reason, supersede
 from hsiadapt.experiment.lock import STALE_AFTER_S, RunLock
 from hsiadapt.experiment.plan import RunPlan, build_run, check_splits, plan_run, run_precision
@@ -82,45 +81,6 @@ class RunResult:
     @property
     def error(self) -> str:
         return (self.record.error or "") if self.record is not None else self.note
-
-
-def _loggers(spec: RunSpec, run_dir: Path) -> list[Any]:
-    from lightning.pytorch import loggers
-
-    out: list[Any] = []
-    for name in spec.trainer.logger:
-        try:
-            if name == "csv":
-                out.append(loggers.CSVLogger(run_dir, name="logs"))  # version_N: a resume never overwrites
-            elif name == "tensorboard":
-                out.append(loggers.TensorBoardLogger(run_dir, name="logs_tb", version=""))
-            elif name == "wandb":
-                out.append(loggers.WandbLogger(project=spec.experiment, name=spec.run_id,
-                                               save_dir=str(run_dir)))
-            elif name == "mlflow":
-                out.append(loggers.MLFlowLogger(experiment_name=spec.experiment,
-                                                run_name=spec.run_id,
-                                                save_dir=str(run_dir / "mlruns")))
-        except (ImportError, ModuleNotFoundError) as err:
-            log.warning("logger %s not available (%s); continuing without it", name, err)
-    return out
-
-
-def _progress_bar() -> bool:
-    """Per-run progress bars on an interactive terminal (HSIADAPT_PROGRESS=1/0 forces it)."""
-    import sys
-
-    forced = os.environ.get("HSIADAPT_PROGRESS")
-    if forced is not None:
-        return forced not in ("", "0", "false", "no")
-    return sys.stdout.isatty()
-
-
-def _identity(spec: RunSpec) -> dict[str, Any]:
-    return {"run_id": spec.run_id, "task": spec.task.name, "dataset": spec.task.dataset,
-            "adapter": spec.adapter.name, "input_mode": spec.adapter.input_mode,
-            "backbone": spec.backbone.id, "model": spec.backbone.name, "seed": spec.seed,
-            "task_type": spec.task.recipe_obj().task, "digest": spec.digest()}
 
 
 def _global_rank() -> int:
@@ -255,143 +215,120 @@ def _prepare(spec: RunSpec, run_dir: Path, force: bool) -> None:
 
 def _train(spec: RunSpec, plan: RunPlan | Exception, run_dir: Path, *, force: bool,
            max_epochs: int | None) -> RunResult:
-    import lightning as L
-    import torch
-    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
-
-    from hsiadapt.experiment.callbacks import RngState
-    from hsiadapt.experiment.checkpoint import (
-        RESUME_CANDIDATES,
-        AtomicCheckpointIO,
-        choose_resume,
-        run_seal,
-    )
-    from hsiadapt.experiment.outputs import (
-        save_regression_predictions,
-        save_samples,
-        slim_checkpoints,
-    )
-
+    """Build, fit, test and record a run; a failure is recorded (see :func:`run_one`)."""
     ckpt_dir = run_dir / "checkpoints"
     last = ckpt_dir / "last.ckpt"
     t0 = time.time()
     rank0 = _global_rank() == 0  # in a multi-process run only rank 0 writes the run folder
-    resume: Path | None = None
-    resume_note: str | None = None
+    resumed: dict[str, Any] = {"resumed_from_checkpoint": False, "resume_note": None}
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         if rank0:
             _prepare(spec, run_dir, force)
         if isinstance(plan, Exception):  # a run that cannot be planned: recorded as failed
             raise plan
-        fingerprint = run_fingerprint(plan)  # taken before training: what the result came from
-        L.seed_everything(spec.seed, workers=True, verbose=False)
-        precision = plan.precision
-        built = build_run(plan, run_dir)
-        dm, task, recipe = built.datamodule, built.task, built.plan.recipe
-        check_splits(dm)
-        check_free_space(run_dir.parent, sum(p.numel() for p in task.parameters()),
-                         have=sum(p.stat().st_size for p in ckpt_dir.glob("*.ckpt")))
-        if dm.statistics is not None and rank0:
-            atomic_write(run_dir / "stats.json", dm.statistics.to_json())
-        monitor, mode = task.monitor
-        weights_only_best = spec.trainer.best_checkpoint == "weights"
-        ckpt_cb = ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor=monitor, mode=mode,
-                                  save_top_k=1, enable_version_counter=False,
-                                  save_weights_only=weights_only_best)
-        # last.ckpt after *every* epoch (Lightning's save_last writes it only when the best one
-        # improved, so a kill after epochs without improvement lost them all)
-        last_cb = ModelCheckpoint(dirpath=ckpt_dir, filename="last", monitor=None, save_top_k=1,
-                                  enable_version_counter=False,
-                                  every_n_epochs=spec.trainer.checkpoint_every_n_epochs)
-        callbacks: list[Any] = [ckpt_cb, last_cb, EarlyStopping(monitor=monitor, mode=mode,
-                                                       patience=recipe.patience,
-                                                       min_delta=recipe.min_delta),
-                                RngState()]
-        matmul = apply_precision(precision)  # after every import a run makes (terratorch's lowers it)
-        trainer = L.Trainer(
-            accelerator=spec.trainer.accelerator, devices=spec.trainer.devices,
-            num_nodes=spec.trainer.num_nodes, strategy=spec.trainer.strategy,
-            precision=precision,  # type: ignore[arg-type]
-            deterministic=spec.trainer.deterministic,  # type: ignore[arg-type]
-            max_epochs=max_epochs if max_epochs is not None else recipe.max_epochs,
-            limit_train_batches=recipe.limit_train_batches,
-            limit_val_batches=recipe.limit_val_batches, callbacks=callbacks,
-            plugins=[AtomicCheckpointIO(run_seal(spec))],
-            logger=_loggers(spec, run_dir), enable_progress_bar=_progress_bar(),
-            enable_model_summary=False, num_sanity_val_steps=0,
-            log_every_n_steps=1, default_root_dir=run_dir)
-        resume, resume_note = choose_resume(
-            ckpt_dir, ("last.ckpt",) if weights_only_best else RESUME_CANDIDATES, spec.digest())
-        signals.check()  # a stop asked for while the run was being built
-        with signals.deferred():
-            trainer.fit(task, dm, ckpt_path=str(resume) if resume else None, weights_only=True)
-            signals.check()
-            best: str | None = ckpt_cb.best_model_path
-            if recipe.test_checkpoint == "last" or not best or not Path(best).exists():
-                best = str(last) if last.exists() else None  # the checkpoint tested
-            if "test" not in dm.splits:
-                raise RuntimeError("the dataset has no test split to score")
-            trainer.test(task, dm, ckpt_path=best, weights_only=True, verbose=False)
-            signals.check()
-            test, scoring = score_test(task, dm, spec.task.dataset, rank0)
-            _check_finite(task, test, ckpt_cb.best_model_score)
-            if torch.get_float32_matmul_precision() != matmul:
-                raise RuntimeError(
-                    f"the float32 matmul precision changed during the run (set {matmul!r}, now "
-                    f"{torch.get_float32_matmul_precision()!r}): a library imported mid-run "
-                    "changed it, so the run's numbers are not at the precision it records")
-            if not rank0:  # the other ranks of a multi-process run: rank 0 records it
-                return RunResult(spec.run_id, "finished", round(time.time() - t0, 2), None)
-            if recipe.task == "regression":
-                save_regression_predictions(task, dm, run_dir)
-            else:
-                save_samples(task, dm, run_dir)
-            slim_checkpoints(ckpt_dir, best)
-        primary, direction = task.primary
-        record = RunRecord(
-            status="finished", **_identity(spec), fingerprint=fingerprint,
-            test={k.removeprefix("test/"): v for k, v in test.items()},
-            primary_metric=primary, direction="min" if direction == "min" else "max",
-            monitor=monitor, monitor_mode=mode,
-            best_val=float(ckpt_cb.best_model_score) if ckpt_cb.best_model_score is not None
-            else None,
-            epochs=int(trainer.current_epoch), seconds=round(time.time() - t0, 2),
-            resumed_from_checkpoint=resume is not None, resume_note=resume_note,
-            adapter_args=spec.adapter.args_for(spec.task.name),
-            chip_px=int(dm.raw["train"][0]["image"].shape[-1]), target=spec.backbone.target,
-            classes=list(dm.info.classes),
-            class_codes=(dm.info.label_map.ordinal_codes()  # type: ignore[attr-defined]
-                         if hasattr(dm.info, "label_map") else None),
-            source_bands=dm.info.bands.to_dict(),
-            weights=task.model.backbone_info.pretrained,
-            pretrained=task.model.backbone_info.pretrained != "random",
-            precision=precision, float32_matmul_precision=matmul, test_scoring=scoring,
-            hardware=hardware(), versions=package_versions())
+        record = _fit_and_test(plan, run_dir, t0, rank0, resumed, max_epochs)
+        if record is None:  # another rank of a multi-process run: rank 0 records it
+            return RunResult(spec.run_id, "finished", round(time.time() - t0, 2), None)
         write_record(run_dir, record)
     except (KeyboardInterrupt, SystemExit) as err:  # a stop signal: unrecorded, resumable
         kept = f"resumes from {last.name} on re-run" if last.exists() else \
             "no checkpoint yet: starts over on re-run"
         raise signals.as_interrupted(err, spec.run_id, kept) from None
     except Exception as err:  # recorded, never fatal for the sweep (but for a failing disk)
-        stop = (f"{spec.run_id} failed: {_reason(err)}" if storage_error(err, run_dir.parent)
-                else None)
-        record = RunRecord(status="failed", **_identity(spec),
-                           error=f"{type(err).__name__}: {_reason(err)}",
-                           traceback=traceback.format_exc(limit=20),
-                           seconds=round(time.time() - t0, 2),
-                           resumed_from_checkpoint=resume is not None, resume_note=resume_note)
-        if not rank0:
-            log.error("%s (rank %d): %s", spec.run_id, _global_rank(), record.error)
-            return RunResult(spec.run_id, "failed", record.seconds, record)
-        if run_status(run_dir) == "finished":  # never overwrite a finished record
-            log.warning("%s: failed (%s) but a finished record is there; keeping it",
-                        spec.run_id, record.error)
-            return RunResult(spec.run_id, "skipped", record.seconds, read_record(run_dir))
-        try:
-            write_record(run_dir, record)
-        except OSError as werr:
-            log.error("%s: could not record the failure (%s)", spec.run_id, werr)
-            stop = stop or f"{spec.run_id}: cannot write to the output folder ({werr})"
-        return RunResult(spec.run_id, "failed", record.seconds, record, stop=stop)
+        return _record_failure(spec, run_dir, err, round(time.time() - t0, 2), rank0, resumed)
     return RunResult(spec.run_id, record.status, record.seconds, record)
+
+
+def _fit_and_test(plan: RunPlan, run_dir: Path, t0: float, rank0: bool,
+                  resumed: dict[str, Any], max_epochs: int | None) -> RunRecord | None:
+    """Fit and test a planned run, save its outputs; its record (``None`` on a rank other than
+    0). ``resumed`` is filled in as soon as the checkpoint to resume from is chosen."""
+    import lightning as L
+    import torch
+
+    from hsiadapt.experiment.checkpoint import RESUME_CANDIDATES, choose_resume
+    from hsiadapt.experiment.outputs import (
+        save_regression_predictions,
+        save_samples,
+        slim_checkpoints,
+    )
+    from hsiadapt.experiment.trainer import make_trainer
+
+    spec, recipe, precision = plan.spec, plan.recipe, plan.precision
+    ckpt_dir = run_dir / "checkpoints"
+    last = ckpt_dir / "last.ckpt"
+    fingerprint = run_fingerprint(plan)  # taken before training: what the result came from
+    L.seed_everything(spec.seed, workers=True, verbose=False)
+    built = build_run(plan, run_dir)
+    dm, task = built.datamodule, built.task
+    check_splits(dm)
+    check_free_space(run_dir.parent, sum(p.numel() for p in task.parameters()),
+                     have=sum(p.stat().st_size for p in ckpt_dir.glob("*.ckpt")))
+    if dm.statistics is not None and rank0:
+        atomic_write(run_dir / "stats.json", dm.statistics.to_json())
+    matmul = apply_precision(precision)  # after every import a run makes (terratorch's lowers it)
+    rt = make_trainer(spec, recipe, run_dir, task.monitor, precision=precision,
+                      max_epochs=max_epochs)
+    weights_only_best = spec.trainer.best_checkpoint == "weights"
+    resume, note = choose_resume(
+        ckpt_dir, ("last.ckpt",) if weights_only_best else RESUME_CANDIDATES, spec.digest())
+    resumed.update(resumed_from_checkpoint=resume is not None, resume_note=note)
+    signals.check()  # a stop asked for while the run was being built
+    with signals.deferred():
+        rt.trainer.fit(task, dm, ckpt_path=str(resume) if resume else None, weights_only=True)
+        signals.check()
+        best: str | None = rt.best.best_model_path
+        if recipe.test_checkpoint == "last" or not best or not Path(best).exists():
+            best = str(last) if last.exists() else None  # the checkpoint tested
+        if "test" not in dm.splits:
+            raise RuntimeError("the dataset has no test split to score")
+        rt.trainer.test(task, dm, ckpt_path=best, weights_only=True, verbose=False)
+        signals.check()
+        test, scoring = score_test(task, dm, spec.task.dataset, rank0)
+        _check_finite(task, test, rt.best.best_model_score)
+        if torch.get_float32_matmul_precision() != matmul:
+            raise RuntimeError(
+                f"the float32 matmul precision changed during the run (set {matmul!r}, now "
+                f"{torch.get_float32_matmul_precision()!r}): a library imported mid-run "
+                "changed it, so the run's numbers are not at the precision it records")
+        if not rank0:
+            return None
+        if recipe.task == "regression":
+            save_regression_predictions(task, dm, run_dir)
+        else:
+            save_samples(task, dm, run_dir)
+        slim_checkpoints(ckpt_dir, best)
+    primary, direction = task.primary
+    best_val = rt.best.best_model_score
+    return RunRecord.completed(
+        spec, data=dm, weights=task.model.backbone_info.pretrained, fingerprint=fingerprint,
+        test={k.removeprefix("test/"): v for k, v in test.items()},
+        primary_metric=primary, direction="min" if direction == "min" else "max",
+        monitor=rt.monitor, monitor_mode=rt.mode,
+        best_val=float(best_val) if best_val is not None else None,
+        epochs=int(rt.trainer.current_epoch), seconds=round(time.time() - t0, 2),
+        precision=precision, float32_matmul_precision=matmul, test_scoring=scoring, **resumed)
+
+
+def _record_failure(spec: RunSpec, run_dir: Path, err: Exception, seconds: float, rank0: bool,
+                    resumed: dict[str, Any]) -> RunResult:
+    """Record a run's failure (never over a finished record); a failing disk stops the sweep."""
+    stop = (f"{spec.run_id} failed: {_reason(err)}" if storage_error(err, run_dir.parent)
+            else None)
+    record = RunRecord.failure(spec, f"{type(err).__name__}: {_reason(err)}",
+                               traceback=traceback.format_exc(limit=20), seconds=seconds,
+                               **resumed)
+    if not rank0:
+        log.error("%s (rank %d): %s", spec.run_id, _global_rank(), record.error)
+        return RunResult(spec.run_id, "failed", record.seconds, record)
+    if run_status(run_dir) == "finished":  # never overwrite a finished record
+        log.warning("%s: failed (%s) but a finished record is there; keeping it",
+                    spec.run_id, record.error)
+        return RunResult(spec.run_id, "skipped", record.seconds, read_record(run_dir))
+    try:
+        write_record(run_dir, record)
+    except OSError as werr:
+        log.error("%s: could not record the failure (%s)", spec.run_id, werr)
+        stop = stop or f"{spec.run_id}: cannot write to the output folder ({werr})"
+    return RunResult(spec.run_id, "failed", record.seconds, record, stop=stop)
