@@ -9,12 +9,12 @@ from typing import Any
 
 import lightning as L
 import numpy as np
-import torch
 from torch.utils.data import DataLoader, Dataset
 
 from hsiadapt.adapters import SpectralAdapter, build_adapter
 from hsiadapt.data.cache import AdaptedCache
 from hsiadapt.data.collate import pad_collate
+from hsiadapt.data.pipeline import MEMORY_MB, AdaptSample, Memo, Pipeline, sample_bytes
 from hsiadapt.data.plan import DataPlan, Normalization, StatisticsLookup
 from hsiadapt.data.stats import BandStatistics, compute_statistics, propagated_statistics
 from hsiadapt.data.transforms import AUGMENTATIONS, Normalize, StudyAugment
@@ -26,37 +26,6 @@ __all__ = ["HSIDataModule", "StatisticsLookup"]
 
 def _is_selection(matrix: np.ndarray) -> bool:
     return bool(np.isin(matrix, (0.0, 1.0)).all() and (matrix.sum(0) == 1).all())
-
-
-class _Pipeline(Dataset):
-    def __init__(self, base: Dataset, steps: list[Callable[[dict[str, Any]], dict[str, Any]]]):
-        self.base, self.steps = base, steps
-
-    def __len__(self) -> int:
-        return len(self.base)  # type: ignore[arg-type]
-
-    def __getitem__(self, i: int) -> dict[str, Any]:
-        s = self.base[i]
-        for step in self.steps:
-            s = step(s)
-        return s
-
-
-class _Memo(Dataset):
-    """Keeps each sample the first time it is read (the samples before augmentation are the same
-    every epoch): a small split is read (and adapted) once per run, not once per epoch."""
-
-    def __init__(self, base: Dataset) -> None:
-        self.base = base
-        self.kept: dict[int, dict[str, Any]] = {}
-
-    def __len__(self) -> int:
-        return len(self.base)  # type: ignore[arg-type]
-
-    def __getitem__(self, i: int) -> dict[str, Any]:
-        if i not in self.kept:
-            self.kept[i] = self.base[i]
-        return dict(self.kept[i])
 
 
 def _check_statistics_files(plan: DataPlan, stats: tuple[np.ndarray, np.ndarray],
@@ -72,27 +41,6 @@ def _check_statistics_files(plan: DataPlan, stats: tuple[np.ndarray, np.ndarray]
         f"and {folder / 'sigma.npy'} {sigma.size}, but the {plan.dataset} data under "
         f"{plan.root} have {bands} bands; point raw_statistics at statistics computed for "
         "this band table (one value per band, in band order), or use normalization: data")
-
-
-def _sample_bytes(sample: dict[str, Any]) -> int:
-    return sum(v.numel() * v.element_size() for v in sample.values() if torch.is_tensor(v))
-
-
-#: a split whose samples fit in this many MiB is kept in memory (HSIADAPT_MEMORY_MB overrides)
-MEMORY_MB = 1024
-
-
-class _AdaptSample:
-    def __init__(self, adapter: SpectralAdapter) -> None:
-        self.adapter = adapter.eval()
-
-    def __call__(self, s: dict[str, Any]) -> dict[str, Any]:
-        s = dict(s)
-        with torch.inference_mode():
-            s["image"] = self.adapter(s["image"][None])[0].clone()
-        s["wavelength"] = torch.as_tensor(self.adapter.target.centers, dtype=torch.float32)
-        s["fwhm"] = torch.as_tensor(self.adapter.target.fwhm, dtype=torch.float32)
-        return s
 
 
 class HSIDataModule(L.LightningDataModule):
@@ -231,7 +179,7 @@ class HSIDataModule(L.LightningDataModule):
             return raw, []
         if self.cache_dir is not None:
             return AdaptedCache(raw, self.adapter, self.cache_dir / "adapted"), []
-        return raw, [_AdaptSample(self.adapter)]
+        return raw, [AdaptSample(self.adapter)]
 
     def setup(self, stage: str | None = None) -> None:
         train = self._raw("train")
@@ -261,11 +209,11 @@ class HSIDataModule(L.LightningDataModule):
             if early:
                 steps.append(Normalize(*self.statistics.tensors()))  # type: ignore[union-attr]
             if steps:
-                base, steps = _Pipeline(base, steps), []
+                base, steps = Pipeline(base, steps), []
             n = len(base)  # type: ignore[arg-type]
             budget = int(os.environ.get("HSIADAPT_MEMORY_MB", MEMORY_MB)) * 2**20
-            if n and _sample_bytes(base[0]) * n <= budget:
-                base = _Memo(base)
+            if n and sample_bytes(base[0]) * n <= budget:
+                base = Memo(base)
             if self.size is not None:
                 is_train = split == "train" and self.augment
                 if self.augmentation == "study_segmentation":
@@ -276,7 +224,7 @@ class HSIDataModule(L.LightningDataModule):
                         self.size, train=is_train, **self.augmentation_args))
             if self.statistics is not None and not early:
                 steps.append(Normalize(*self.statistics.tensors()))
-            self.splits[split] = _Pipeline(base, steps)
+            self.splits[split] = Pipeline(base, steps)
 
     def _statistics(self) -> BandStatistics:
         names = self.adapter.target.names if self.adapter is not None else self.info.bands.names

@@ -30,7 +30,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,13 +37,9 @@ from typing import Any
 
 import yaml
 
-from hsiadapt.experiment._ranges import check_dataset_codes, check_recipe_ranges
 from hsiadapt.experiment._values import (
     ConfigError,
     ValueTypeError,
-    check_arguments,
-    check_fields,
-    check_keys,
     check_name,
     check_restrictions,
     check_value,
@@ -52,128 +47,15 @@ from hsiadapt.experiment._values import (
 )
 from hsiadapt.experiment._yaml import YamlError, load_yaml_file
 from hsiadapt.experiment.adapter_spec import AdapterSpec
+from hsiadapt.experiment.backbone_spec import BackboneSpec
 from hsiadapt.experiment.baseline_spec import parse_baselines
 from hsiadapt.experiment.execution import LauncherSpec, TrainerSpec
+from hsiadapt.experiment.task_spec import TaskSpec
 from hsiadapt.experiment.variants import apply_variant
-from hsiadapt.hints import did_you_mean, unknown_name
-from hsiadapt.models.recipes import RECIPES, Recipe
+from hsiadapt.hints import did_you_mean
 
 __all__ = ["AdapterSpec", "BackboneSpec", "ConfigError", "ExperimentConfig", "LauncherSpec",
            "RunSpec", "TaskSpec", "TrainerSpec", "load_config"]
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    """One task (dataset) of the grid.
-
-    ``root`` is relative to the data root unless absolute. ``raw_statistics`` names a folder with
-    ``mu.npy``/``sigma.npy`` (relative to the data root) for ``normalization: study``.
-    """
-
-    name: str
-    dataset: str
-    root: str = ""
-    dataset_args: dict[str, Any] = field(default_factory=dict)
-    recipe: str = "study_segmentation"
-    recipe_overrides: dict[str, Any] = field(default_factory=dict)
-    normalization: str = "data"
-    raw_statistics: str | None = None
-    #: units of ``raw_statistics``: ``dn`` (reflectance x 10000, the loaders' scale) or
-    #: ``reflectance`` (0-1; scaled by 10000 before use). Unset: they must match the data,
-    #: which is checked when the run starts (a factor of 10 or more is an error)
-    statistics_units: str | None = None
-    #: ``corrected`` (default): a selected band is normalised with its own statistics;
-    #: ``paper``: with the *next* band's, as the study's code did (it indexed the statistics
-    #: with the 1-based band numbers it read the image with). Only selection maps are affected
-    study_statistics: str = "corrected"
-    class_weights: list[float] | None = None
-    cache: bool = True
-    num_workers: int = 0
-
-    def validate(self, where: str) -> None:
-        from hsiadapt.datasets import DATASETS
-
-        check_name(f"{where}.name", self.name, "task")
-        if self.dataset not in DATASETS:
-            raise ConfigError(unknown_name("dataset", self.dataset, DATASETS.names(), where))
-        check_arguments(f"{where}.dataset_args", self.dataset_args, DATASETS.get(self.dataset),
-                        given=("root", "split"), what="dataset argument")
-        if self.recipe not in RECIPES:
-            raise ConfigError(unknown_name("recipe", self.recipe, RECIPES.names(), where))
-        check_keys(f"{where}.recipe_overrides", self.recipe_overrides, Recipe)
-        object.__setattr__(self, "recipe_overrides", check_fields(
-            f"{where}.recipe_overrides", self.recipe_overrides, Recipe))
-        from hsiadapt.experiment.scoring import check_test_scoring
-
-        check_test_scoring(f"{where}.recipe_overrides", self.dataset, self.recipe_obj())
-        check_recipe_ranges(where, self.recipe, self.recipe_obj(), self.recipe_overrides)
-        check_dataset_codes(f"{where}.dataset_args.", self.dataset_args)
-        if self.normalization not in ("data", "study", "pretraining", "none"):
-            raise ConfigError(f"{where}: normalization must be data, study, pretraining or none")
-        if self.statistics_units not in (None, "dn", "reflectance"):
-            raise ConfigError(f"{where}: statistics_units must be dn (reflectance x 10000) or "
-                              f"reflectance (0-1), got {self.statistics_units!r}")
-        if self.study_statistics not in ("corrected", "paper"):
-            raise ConfigError(f"{where}: study_statistics must be corrected or paper, got "
-                              f"{self.study_statistics!r}")
-        if self.normalization == "study" and not self.raw_statistics:
-            raise ConfigError(f"{where}: normalization 'study' needs raw_statistics (a folder "
-                              "with mu.npy and sigma.npy)")
-
-    def recipe_obj(self) -> Recipe:
-        return RECIPES.get(self.recipe).with_(**self.recipe_overrides)
-
-
-@dataclass(frozen=True)
-class BackboneSpec:
-    """A backbone by registry name; ``pretrained`` / ``ckpt_path`` choose the weights.
-
-    ``label`` names this entry in run ids, tables and ``--only backbone=`` (default: ``name``),
-    so one architecture can appear twice with different weights (random init and a prior).
-    ``adapters`` / ``tasks`` restrict which of the config's adapters and tasks run with it
-    (default: all), e.g. a backbone with a patch embedding over 202 EnMAP bands runs only
-    ``native``, and only on the EnMAP tasks. ``prior`` names the prior the weights are (e.g.
-    ``s2``, ``hsi``: pretrained by ``hsiadapt pretrain``): records and ``results.csv`` show the
-    run's init as ``<prior>_prior``.
-    """
-
-    name: str
-    pretrained: bool = True
-    ckpt_path: str | None = None
-    target: str = "sentinel2_l2a"
-    args: dict[str, Any] = field(default_factory=dict)
-    label: str | None = None
-    prior: str | None = None
-    adapters: list[str] | None = None
-    tasks: list[str] | None = None
-
-    @property
-    def id(self) -> str:
-        """The entry's name in run ids and tables: ``label`` or else ``name``."""
-        return self.label or self.name
-
-    def validate(self, where: str) -> None:
-        from hsiadapt.models.backbones import BACKBONES
-        from hsiadapt.spectral import list_sensors
-
-        if self.name not in BACKBONES:
-            raise ConfigError(unknown_name("backbone", self.name, BACKBONES.names(), where))
-        if self.target not in list_sensors():
-            raise ConfigError(f"{where}: unknown target sensor {self.target!r}")
-        if self.label is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*",
-                                                       str(self.label)):
-            raise ConfigError(f"{where}: label {self.label!r} names run folders: use letters, "
-                              "digits, '_', '.' and '-' (no '__')")
-        if self.prior is not None and not re.fullmatch(r"[A-Za-z0-9]+", str(self.prior)):
-            raise ConfigError(f"{where}: prior {self.prior!r} names a column value "
-                              "(<prior>_prior): use letters and digits, e.g. s2")
-        if self.prior is not None and not self.pretrained:
-            raise ConfigError(f"{where}: prior {self.prior!r} names pretrained weights but "
-                              "pretrained is false; set pretrained: true (and ckpt_path) or "
-                              "drop prior")
-        if self.label is not None and "__" in str(self.label):
-            raise ConfigError(f"{where}: label {self.label!r} must not contain '__' (it "
-                              "separates the parts of a run id)")
 
 
 #: (section, key) of the run settings that do not change its numbers: the grid's layout (a

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import lightning as L
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -25,159 +24,18 @@ from hsiadapt.models.metrics import (
 )
 from hsiadapt.models.model import AdaptedModel
 from hsiadapt.models.recipes import Recipe
+from hsiadapt.models.task_base import HSITask, gather_over_processes, sum_over_processes
+from hsiadapt.registry import Registry
 
-__all__ = ["HSITask", "MultiLabelTask", "RegressionTask", "SegmentationTask", "build_task"]
+__all__ = ["TASKS", "HSITask", "MultiLabelTask", "RegressionTask", "SegmentationTask",
+           "build_task"]
 
-
-def _world() -> int:
-    import torch.distributed as dist
-
-    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
-
-
-def _sum_over_processes(t: torch.Tensor) -> torch.Tensor:
-    """``t`` summed over every DDP process (``t`` itself in a single process)."""
-    if _world() == 1:
-        return t
-    import torch.distributed as dist
-
-    out = t.clone()
-    dist.all_reduce(out)
-    return out
+#: task type -> its task class; ``cls.for_dataset(model, recipe, dataset, class_weights)``
+#: builds it for a dataset
+TASKS: Registry[type[HSITask]] = Registry("task")
 
 
-def _gather_over_processes(parts: list[Any]) -> list[Any]:
-    """The epoch's per-batch results of every DDP process, process by process."""
-    if _world() == 1:
-        return parts
-    import torch.distributed as dist
-
-    every: list[Any] = [None] * _world()
-    dist.all_gather_object(every, parts)
-    return [x for rank in every for x in (rank or [])]
-
-
-class HSITask(L.LightningModule):
-    """Template: subclasses implement ``loss`` and the metric hooks."""
-
-    def __init__(self, model: AdaptedModel, recipe: Recipe) -> None:
-        super().__init__()
-        self.model = model
-        self.recipe = recipe
-        self.save_hyperparameters({"recipe": recipe.to_dict()})
-        self.history: list[dict[str, float]] = []
-
-    def forward(self, batch: dict[str, Any]) -> torch.Tensor:
-        wl = batch.get("wavelength")
-        return self.model(batch["image"], batch.get("valid"), wl)
-
-    # -- template hooks ------------------------------------------------------------------------
-    def loss(self, out: torch.Tensor, batch: dict[str, Any]) -> torch.Tensor:  # pragma: no cover
-        raise NotImplementedError
-
-    def reset_metrics(self, stage: str) -> None:  # pragma: no cover
-        raise NotImplementedError
-
-    def update_metrics(self, stage: str, out: torch.Tensor, batch: dict[str, Any]) -> None:
-        raise NotImplementedError  # pragma: no cover
-
-    def compute_metrics(self, stage: str) -> dict[str, float]:  # pragma: no cover
-        raise NotImplementedError
-
-    # -- steps ---------------------------------------------------------------------------------
-    def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
-        out = self(batch)
-        loss = self.loss(out, batch)
-        self.log("train/loss", loss, on_step=False, on_epoch=True, prog_bar=True,
-                 batch_size=out.shape[0])
-        return loss
-
-    #: the batch key holding the targets
-    target_key = "label"
-
-    def _eval_step(self, stage: str, batch: dict[str, Any]) -> None:
-        out = self(batch)
-        if self.target_key not in batch:  # unlabelled split (e.g. a challenge test set)
-            return
-        self.log(f"{stage}/loss", self.loss(out, batch), on_step=False, on_epoch=True,
-                 prog_bar=stage == "val", batch_size=out.shape[0], sync_dist=True)
-        self.update_metrics(stage, out.float(), batch)
-
-    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
-        self._eval_step("val", batch)
-
-    def test_step(self, batch: dict[str, Any], batch_idx: int) -> None:
-        self._eval_step("test", batch)
-
-    def on_validation_epoch_start(self) -> None:
-        self.reset_metrics("val")
-
-    def on_test_epoch_start(self) -> None:
-        self.reset_metrics("test")
-
-    def sync_metrics(self, stage: str) -> None:
-        """Combine the epoch's accumulators of every DDP process (a no-op in one process)."""
-
-    def _log_metrics(self, stage: str) -> None:
-        self.sync_metrics(stage)  # outside the try: a process that died fails the run
-        try:
-            vals = self.compute_metrics(stage)
-        except (KeyError, ValueError, RuntimeError):  # nothing labelled was seen
-            vals = {}
-        for k, v in vals.items():
-            if isinstance(v, (int, float)) and np.isfinite(v):
-                self.log(f"{stage}/{k}", float(v), prog_bar=k == self.primary[0])
-        self.last_metrics = {f"{stage}/{k}": v for k, v in vals.items()}
-
-    def on_validation_epoch_end(self) -> None:
-        self._log_metrics("val")
-
-    def on_test_epoch_end(self) -> None:
-        self._log_metrics("test")
-
-    def configure_optimizers(self) -> Any:
-        r = self.recipe
-        # on a CPU the fused AdamW kernel is ~4x faster than the per-tensor loop (the same
-        # update); elsewhere torch's default implementation
-        cpu = all(p.device.type == "cpu" for p in self.parameters())
-        opt = torch.optim.AdamW(self.parameters(), lr=r.lr, weight_decay=r.weight_decay,
-                                fused=True if cpu else None)
-        if r.scheduler == "cosine":
-            cos = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=r.cosine_t_max,
-                                                             eta_min=r.cosine_eta_min)
-            return {"optimizer": opt, "lr_scheduler": {"scheduler": cos, "interval": "epoch"}}
-        if r.scheduler == "plateau":
-            plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
-                opt, patience=r.plateau_patience, factor=r.plateau_factor,
-                min_lr=r.plateau_min_lr)
-            return {"optimizer": opt, "lr_scheduler": {"scheduler": plateau,
-                                                       "monitor": "val/loss", "interval": "epoch"}}
-        return opt
-
-    #: the task's primary test metric and its direction (declared once, here, per task)
-    primary: tuple[str, str] = ("loss", "min")
-
-    @classmethod
-    def primary_for(cls, recipe: Recipe) -> tuple[str, str]:
-        """The primary metric a task of this class has under ``recipe``."""
-        return cls.primary
-
-    @property
-    def monitor(self) -> tuple[str, str]:
-        """What early stopping and checkpoint selection watch, and its direction: the recipe's
-        ``monitor`` when set (a ``.../loss`` is minimised), else the primary metric on ``val``."""
-        name = self.recipe.monitor
-        metric, direction = self.primary
-        if name is None:
-            return f"val/{metric}", direction
-        if name.endswith("loss"):
-            return name, "min"
-        if name.split("/", 1)[-1] == metric:
-            return name, direction
-        raise ValueError(f"recipe monitor {name!r}: use 'val/loss' or 'val/{metric}' (the "
-                         "task's primary metric)")
-
-
+@TASKS.register("segmentation")
 class SegmentationTask(HSITask):
     """Cross-entropy with the dataset's ignore index (and optional class weights)."""
 
@@ -197,6 +55,13 @@ class SegmentationTask(HSITask):
         self.register_buffer("class_weights", w if w is not None else torch.ones(num_classes))
         self._cm: dict[str, torch.Tensor] = {}
 
+    @classmethod
+    def for_dataset(cls, model: AdaptedModel, recipe: Recipe, dataset: Any,
+                    class_weights: list[float] | None = None) -> HSITask:
+        return cls(model, recipe, num_classes=len(dataset.classes),
+                   class_names=list(dataset.classes), ignore_index=dataset.ignore_index,
+                   class_weights=class_weights)
+
     def loss(self, out: torch.Tensor, batch: dict[str, Any]) -> torch.Tensor:
         return F.cross_entropy(out.float(), batch["mask"], weight=self.class_weights,
                                ignore_index=self.ignore_index)
@@ -213,7 +78,7 @@ class SegmentationTask(HSITask):
     def sync_metrics(self, stage: str) -> None:
         if stage not in self._cm:
             self.reset_metrics(stage)
-        self._cm[stage] = _sum_over_processes(self._cm[stage])
+        self._cm[stage] = sum_over_processes(self._cm[stage])
 
     def compute_metrics(self, stage: str) -> dict[str, Any]:
         s = segmentation_scores(self._cm[stage], self.class_names)
@@ -224,6 +89,7 @@ class SegmentationTask(HSITask):
         return out
 
 
+@TASKS.register("regression")
 class RegressionTask(HSITask):
     """MSE on standardised targets; metrics in original units: MSE, RMSE and R² per target and
     on average, and the HYPERVIEW score. The primary one is the recipe's ``regression_score``."""
@@ -239,6 +105,13 @@ class RegressionTask(HSITask):
 
     t_mean: torch.Tensor
     t_std: torch.Tensor
+
+    @classmethod
+    def for_dataset(cls, model: AdaptedModel, recipe: Recipe, dataset: Any,
+                    class_weights: list[float] | None = None) -> HSITask:
+        mean, std = dataset.target_statistics()
+        return cls(model, recipe, target_mean=list(map(float, mean)),
+                   target_std=list(map(float, std)), target_names=list(dataset.targets))
 
     def __init__(self, model: AdaptedModel, recipe: Recipe, *, target_mean: list[float],
                  target_std: list[float], target_names: list[str],
@@ -276,8 +149,8 @@ class RegressionTask(HSITask):
     def sync_metrics(self, stage: str) -> None:
         if stage not in self._pred:
             self.reset_metrics(stage)
-        self._pred[stage] = _gather_over_processes(self._pred[stage])
-        self._true[stage] = _gather_over_processes(self._true[stage])
+        self._pred[stage] = gather_over_processes(self._pred[stage])
+        self._true[stage] = gather_over_processes(self._true[stage])
 
     def compute_metrics(self, stage: str) -> dict[str, Any]:
         p, y = np.concatenate(self._pred[stage]), np.concatenate(self._true[stage])
@@ -290,10 +163,16 @@ class RegressionTask(HSITask):
         return out
 
 
+@TASKS.register("multilabel")
 class MultiLabelTask(HSITask):
     """BCE on logits; macro/micro F1 and mAP (torchmetrics)."""
 
     primary = ("map_macro", "max")
+
+    @classmethod
+    def for_dataset(cls, model: AdaptedModel, recipe: Recipe, dataset: Any,
+                    class_weights: list[float] | None = None) -> HSITask:
+        return cls(model, recipe, num_classes=len(dataset.classes))
 
     def __init__(self, model: AdaptedModel, recipe: Recipe, *, num_classes: int) -> None:
         super().__init__(model, recipe)
@@ -316,8 +195,8 @@ class MultiLabelTask(HSITask):
     def sync_metrics(self, stage: str) -> None:
         if stage not in self._out:
             self.reset_metrics(stage)
-        self._out[stage] = _gather_over_processes(self._out[stage])
-        self._lab[stage] = _gather_over_processes(self._lab[stage])
+        self._out[stage] = gather_over_processes(self._out[stage])
+        self._lab[stage] = gather_over_processes(self._lab[stage])
 
     def compute_metrics(self, stage: str) -> dict[str, Any]:
         from torchmetrics.functional.classification import (
@@ -335,26 +214,11 @@ class MultiLabelTask(HSITask):
         }
 
 
-#: task type -> task class
-TASKS: dict[str, type[HSITask]] = {}
-
-
 def build_task(model: AdaptedModel, recipe: Recipe, dataset: Any,
                class_weights: list[float] | None = None) -> HSITask:
     """The task for a dataset (its task type, classes, targets)."""
     kind = getattr(dataset, "task", recipe.task)
-    if kind == "segmentation":
-        return SegmentationTask(model, recipe, num_classes=len(dataset.classes),
-                                class_names=list(dataset.classes),
-                                ignore_index=dataset.ignore_index, class_weights=class_weights)
-    if kind == "regression":
-        mean, std = dataset.target_statistics()
-        return RegressionTask(model, recipe, target_mean=list(map(float, mean)),
-                              target_std=list(map(float, std)),
-                              target_names=list(dataset.targets))
-    if kind == "multilabel":
-        return MultiLabelTask(model, recipe, num_classes=len(dataset.classes))
-    raise ValueError(f"dataset task {kind!r} has no training task")
-
-
-TASKS.update(segmentation=SegmentationTask, regression=RegressionTask, multilabel=MultiLabelTask)
+    if kind not in TASKS:
+        raise ValueError(f"dataset task {kind!r} has no training task (registered: "
+                         f"{', '.join(TASKS.names())})")
+    return TASKS.get(kind).for_dataset(model, recipe, dataset, class_weights)

@@ -12,23 +12,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from hsiadapt.spectral._plausibility import (
-    MICROMETRE_SUSPICION_NM,
-    beyond_max,
-    detector_order,
-    isolated_ends,
-    mixed_units,
-)
+from hsiadapt.spectral._band_checks import check_band_table
+from hsiadapt.spectral.errors import SpectralError
 
 __all__ = ["Band", "BandOrder", "BandSet", "SpectralError"]
 
 #: How the band centres of a set are ordered: ``"increasing"`` (strictly), ``"detectors"``
 #: (increasing per detector, detectors overlapping at their ends; or decreasing), ``"any"``.
 BandOrder = Literal["increasing", "detectors", "any"]
-
-
-class SpectralError(ValueError):
-    """Raised for spectral metadata that cannot be used as given (the message says how to fix it)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,77 +153,7 @@ class BandSet(Sequence[Band]):
 
     # -- validation ---------------------------------------------------------------------------
     def _validate(self) -> None:
-        if not self._bands:
-            raise SpectralError(f"band set {self.name!r} is empty: a sensor needs at least one band")
-        c = self.centers
-        bad = np.flatnonzero(~np.isfinite(c))
-        if bad.size:
-            raise SpectralError(
-                f"band set {self.name!r}: band centre(s) at index {bad.tolist()[:5]} are not finite "
-                f"({c[bad][:5].tolist()}); every band needs a wavelength in nm"
-            )
-        bad = np.flatnonzero(c <= 0)
-        if bad.size:
-            raise SpectralError(
-                f"band set {self.name!r}: band centre(s) at index {bad.tolist()[:5]} are not "
-                f"positive ({c[bad][:5].tolist()}); wavelengths are in nm and > 0"
-            )
-        problem = mixed_units(c)
-        if problem:
-            raise SpectralError(f"band set {self.name!r}: {problem}")
-        if c.max() < MICROMETRE_SUSPICION_NM:
-            raise SpectralError(
-                f"band set {self.name!r}: all band centres are below {MICROMETRE_SUSPICION_NM:g} "
-                f"(max {c.max():g}); they look like micrometres. hsiadapt uses nanometres: "
-                "give them in nm (x 1000), or say they are micrometres (wavelength units = "
-                "Micrometers in an ENVI header, wavelength_units in GeoTIFF band tags, a "
-                "'wavelength_um' column in a table; unit=\"um\" in Python)"
-            )
-        problem = beyond_max(c)
-        if problem:
-            raise SpectralError(f"band set {self.name!r}: {problem}")
-        uniq, counts = np.unique(c, return_counts=True)
-        if (counts > 1).any():
-            dup = uniq[counts > 1]
-            idx = [np.flatnonzero(c == d).tolist() for d in dup[:3]]
-            raise SpectralError(
-                f"band set {self.name!r}: duplicate band centre(s) {dup[:3].tolist()} nm at "
-                f"indices {idx}; each band must have its own wavelength"
-            )
-        problem = isolated_ends(c)
-        if problem:
-            raise SpectralError(f"band set {self.name!r}: {problem}")
-        names = [b.name for b in self._bands]
-        if len(set(names)) != len(names):
-            seen: set[str] = set()
-            dups = [n for n in names if n in seen or seen.add(n)]  # type: ignore[func-returns-value]
-            raise SpectralError(f"band set {self.name!r}: duplicate band names {dups[:5]}")
-        for i, b in enumerate(self._bands):
-            if b.fwhm_nm is not None and not (np.isfinite(b.fwhm_nm) and b.fwhm_nm > 0):
-                raise SpectralError(
-                    f"band set {self.name!r}: band {i} ({b.name}) has FWHM {b.fwhm_nm!r}; "
-                    "FWHM must be a positive number of nm, or None when unknown"
-                )
-        if self.order == "increasing":
-            d = np.diff(c)
-            bad = np.flatnonzero(d <= 0)
-            if bad.size:
-                i = int(bad[0])
-                raise SpectralError(
-                    f"band set {self.name!r}: band centres are not increasing at index {i + 1} "
-                    f"({c[i]:g} nm followed by {c[i + 1]:g} nm). Sort the bands (and the data "
-                    "with them), pass order='detectors' for data stored detector by detector "
-                    "(e.g. VNIR then SWIR), or order='any' if the data really are stored in "
-                    "this order"
-                )
-        elif self.order == "detectors":
-            problem = detector_order(c)
-            if problem:
-                raise SpectralError(f"band set {self.name!r}: {problem}")
-        elif self.order != "any":
-            raise SpectralError(
-                f"unknown order {self.order!r}: use 'increasing', 'detectors' or 'any'"
-            )
+        check_band_table(self.name, self._bands, self.order)
 
     # -- sequence protocol --------------------------------------------------------------------
     def __len__(self) -> int:

@@ -1,0 +1,71 @@
+"""The pieces of a data module's per-split pipeline: steps applied in order, samples kept in
+memory when a split is small, a fixed adapter applied per sample."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch.utils.data import Dataset
+
+from hsiadapt.adapters import SpectralAdapter
+
+__all__ = ["MEMORY_MB", "AdaptSample", "Memo", "Pipeline", "sample_bytes"]
+
+
+class Pipeline(Dataset):
+    """``base``'s samples passed through ``steps`` in order."""
+
+    def __init__(self, base: Dataset, steps: list[Callable[[dict[str, Any]], dict[str, Any]]]):
+        self.base, self.steps = base, steps
+
+    def __len__(self) -> int:
+        return len(self.base)  # type: ignore[arg-type]
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        s = self.base[i]
+        for step in self.steps:
+            s = step(s)
+        return s
+
+
+class Memo(Dataset):
+    """Keeps each sample the first time it is read (the samples before augmentation are the same
+    every epoch): a small split is read (and adapted) once per run, not once per epoch."""
+
+    def __init__(self, base: Dataset) -> None:
+        self.base = base
+        self.kept: dict[int, dict[str, Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self.base)  # type: ignore[arg-type]
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        if i not in self.kept:
+            self.kept[i] = self.base[i]
+        return dict(self.kept[i])
+
+
+def sample_bytes(sample: dict[str, Any]) -> int:
+    return sum(v.numel() * v.element_size() for v in sample.values() if torch.is_tensor(v))
+
+
+#: a split whose samples fit in this many MiB is kept in memory (HSIADAPT_MEMORY_MB overrides)
+MEMORY_MB = 1024
+
+
+class AdaptSample:
+    """A pipeline step: a fixed adapter applied to one sample (its spectral metadata set to
+    the adapter's target bands)."""
+
+    def __init__(self, adapter: SpectralAdapter) -> None:
+        self.adapter = adapter.eval()
+
+    def __call__(self, s: dict[str, Any]) -> dict[str, Any]:
+        s = dict(s)
+        with torch.inference_mode():
+            s["image"] = self.adapter(s["image"][None])[0].clone()
+        s["wavelength"] = torch.as_tensor(self.adapter.target.centers, dtype=torch.float32)
+        s["fwhm"] = torch.as_tensor(self.adapter.target.fwhm, dtype=torch.float32)
+        return s
