@@ -138,10 +138,45 @@ def test_checker_sees_a_cycle_and_an_upward_import():
     assert "hsiadapt.spectral.band" in g["hsiadapt.spectral"]
 
 
+#: the largest file in src/, in lines (house style: one concept per file)
+MAX_FILE_LINES = 350
+#: the longest function in src/, in lines (signature, docstring and body)
+MAX_FUNCTION_LINES = 80
+#: functions allowed past MAX_FUNCTION_LINES, each with its reason (module:function -> lines)
+LONG_FUNCTIONS = {
+    # rewritten this session by the labels/scale work (issue on label checks); split after merge
+    "data/check.py:check_dataset": 160,
+}
+
+
 @pytest.mark.parametrize("path", sorted(SRC.rglob("*.py")), ids=lambda p: str(p.relative_to(SRC)))
 def test_file_size(path):
     n = len(path.read_text().splitlines())
-    assert n <= 400, f"{path.relative_to(SRC)} has {n} lines; split it (house style: ~400)"
+    assert n <= MAX_FILE_LINES, (f"{path.relative_to(SRC)} has {n} lines; split it at a concept "
+                                 f"(house style: one concept per file, <= {MAX_FILE_LINES})")
+
+
+def _functions(path: Path) -> list[tuple[str, int]]:
+    tree = ast.parse(path.read_text())
+    return [(f"{path.relative_to(SRC)}:{n.name}", n.end_lineno - n.lineno + 1)
+            for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and n.end_lineno is not None]
+
+
+def test_function_length():
+    long = [f"{name} has {n} lines" for p in sorted(SRC.rglob("*.py"))
+            for name, n in _functions(p)
+            if n > LONG_FUNCTIONS.get(name, MAX_FUNCTION_LINES)]
+    assert not long, ("split these functions (<= "
+                      f"{MAX_FUNCTION_LINES} lines, or a reasoned entry in LONG_FUNCTIONS):\n"
+                      + "\n".join(long))
+
+
+def test_long_function_exceptions_still_needed():
+    """An exception is removed once its function is short (the list never goes stale)."""
+    lengths = dict(f for p in SRC.rglob("*.py") for f in _functions(p))
+    stale = [k for k in LONG_FUNCTIONS if lengths.get(k, 0) <= MAX_FUNCTION_LINES]
+    assert not stale, f"no longer long, remove from LONG_FUNCTIONS: {stale}"
 
 
 def test_python_dash_m_hsiadapt():

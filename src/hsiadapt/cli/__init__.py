@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from hsiadapt.cli.commands import (
     _cmd_data_check,
@@ -44,13 +45,22 @@ def _epochs(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from hsiadapt.spectral.resampling import COVERAGE_POLICIES, DEFAULT_INTEGRATION, INTEGRATIONS
-
     p = argparse.ArgumentParser(
         prog="hsiadapt",
         description="Adapt hyperspectral imagery to multispectral foundation models.",
     )
     sub = p.add_subparsers(dest="command", required=True)
+    _add_data_commands(sub)
+    _add_run_command(sub)
+    _add_result_commands(sub)
+    _add_setup_commands(sub)
+    _add_demo_commands(sub)
+    return p
+
+
+def _add_data_commands(sub: Any) -> None:
+    """Subcommands spectral, data."""
+    from hsiadapt.spectral.resampling import COVERAGE_POLICIES, DEFAULT_INTEGRATION, INTEGRATIONS
 
     s = sub.add_parser(
         "spectral",
@@ -101,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=_cmd_data_check)
 
+
+def _add_run_command(sub: Any) -> None:
+    """Subcommands run."""
     s = sub.add_parser("run", help="run an experiment grid (resumable)",
                        description="Run every cell of an experiment YAML (tasks x adapters x "
                        "backbones x seeds). Finished runs are skipped, interrupted ones resume "
@@ -126,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "runs' locks split the grid; faster for small models on CPUs)")
     s.set_defaults(func=_cmd_run)
 
+
+def _add_result_commands(sub: Any) -> None:
+    """Subcommands table, figures, predict."""
     s = sub.add_parser("table", help="Table 1 from run folders")
     s.add_argument("runs")
     s.add_argument("--format", choices=["md", "latex", "csv"], default="md")
@@ -157,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "training data's statistics (an error otherwise)")
     s.set_defaults(func=_cmd_predict)
 
+
+def _add_setup_commands(sub: Any) -> None:
+    """Subcommands init, reproduce."""
     s = sub.add_parser("init", help="inspect a folder of your cubes and write a starter config "
                        "(what was assumed as comments)")
     s.add_argument("folder")
@@ -182,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dry-run", action="store_true", help="print the estimate only")
     s.set_defaults(func=_cmd_reproduce)
 
+
+def _add_demo_commands(sub: Any) -> None:
+    """Subcommands demo, pretrain, sensors."""
     s = sub.add_parser("demo", help="the study's protocol on the embedded benchmark, on a CPU",
                        description="Generate (once) the embedded benchmark from real spectra, "
                        "fine-tune TerraMind v1 tiny behind every adapter on its tasks, and write "
@@ -218,7 +240,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("sensors", help="list the built-in sensors")
     s.set_defaults(func=_cmd_sensors)
-    return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:

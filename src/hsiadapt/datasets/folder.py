@@ -159,28 +159,34 @@ class HSIFolder(HSIDataset):
         self.ignore_index = -1
         self.background_codes = tuple(int(c) for c in background_codes)
         if self.task == "segmentation":
-            class_codes_given = class_codes is not None
-            if class_codes is None:
-                class_codes = self._scan_codes()
-            self.class_codes = tuple(int(c) for c in class_codes)
-            if class_names is not None and len(class_names) != len(self.class_codes):
-                raise ValueError(
-                    f"{len(class_names)} class names for {len(self.class_codes)} class codes "
-                    f"{list(self.class_codes)}"
-                    + ("" if class_codes_given else
-                       " (the codes found in the masks; if one of them means 'unlabelled', "
-                       "declare it in background_codes)"))
-            self.classes = tuple(class_names or (f"class_{c}" for c in self.class_codes))
-            self.label_map = LabelMap.build(self.class_codes, self.background_codes,
-                                            unknown_labels=unknown_labels)
-            self.assumptions += (
-                [] if class_codes_given else
-                [f"classes: every mask code found ({list(self.class_codes)})"
-                 + (f" except background {list(self.background_codes)}"
-                    if self.background_codes else "; no code is background (set "
-                    "background_codes if one means 'unlabelled')")])
+            self._set_classes(class_codes, class_names, unknown_labels)
 
     # -- construction helpers ------------------------------------------------------------------
+    def _set_classes(self, class_codes: Sequence[int] | None,
+                     class_names: Sequence[str] | None, unknown_labels: str) -> None:
+        """A segmentation folder's classes: the codes given (or every code in the masks), their
+        names, and the label map from mask codes to class ordinals."""
+        class_codes_given = class_codes is not None
+        if class_codes is None:
+            class_codes = self._scan_codes()
+        self.class_codes = tuple(int(c) for c in class_codes)
+        if class_names is not None and len(class_names) != len(self.class_codes):
+            raise ValueError(
+                f"{len(class_names)} class names for {len(self.class_codes)} class codes "
+                f"{list(self.class_codes)}"
+                + ("" if class_codes_given else
+                   " (the codes found in the masks; if one of them means 'unlabelled', "
+                   "declare it in background_codes)"))
+        self.classes = tuple(class_names or (f"class_{c}" for c in self.class_codes))
+        self.label_map = LabelMap.build(self.class_codes, self.background_codes,
+                                        unknown_labels=unknown_labels)
+        self.assumptions += (
+            [] if class_codes_given else
+            [f"classes: every mask code found ({list(self.class_codes)})"
+             + (f" except background {list(self.background_codes)}"
+                if self.background_codes else "; no code is background (set "
+                "background_codes if one means 'unlabelled')")])
+
     def _read_labels(self, path: Path) -> None:
         if not path.is_file():
             raise self._not_found(self.root, f"label table '{path.name}'")

@@ -156,6 +156,41 @@ def _fmt(seconds: float) -> str:
     return f"{m}m{s:02d}s"
 
 
+def _resume(partial: Path, backbone: Any, head: Any, opt: Any, sched: Any, gen: Any,
+            echo: Callable[[str], None]) -> int:
+    """Load an interrupted pretraining's state from ``partial``; the step it reached (0: none,
+    or an unreadable file, said so)."""
+    import torch
+
+    if not partial.is_file():
+        return 0
+    try:
+        state = torch.load(partial, map_location="cpu", weights_only=True)
+        backbone.load_state_dict(state["backbone"])
+        head.load_state_dict(state["head"])
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+        gen.set_state(state["gen"])
+        step = int(state["step"])
+        echo(f"[pretrain] resuming from step {step} ({partial})")
+        return step
+    except Exception as err:  # an unreadable partial file: start over, saying so
+        echo(f"[pretrain] partial checkpoint unreadable ({type(err).__name__}); starting over")
+        return 0
+
+
+def _save_prior(out: Path, backbone: Any, meta: dict[str, Any]) -> None:
+    """The prior's weights (the TerraMind checkpoint format) and its ``.json`` beside them."""
+    import torch
+
+    from hsiadapt._atomic import atomic_path
+
+    with atomic_path(out, suffix=".pt") as tmp:
+        torch.save(backbone.state_dict(), tmp)
+    with atomic_path(out.with_suffix(".json"), suffix=".json") as tmp:
+        tmp.write_text(json.dumps(meta, indent=1))
+
+
 def pretrain(recipe: PretrainRecipe = PretrainRecipe(), *, cache_dir: str | Path | None = None,
              echo: Callable[[str], None] = print, every: int = 25) -> Path:
     """Pretrain (or find cached) the prior of ``recipe``; returns the checkpoint's path.
@@ -196,20 +231,7 @@ def pretrain(recipe: PretrainRecipe = PretrainRecipe(), *, cache_dir: str | Path
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=recipe.lr, total_steps=recipe.steps,
                                                 pct_start=0.1)
     gen = torch.Generator().manual_seed(recipe.seed)
-    step = 0
-    if partial.is_file():
-        try:
-            state = torch.load(partial, map_location="cpu", weights_only=True)
-            bb.module.load_state_dict(state["backbone"])
-            head.load_state_dict(state["head"])
-            opt.load_state_dict(state["opt"])
-            sched.load_state_dict(state["sched"])
-            gen.set_state(state["gen"])
-            step = int(state["step"])
-            echo(f"[pretrain] resuming from step {step} ({partial})")
-        except Exception as err:  # an unreadable partial file: start over, saying so
-            echo(f"[pretrain] partial checkpoint unreadable ({type(err).__name__}); starting over")
-            step = 0
+    step = _resume(partial, bb.module, head, opt, sched, gen, echo)
     apply_precision("32-true")
     bb.module.train()
     t_train = time.time()
@@ -240,14 +262,11 @@ def pretrain(recipe: PretrainRecipe = PretrainRecipe(), *, cache_dir: str | Path
             rate = (step - start) / max(time.time() - t_train, 1e-9)
             echo(f"[pretrain] step {step}/{recipe.steps}: loss {np.mean(losses[-every:]):.3f}; "
                  f"{rate * recipe.batch_size:.1f} chips/s; ETA {_fmt((recipe.steps - step) / rate)}")
-    with atomic_path(out, suffix=".pt") as tmp:
-        torch.save(bb.module.state_dict(), tmp)  # the TerraMind checkpoint format
     meta = {"recipe": asdict(recipe), "final_loss": float(np.mean(losses[-every:]))
             if losses else None, "seconds": round(time.time() - t0, 1),
             "corpus_mean": mean.tolist(), "corpus_std": std.tolist(),
             "fine_classes": fine_classes()[0]}
-    with atomic_path(out.with_suffix(".json"), suffix=".json") as tmp:
-        tmp.write_text(json.dumps(meta, indent=1))
+    _save_prior(out, bb.module, meta)
     partial.unlink(missing_ok=True)
     echo(f"[pretrain] done in {_fmt(time.time() - t0)}: {out}")
     return out

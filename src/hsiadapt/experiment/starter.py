@@ -116,6 +116,53 @@ def _raw_values(ds: HSIFolder, n: int = 8) -> tuple[np.ndarray, float | None, fl
     return np.concatenate(vals) if vals else np.zeros(0), nodata, float(tag or 1.0), dtype, size
 
 
+def _propose_splits(s: FolderSummary, root: Path, n: int, seed: int,
+                    kw: dict[str, Any]) -> None:
+    """The folder's split lists when present, else a seeded split with at least one image per
+    split; the number of images each split gets."""
+    split_lists = (root / "splits").is_dir() or any(
+        (root / f).is_file() for f in ("train_files.csv", "validation_files.csv",
+                                       "test_files.csv"))
+    if split_lists:
+        s.split_source = "the folder's split lists"
+    else:
+        n_val = max(1, round(0.15 * n))
+        fr = (round((n - 2 * n_val) / n, 4), round(n_val / n, 4))
+        s.split_args = {"split_fractions": [fr[0], fr[1], round(1 - fr[0] - fr[1], 4)],
+                        "seed": seed}
+        s.split_source = f"proposed here: a seeded random split (seed {seed})"
+    for split in ("train", "val", "test"):
+        try:
+            s.splits[split] = len(HSIFolder(root, split, **kw, **s.split_args))
+        except (FileNotFoundError, ValueError) as err:
+            s.notes.append(f"split {split}: {err}")
+
+
+def _describe_scale(s: FolderSummary, ds: HSIFolder) -> None:
+    """The images' reflectance scale and nodata value, through data check's inference."""
+    raw, nodata, tag, dtype, s.chip_px = _raw_values(ds)
+    if raw.size:
+        p99 = float(np.percentile(raw, 99))
+        if tag != 1.0:
+            s.reflectance_scale = None
+            how = f"the files' scale tag ({tag:g})"
+            scale = tag
+        elif np.issubdtype(np.dtype(dtype), np.floating) and 0 < p99 <= 2.0:
+            s.reflectance_scale, scale = 1.0, 1.0
+            how = f"float values up to ~1 (99th percentile {p99:.3g}): reflectance 0-1"
+        else:
+            s.reflectance_scale, scale = None, 1e-4
+            how = "no scale tag: the loaders' default, value x 0.0001 = reflectance"
+        loaded = raw * scale * 10_000
+        desc, problem = infer_scale(float(np.median(loaded)), float(np.percentile(loaded, 99)))
+        s.scale_note = f"scale: {how}; values as loaded -> {desc}"
+        if problem:
+            s.notes.append("scale problem: " + problem)
+    s.nodata_note = (f"nodata: {nodata:g} (the files' nodata value; those pixels are ignored)"
+                     if nodata is not None else "nodata: the files declare none; non-finite "
+                     "values are treated as nodata")
+
+
 def inspect_folder(root: str | Path, *, background_codes: list[int] | None = None,
                    class_names: list[str] | None = None, seed: int = 0) -> FolderSummary:
     """Look at ``root`` (see the module docstring) and say what a config needs.
@@ -159,45 +206,8 @@ def inspect_folder(root: str | Path, *, background_codes: list[int] | None = Non
             s.notes.append(f"classes: every mask code found {s.class_codes}; none is taken as "
                            "background. If one means 'unlabelled' (often 0), list it in "
                            "background_codes (or rerun init with --background-codes 0)")
-    # -- splits: lists or CSVs when present, else a seeded split with at least one per split
-    split_lists = (root / "splits").is_dir() or any(
-        (root / f).is_file() for f in ("train_files.csv", "validation_files.csv",
-                                       "test_files.csv"))
-    if split_lists:
-        s.split_source = "the folder's split lists"
-    else:
-        n_val = max(1, round(0.15 * n))
-        fr = (round((n - 2 * n_val) / n, 4), round(n_val / n, 4))
-        s.split_args = {"split_fractions": [fr[0], fr[1], round(1 - fr[0] - fr[1], 4)],
-                        "seed": seed}
-        s.split_source = f"proposed here: a seeded random split (seed {seed})"
-    for split in ("train", "val", "test"):
-        try:
-            s.splits[split] = len(HSIFolder(root, split, **kw, **s.split_args))
-        except (FileNotFoundError, ValueError) as err:
-            s.notes.append(f"split {split}: {err}")
-    # -- scale and nodata, through data check's inference
-    raw, nodata, tag, dtype, s.chip_px = _raw_values(ds)
-    if raw.size:
-        p99 = float(np.percentile(raw, 99))
-        if tag != 1.0:
-            s.reflectance_scale = None
-            how = f"the files' scale tag ({tag:g})"
-            scale = tag
-        elif np.issubdtype(np.dtype(dtype), np.floating) and 0 < p99 <= 2.0:
-            s.reflectance_scale, scale = 1.0, 1.0
-            how = f"float values up to ~1 (99th percentile {p99:.3g}): reflectance 0-1"
-        else:
-            s.reflectance_scale, scale = None, 1e-4
-            how = "no scale tag: the loaders' default, value x 0.0001 = reflectance"
-        loaded = raw * scale * 10_000
-        desc, problem = infer_scale(float(np.median(loaded)), float(np.percentile(loaded, 99)))
-        s.scale_note = f"scale: {how}; values as loaded -> {desc}"
-        if problem:
-            s.notes.append("scale problem: " + problem)
-    s.nodata_note = (f"nodata: {nodata:g} (the files' nodata value; those pixels are ignored)"
-                     if nodata is not None else "nodata: the files declare none; non-finite "
-                     "values are treated as nodata")
+    _propose_splits(s, root, n, seed, kw)
+    _describe_scale(s, ds)
     # -- which Sentinel-2 bands the source does not cover
     from hsiadapt.spectral.resampling import CoverageError
 

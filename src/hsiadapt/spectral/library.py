@@ -8,6 +8,7 @@ image one pixel wide or one line tall instead; :func:`read_envi_library` reads b
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,6 +171,12 @@ def read_envi_library(
     factor = _scale_factor(hdr, where)
     if factor is not None:
         spectra /= factor
+    spectra.setflags(write=False)
+    return SpectralLibrary(bands, spectra, _spectra_names(hdr, where, n_spectra), factor)
+
+
+def _spectra_names(hdr: Mapping[str, str], where: str, n_spectra: int) -> tuple[str, ...]:
+    """The header's ``spectra names`` (one per spectrum), else ``spectrum 01``, ``02``..."""
     if "spectra names" in hdr:
         names = tuple(_envi_list(hdr["spectra names"]))
         if len(names) != n_spectra:
@@ -177,8 +184,6 @@ def read_envi_library(
                 f"{where}: {len(names)} spectra names for {n_spectra} spectra; the names are "
                 "comma-separated, so a name must not contain a comma"
             )
-    else:
-        width = len(str(n_spectra))
-        names = tuple(f"spectrum {i + 1:0{width}d}" for i in range(n_spectra))
-    spectra.setflags(write=False)
-    return SpectralLibrary(bands, spectra, names, factor)
+        return names
+    width = len(str(n_spectra))
+    return tuple(f"spectrum {i + 1:0{width}d}" for i in range(n_spectra))
