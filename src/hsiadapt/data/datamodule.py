@@ -112,7 +112,8 @@ class HSIDataModule(L.LightningDataModule):
         self.size, self.augment = size, augment
         if augmentation not in AUGMENTATIONS:
             raise ValueError(f"unknown augmentation {augmentation!r}: use one of "
-                             f"{', '.join(AUGMENTATIONS)} (recipe key 'augmentation')")
+                             f"{', '.join(AUGMENTATIONS.in_order())} (recipe key "
+                             "'augmentation')")
         self.augmentation, self.crop_scale = augmentation, tuple(crop_scale)
         self.augmentation_args = dict(augmentation_args or {})
         if normalization not in ("data", "study", "pretraining", "none"):

@@ -9,7 +9,12 @@ import torch
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
-__all__ = ["D4Augment", "Normalize", "StudyAugment"]
+from hsiadapt.registry import Registry
+
+__all__ = ["AUGMENTATIONS", "D4Augment", "Normalize", "StudyAugment"]
+
+#: recipe name -> augmentation class: ``cls(size, train=..., **options)``
+AUGMENTATIONS: Registry[Any] = Registry("augmentation")
 
 
 class StudyAugment:
@@ -136,9 +141,10 @@ class D4Augment:
         return sample
 
 
-#: augmentation pipelines by recipe name
-AUGMENTATIONS = {"study_segmentation": StudyAugment, "study_hyperview": HyperviewAugment,
-                 "d4": D4Augment}
+#: augmentation pipelines by recipe name, in the order they were registered
+for _name, _cls in (("study_segmentation", StudyAugment), ("study_hyperview", HyperviewAugment),
+                    ("d4", D4Augment)):
+    AUGMENTATIONS.register(_name)(_cls)
 
 
 class Normalize:
