@@ -148,8 +148,9 @@ def plan_summary(plan: RunPlan) -> dict[str, Any]:
     from hsiadapt.models.task import TASKS
 
     r, d, m, spec = plan.recipe, plan.data, plan.model, plan.spec
-    primary = TASKS[r.task].primary_for(r)
-    monitor = r.monitor or f"val/{primary[0]}"
+    task = TASKS[r.task]
+    primary = task.primary_for(r)
+    monitor, monitor_mode = task.monitor_for(r)
     adapter = spec.adapter.input_mode
     if d.normalization == "study":
         stats_source = (f"study statistics {d.raw_statistics} (mu.npy, sigma.npy), units "
@@ -176,14 +177,14 @@ def plan_summary(plan: RunPlan) -> dict[str, Any]:
         "adapter_args": args,
         "matrix_source": _matrix_source(adapter, {**args, **d.adapter_args}),
         "coverage": args.get("coverage", "error"), "target": m.target,
-        "optimizer": "AdamW", "lr": r.lr, "weight_decay": r.weight_decay,
+        "optimizer": task.OPTIMIZER, "lr": r.lr, "weight_decay": r.weight_decay,
         "scheduler": r.scheduler,
         "scheduler_args": ({"t_max": r.cosine_t_max, "eta_min": r.cosine_eta_min}
                            if r.scheduler == "cosine" else
                            {"patience": r.plateau_patience, "factor": r.plateau_factor}
                            if r.scheduler == "plateau" else {}),
         "max_epochs": r.max_epochs, "monitor": monitor,
-        "monitor_mode": "min" if monitor.endswith("loss") else primary[1],
+        "monitor_mode": monitor_mode,
         "patience": r.patience, "primary_metric": primary[0], "batch_size": r.batch_size,
         "image_size": r.image_size, "head": r.head, "mask_channel": r.mask_channel,
         "augmentation": r.augmentation, "crop_scale": list(r.crop_scale),

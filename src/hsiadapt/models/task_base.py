@@ -134,6 +134,9 @@ class HSITask(L.LightningModule):
     def on_test_epoch_end(self) -> None:
         self._log_metrics("test")
 
+    #: the optimiser every task trains with (its settings: the recipe's lr and weight_decay)
+    OPTIMIZER = "AdamW"
+
     def configure_optimizers(self) -> Any:
         r = self.recipe
         # on a CPU the fused AdamW kernel is ~4x faster than the per-tensor loop (the same
@@ -161,12 +164,13 @@ class HSITask(L.LightningModule):
         """The primary metric a task of this class has under ``recipe``."""
         return cls.primary
 
-    @property
-    def monitor(self) -> tuple[str, str]:
-        """What early stopping and checkpoint selection watch, and its direction: the recipe's
-        ``monitor`` when set (a ``.../loss`` is minimised), else the primary metric on ``val``."""
-        name = self.recipe.monitor
-        metric, direction = self.primary
+    @classmethod
+    def monitor_for(cls, recipe: Recipe) -> tuple[str, str]:
+        """What early stopping and checkpoint selection watch under ``recipe``, and its
+        direction: the recipe's ``monitor`` when set (a ``.../loss`` is minimised), else the
+        primary metric on ``val``."""
+        name = recipe.monitor
+        metric, direction = cls.primary_for(recipe)
         if name is None:
             return f"val/{metric}", direction
         if name.endswith("loss"):
@@ -175,3 +179,8 @@ class HSITask(L.LightningModule):
             return name, direction
         raise ValueError(f"recipe monitor {name!r}: use 'val/loss' or 'val/{metric}' (the "
                          "task's primary metric)")
+
+    @property
+    def monitor(self) -> tuple[str, str]:
+        """:meth:`monitor_for` this task's recipe."""
+        return self.monitor_for(self.recipe)
