@@ -135,7 +135,8 @@ class AdaptedCache(Dataset):
     def _build(self, batch_size: int) -> None:
         n = len(self.dataset)
         first = self._project([0])[0]
-        fields = [k for k in ("image", "valid", "mask", "label", "sample_index") if k in first]
+        fields: list[str] = [k for k in ("image", "valid", "mask", "label", "sample_index")
+                             if k in first]
         remove_partial_builds(self.path.parent)
         if self.path.exists() and not self._is_complete():  # incomplete: its room is needed
             shutil.rmtree(self.path, ignore_errors=True)

@@ -168,9 +168,9 @@ def check_dataset(
     mean = chips.mean
     if mean is not None:
         rep.band_mean, rep.band_std = mean.tolist(), chips.std.tolist()  # type: ignore[union-attr]
-    vals = chips.values()
-    if vals is not None:
-        p1, p50, p99 = (float(v) for v in np.percentile(vals, [1, 50, 99]))
+    sampled = chips.values()
+    if sampled is not None:
+        p1, p50, p99 = (float(v) for v in np.percentile(sampled, [1, 50, 99]))
         rep.value_percentiles = (p1, p50, p99)
         rep.scale, problem = infer_scale(p50, p99)
         if problem:
