@@ -13,8 +13,9 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-__all__ = ["atomic_path", "atomic_write_text"]
+__all__ = ["atomic_path", "atomic_savefig", "atomic_savez", "atomic_write_text"]
 
 
 _UMASK_LOCK = threading.Lock()
@@ -51,5 +52,28 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically (flushed to disk before the rename)."""
     with atomic_path(path) as tmp, open(tmp, "w") as f:
         f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def atomic_savez(path: str | Path, *, compressed: bool = True, **arrays: Any) -> None:
+    """``numpy.savez[_compressed](path, **arrays)``, atomically (written through a file object,
+    so numpy adds no ``.npz`` to the temporary name)."""
+    import numpy as np
+
+    save = np.savez_compressed if compressed else np.savez
+    with atomic_path(path, suffix=".npz") as tmp, open(tmp, "wb") as f:
+        save(f, **arrays)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def atomic_savefig(fig: Any, path: str | Path, **kwargs: Any) -> None:
+    """``fig.savefig(path, **kwargs)`` for a matplotlib figure, atomically (the format is taken
+    from ``path``'s suffix unless ``format=`` is given)."""
+    p = Path(path)
+    kwargs.setdefault("format", p.suffix.lstrip(".").lower() or None)
+    with atomic_path(p, suffix=p.suffix or ".tmp") as tmp, open(tmp, "wb") as f:
+        fig.savefig(f, **kwargs)
         f.flush()
         os.fsync(f.fileno())

@@ -106,3 +106,46 @@ def test_corpus_renderer_draws_the_benchmark_generators_scenes():
         assert b.dtype == np.float32 and b.shape == a.shape == (202, 32, 32)
         np.testing.assert_array_equal(la, lb)
         assert np.abs(a - b).mean() < 1e-3 < a.mean()  # two draws of the 0.0005 noise floor
+
+
+def test_sigterm_stops_pretrain_with_a_message_and_it_resumes(tmp_path):
+    """Issue 22.12: ``pretrain`` died on SIGTERM without a word. Now it says the step reached
+    and where it resumes, exits 143 as ``run`` does, and the same command resumes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    cmd = [sys.executable, "-m", "hsiadapt", "pretrain", "--corpus-chips", "8", "--steps",
+           "100000", "--batch-size", "2", "--chip", "32", "--cache-dir", str(tmp_path)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+
+    def run_until(word: str) -> tuple[int, list[str], str]:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        lines = []
+        t0 = time.time()
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line.rstrip())
+            if word in line:
+                proc.send_signal(signal.SIGTERM)
+                break
+            assert time.time() - t0 < 600, lines
+        out, err = proc.communicate(timeout=300)
+        return proc.returncode, lines + out.splitlines(), err
+
+    code, lines, err = run_until("step 25/100000")  # the first partial checkpoint is saved
+    assert code == 143, (code, lines[-5:], err[-2000:])
+    stop = [ln for ln in lines if "[pretrain] SIGTERM: stopped at step" in ln]
+    assert len(stop) == 1 and "resumes from step " in stop[0] and ".partial.pt" in stop[0], lines
+    saved = int(stop[0].split("resumes from step ")[1].split()[0])
+    assert saved >= 25
+    assert "hsiadapt: stopped by SIGTERM; re-run the same command to resume" in err
+    assert "Traceback" not in err
+    code, lines, err = run_until("resuming from step")
+    assert code == 143, (code, err[-2000:])
+    assert any(f"resuming from step {saved} " in ln for ln in lines), lines

@@ -284,3 +284,81 @@ def test_bit_flipped_and_foreign_last_checkpoints_never_finish_with_wrong_number
         assert rec.epochs == r.epochs, run
         assert len(list((out / run / "logs").glob("version_*"))) == 2  # trained in 2 processes
         assert f"last.ckpt refused: it {why}" in (rec.resume_note or ""), rec.resume_note
+
+
+def _namespace_tmpfs() -> bool:
+    """Whether a tmpfs can be mounted in a private mount namespace (``unshare -rm``)."""
+    if shutil.which("unshare") is None:
+        return False
+    r = subprocess.run(["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+                       capture_output=True)
+    return r.returncode == 0
+
+
+@pytest.mark.slow
+def test_full_disk_during_the_cache_build_fails_loudly_then_resumes_with_the_same_numbers(
+        tmp_path):
+    """Issue 22.10: the sweep's cache folder on a tmpfs too small for the adapted-band cache
+    (12 KiB; the train split's cache is larger), in a private mount namespace. The first sweep
+    must stop with a message that names the space (no "Bus error", no run finished); a killed
+    build's partial folder is then left in the cache, and the second sweep, on the same tmpfs
+    grown to 4 MiB (contents kept), must finish every run once with the uninterrupted sweep's
+    numbers."""
+    if not _namespace_tmpfs():
+        pytest.skip("cannot mount a tmpfs in a private mount namespace (unshare -rm) here")
+
+    def config(name: str) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        p = write_tiny_config(folder, seeds=(0, 1), adapters=("srf",))
+        p.write_text(p.read_text().replace("max_epochs: 1,", "max_epochs: 3, patience: 100,"))
+        return p
+
+    env = _env(tmp_path)
+    proc = _start(config("reference"), env)
+    _, err = proc.communicate(timeout=900)
+    assert proc.returncode == 0, err[-3000:]
+    ref = _records(tmp_path / "reference/runs")
+    assert len(ref) == 2 and all(r.finished for r in ref.values())
+
+    cfg = config("faulty")
+    out = tmp_path / "faulty/runs"
+    cache = out / "_cache"
+    cache.mkdir(parents=True)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    run = f'"{sys.executable}" -m hsiadapt run "{cfg}"'
+    script = (
+        f'mount -t tmpfs -o size=12k tmpfs "{cache}" || exit 90\n'
+        f'{run} 2>"{tmp_path}/first.err"; echo "$?" >"{tmp_path}/first.rc"\n'
+        # a build killed mid-write (say by a SIGBUS) leaves its folder: 3 MiB of the 4
+        f'mkdir -p "{cache}/adapted/0123abcd.tmp{dead.pid}" && '
+        f'hostname >"{cache}/adapted/0123abcd.tmp{dead.pid}/owner" && '
+        f'dd if=/dev/zero of="{cache}/adapted/0123abcd.tmp{dead.pid}/image.npy" bs=1k '
+        'count=3072 2>/dev/null\n'
+        f'mount -o remount,size=4m "{cache}" || exit 91\n'
+        f'{run} 2>"{tmp_path}/second.err"; echo "$?" >"{tmp_path}/second.rc"\n'
+        f'ls -a "{cache}/adapted" >"{tmp_path}/cache.ls"\n')
+    r = subprocess.run(["unshare", "-rm", "sh", "-c", script], env=env, capture_output=True,
+                       text=True, timeout=1800)
+    assert r.returncode == 0, r.stderr[-3000:]
+    first_rc = int((tmp_path / "first.rc").read_text())
+    first_err = (tmp_path / "first.err").read_text()
+    assert first_rc not in (0, 135, 128 + signal.SIGBUS), (first_rc, first_err[-3000:])
+    assert "not enough free space for the adapted-band cache" in first_err, first_err[-3000:]
+    assert "`cache: false`" in first_err
+    second_err = (tmp_path / "second.err").read_text()
+    assert int((tmp_path / "second.rc").read_text()) == 0, second_err[-3000:]
+    assert "removed a partial adapted-band cache left by an interrupted build" in second_err
+    assert "tmp" not in (tmp_path / "cache.ls").read_text()  # no build folder left behind
+
+    got = _records(out)
+    assert sorted(got) == sorted(ref) and not (out / "_superseded").exists()
+    for name, rec in got.items():
+        r0 = ref[name]
+        assert rec.finished and rec.seed == r0.seed, (name, rec.error)
+        assert rec.test == pytest.approx(r0.test, abs=1e-6), name
+        assert rec.best_val == pytest.approx(r0.best_val, abs=1e-6), name
+        assert rec.epochs == r0.epochs, name
+        # ended once: trained by one process only (the first sweep stopped before training)
+        assert len(list((out / name / "logs").glob("version_*"))) == 1, name

@@ -24,7 +24,11 @@ WL_NM = np.linspace(400, 2450, 30)
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("predict_files")
+    return train_tiny_run(tmp_path_factory.mktemp("predict_files"))
+
+
+def train_tiny_run(tmp: Path) -> Path:
+    """One finished stub run on the tiny folder fixture (make_bad_inputs_doc.py uses it too)."""
     cfg_path = tmp / "tiny.yaml"
     cfg_path.write_text(textwrap.dedent(f"""
     name: tiny
@@ -51,13 +55,13 @@ def run_dir(tmp_path_factory) -> Path:
     return Path(cfg.output) / res.run_id
 
 
-def _envi_scene(folder: Path, wl_nm) -> Path:
+def envi_scene(folder: Path, wl_nm=WL_NM) -> Path:
     cube = (2000 + 500 * np.random.default_rng(1).random((6, 6, 30))).astype("<f4")
     return write_image(folder / "scene", cube, [float(w) for w in wl_nm])  # scene + scene.hdr
 
 
 def test_envi_scene_by_header_or_data_file(run_dir, tmp_path):
-    hdr = _envi_scene(tmp_path, WL_NM)
+    hdr = envi_scene(tmp_path, WL_NM)
     with warnings.catch_warnings(record=True) as record:  # no NotGeoreferencedWarning noise
         warnings.simplefilter("always")
         out = predict_scene(run_dir, hdr, tmp_path / "a.tif")
@@ -71,7 +75,7 @@ def test_envi_scene_by_header_or_data_file(run_dir, tmp_path):
 def test_shifted_centres_say_by_how_much_and_what_to_do(run_dir, tmp_path, capsys):
     shifted = WL_NM.copy()
     shifted[3] += 6.0
-    hdr = _envi_scene(tmp_path, shifted)
+    hdr = envi_scene(tmp_path, shifted)
     with pytest.raises(ValueError, match=r"differ by up to 6\.0 nm \(band 3: 618\.1 nm in the "
                        r"scene, 612\.1 nm in training; 1 bands.*--wavelengths"):
         predict_scene(run_dir, hdr, tmp_path / "a.tif")
@@ -84,7 +88,7 @@ def test_shifted_centres_say_by_how_much_and_what_to_do(run_dir, tmp_path, capsy
     assert "the scene has 224 bands but the run trained on 30" in capsys.readouterr().err
 
 
-def _damaged(run_dir: Path, tmp_path: Path, damage) -> Path:
+def damaged(run_dir: Path, tmp_path: Path, damage) -> Path:
     copy = tmp_path / run_dir.name
     shutil.copytree(run_dir, copy)
     damage(copy)
@@ -93,8 +97,8 @@ def _damaged(run_dir: Path, tmp_path: Path, damage) -> Path:
 
 def test_missing_statistics_refused_not_predicted_raw(run_dir, tmp_path, capsys):
     """A normalised run without stats.json would predict on raw values, exit 0 (issue 22.7)."""
-    rd = _damaged(run_dir, tmp_path, lambda d: (d / "stats.json").unlink())
-    hdr = _envi_scene(tmp_path, WL_NM)
+    rd = damaged(run_dir, tmp_path, lambda d: (d / "stats.json").unlink())
+    hdr = envi_scene(tmp_path, WL_NM)
     with pytest.raises(ValueError, match=r"stats\.json is missing, but the run was trained on "
                        r"normalised inputs \(normalization: data\).*run its config again"):
         predict_scene(rd, hdr, tmp_path / "a.tif")
@@ -111,7 +115,7 @@ def test_missing_statistics_refused_not_predicted_raw(run_dir, tmp_path, capsys)
 ], ids=["deleted", "empty", "garbage"])
 def test_lost_checkpoint_named_with_the_fix(run_dir, tmp_path, damage, message):
     """Deleted checkpoints said 'No such file ... last.ckpt', an empty one raised EOFError."""
-    rd = _damaged(run_dir, tmp_path, damage)
+    rd = damaged(run_dir, tmp_path, damage)
     with pytest.raises(ValueError, match=message) as err:
-        predict_scene(rd, _envi_scene(tmp_path, WL_NM), tmp_path / "a.tif")
+        predict_scene(rd, envi_scene(tmp_path, WL_NM), tmp_path / "a.tif")
     assert str(rd) in str(err.value) and "run its config again" in str(err.value)

@@ -8,9 +8,10 @@ On disk, under ``cache_dir/<key>/``: ``image.npy`` (N, K, H, W) float32, ``valid
 bool, ``mask.npy`` (N, H, W) int64 or ``label.npy`` (N, T), and ``manifest.json`` with the key
 (dataset class, root, split, sample list, band table, adapter name and matrix hash) and a CRC32
 per chip. The folder is built under a temporary name and renamed when complete, so an interrupted
-build leaves nothing that looks finished. A chip whose CRC does not match is recomputed from the
-source and rewritten before it is returned - never trained on. Anything in the key changing gives
-a new key, hence a new entry.
+build leaves nothing that looks finished; its room is checked before it is written, and a
+build killed midway is removed by the next (:mod:`hsiadapt.data._cache_space`). A chip whose
+CRC does not match is recomputed from the source and rewritten before it is returned - never
+trained on. Anything in the key changing gives a new key, hence a new entry.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import json
 import logging
 import os
 import shutil
+import socket
 import zlib
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,13 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from hsiadapt.data._cache_space import (
+    OWNER,
+    allocate,
+    check_cache_space,
+    filled,
+    remove_partial_builds,
+)
 from hsiadapt.data.stats import dataset_fingerprint
 
 __all__ = ["AdaptedCache", "cache_key"]
@@ -126,33 +135,28 @@ class AdaptedCache(Dataset):
     def _build(self, batch_size: int) -> None:
         n = len(self.dataset)
         first = self._project([0])[0]
+        fields: list[str] = [k for k in ("image", "valid", "mask", "label", "sample_index")
+                             if k in first]
+        remove_partial_builds(self.path.parent)
+        if self.path.exists() and not self._is_complete():  # incomplete: its room is needed
+            shutil.rmtree(self.path, ignore_errors=True)
+        img = tuple(first["image"].shape)
+        check_cache_space(self.path.parent, n * sum(first[k].numpy().nbytes for k in fields),
+                          f"the {self.key['split'] or 'dataset'} split ({n} chips of "
+                          f"{img[0]} bands x {'x'.join(map(str, img[1:]))} px)")
         tmp = self.path.with_name(self.path.name + f".tmp{os.getpid()}")
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir(parents=True)
-        arrays: dict[str, np.memmap] = {}
-        fields = [k for k in ("image", "valid", "mask", "label", "sample_index") if k in first]
-        for k in fields:
-            a = first[k].numpy()
-            arrays[k] = np.lib.format.open_memmap(tmp / f"{k}.npy", mode="w+", dtype=a.dtype,
-                                                  shape=(n, *a.shape))
-        crcs = [0] * n
-        for start in range(0, n, batch_size):
-            idx = list(range(start, min(start + batch_size, n)))
-            for i, s in zip(idx, self._project(idx), strict=True):
-                parts = []
-                for k in fields:
-                    a = s[k].numpy()
-                    if a.shape != arrays[k].shape[1:]:
-                        shutil.rmtree(tmp)
-                        raise ValueError(_mixed_sizes(self.dataset, i, k, a.shape,
-                                                      arrays[k].shape[1:]))
-                    arrays[k][i] = a
-                    parts.append(a)
-                crcs[i] = _crc(*parts)
-        for a in arrays.values():
-            a.flush()
-        del arrays
+        try:
+            (tmp / OWNER).write_text(socket.gethostname())
+            crcs = self._write(tmp, fields, first, n, batch_size)
+        except OSError as err:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise filled(err, self.path.parent) from None
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         (tmp / "manifest.json").write_text(json.dumps(
             {"key": self.key, "fields": fields, "n": n, "crc32": crcs, "complete": True}))
         # another process (a second sweep on the same output) may have built the same entry
@@ -168,6 +172,33 @@ class AdaptedCache(Dataset):
             if not self._is_complete():
                 raise
             shutil.rmtree(tmp, ignore_errors=True)
+
+    def _write(self, tmp: Path, fields: list[str], first: dict[str, Any], n: int,
+               batch_size: int) -> list[int]:
+        """Write the ``n`` adapted chips into ``tmp`` (each array file allocated in full before
+        it is mapped); returns each chip's CRC32."""
+        arrays: dict[str, np.memmap] = {}
+        for k in fields:
+            a = first[k].numpy()
+            arrays[k] = np.lib.format.open_memmap(tmp / f"{k}.npy", mode="w+", dtype=a.dtype,
+                                                  shape=(n, *a.shape))
+            allocate(tmp / f"{k}.npy", self.path.parent)
+        crcs = [0] * n
+        for start in range(0, n, batch_size):
+            idx = list(range(start, min(start + batch_size, n)))
+            for i, s in zip(idx, self._project(idx), strict=True):
+                parts = []
+                for k in fields:
+                    a = s[k].numpy()
+                    if a.shape != arrays[k].shape[1:]:
+                        raise ValueError(_mixed_sizes(self.dataset, i, k, a.shape,
+                                                      arrays[k].shape[1:]))
+                    arrays[k][i] = a
+                    parts.append(a)
+                crcs[i] = _crc(*parts)
+        for a in arrays.values():
+            a.flush()
+        return crcs
 
     def _open(self) -> None:
         m = json.loads((self.path / "manifest.json").read_text())

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from hsiadapt.data._check_stats import ChipStatistics
 from hsiadapt.datasets.base import DATASETS, DatasetNotFoundError, HSIDataError, HSIDataset
 from hsiadapt.spectral._alignment import O2A_AT_SENSOR, o2a_dip
 from hsiadapt.spectral.sanity import spectral_sanity
@@ -38,6 +39,9 @@ class CheckReport:
     value_percentiles: tuple[float, float, float] | None = None
     scale: str = ""
     checked_samples: int = 0
+    #: per-band mean and standard deviation of the valid pixels as loaded (streamed)
+    band_mean: list[float] = field(default_factory=list)
+    band_std: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,10 +99,8 @@ def check_dataset(
     unknown: dict[int, int] = {}
     unknown_chips = 0
     hist: dict[str, int] = {}
-    sums = np.zeros(len(b))
-    count = 0
+    chips = ChipStatistics(b.valid)
     invalid = total = 0
-    samples: list[np.ndarray] = []
     tmin: np.ndarray | None = None
     tmax: np.ndarray | None = None
     for split, ds in opened.items():
@@ -119,14 +121,8 @@ def check_dataset(
             valid = s["valid"].numpy() if "valid" in s else np.ones(img.shape[1:], bool)
             invalid += int((~valid).sum())
             total += valid.size
-            if not np.isfinite(img).all():
+            if not chips.add(img, valid):
                 rep.problems.append(f"{split}[{i}]: non-finite values in image")
-            if valid.any():
-                px = img[:, valid].astype(np.float64)
-                sums += px.sum(axis=1)
-                count += int(valid.sum())
-                good = px[b.valid] if b.valid.any() else px
-                samples.append(good.ravel()[:: max(1, good.size // 20_000)])
             label_map = getattr(ds, "label_map", None)
             if label_map is not None and hasattr(ds, "raw_labels"):
                 found = label_map.unknown_codes(ds.raw_labels(i))
@@ -169,16 +165,19 @@ def check_dataset(
         rep.target_ranges = {t: (float(a), float(z)) for t, a, z in
                              zip(getattr(first, "targets", ()), tmin, tmax, strict=False)}
     rep.invalid_pixel_share = invalid / total if total else 0.0
-    if samples:
-        vals = np.concatenate(samples)
-        p1, p50, p99 = (float(v) for v in np.percentile(vals, [1, 50, 99]))
+    mean = chips.mean
+    if mean is not None:
+        rep.band_mean, rep.band_std = mean.tolist(), chips.std.tolist()  # type: ignore[union-attr]
+    sampled = chips.values()
+    if sampled is not None:
+        p1, p50, p99 = (float(v) for v in np.percentile(sampled, [1, 50, 99]))
         rep.value_percentiles = (p1, p50, p99)
         rep.scale, problem = infer_scale(p50, p99)
         if problem:
             rep.problems.append(problem)
         if statistics is not None:
             smean = float(np.median(np.abs(np.asarray(statistics[0], dtype=np.float64))))
-            data_mean = float(np.median(np.abs(sums / count))) if count else 0.0
+            data_mean = float(np.median(np.abs(mean))) if mean is not None else 0.0
             if smean > 0 and data_mean > 0 and not 0.1 <= data_mean / smean <= 10:
                 rep.problems.append(
                     f"the normalisation statistics (median mean {smean:.4g}) and the data "
@@ -186,7 +185,7 @@ def check_dataset(
                     f"factor of {data_mean / smean:.3g}: they are in different units. State the "
                     "statistics' units (statistics_units: reflectance or dn in the config's "
                     "task) or use statistics of these data")
-    spectrum = mean_spectrum if mean_spectrum is not None else (sums / count if count else None)
+    spectrum = mean_spectrum if mean_spectrum is not None else mean
     if spectrum is not None:
         rep.spectral_findings = [f"{f.severity}: {f.message}"
                                  for f in spectral_sanity(b, spectrum, imagery=True)]

@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from hsiadapt._atomic import atomic_savefig
+
 __all__ = ["results_figure"]
 
 COLOURS = {"random": "#9e9e9e", "s2_prior": "#1f77b4", "hsi_prior": "#2ca02c",
@@ -48,6 +50,6 @@ def results_figure(rows: list[dict[str, Any]], out: str | Path) -> Path | None:
     fig.tight_layout(rect=(0, 0, 1, 0.92))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out)
+    atomic_savefig(fig, out)
     plt.close(fig)
     return out

@@ -195,9 +195,33 @@ def pretrain(recipe: PretrainRecipe = PretrainRecipe(), *, cache_dir: str | Path
              echo: Callable[[str], None] = print, every: int = 25) -> Path:
     """Pretrain (or find cached) the prior of ``recipe``; returns the checkpoint's path.
 
+    A partial checkpoint is saved every ``every`` steps; SIGTERM or Ctrl-C stop pretraining
+    with a line saying the step reached and where it resumes (as ``run`` does: the command
+    exits 143 or 130, and the same command resumes).
+
     Raises:
         ValueError: an invalid recipe.
+        hsiadapt.experiment.signals.Interrupted: stopped by SIGTERM or SIGINT.
     """
+    from hsiadapt.experiment import signals
+
+    progress = {"step": 0, "saved": 0}
+    with signals.stop_signals():
+        try:
+            return _pretrain(recipe, cache_dir, echo, every, progress)
+        except KeyboardInterrupt as err:  # signals.Interrupted (SIGTERM) or Ctrl-C
+            stop = signals.as_interrupted(err)
+            partial = prior_path(recipe, cache_dir).with_suffix(".partial.pt")
+            kept = (f"resumes from step {progress['saved']} ({partial}) on re-run"
+                    if progress["saved"] else "no checkpoint yet: starts over on re-run")
+            echo(f"[pretrain] {stop.name}: stopped at step {progress['step']}/{recipe.steps}; "
+                 f"{kept}")
+            raise signals.Interrupted(stop.signum, None, kept) from None
+
+
+def _pretrain(recipe: PretrainRecipe, cache_dir: str | Path | None,
+              echo: Callable[[str], None], every: int, progress: dict[str, int]) -> Path:
+    """:func:`pretrain`'s work; ``progress`` follows the step reached and the step saved."""
     import torch
     from torch import nn
 
@@ -232,6 +256,7 @@ def pretrain(recipe: PretrainRecipe = PretrainRecipe(), *, cache_dir: str | Path
                                                 pct_start=0.1)
     gen = torch.Generator().manual_seed(recipe.seed)
     step = _resume(partial, bb.module, head, opt, sched, gen, echo)
+    progress["step"] = progress["saved"] = step
     apply_precision("32-true")
     bb.module.train()
     t_train = time.time()
@@ -253,12 +278,14 @@ def pretrain(recipe: PretrainRecipe = PretrainRecipe(), *, cache_dir: str | Path
         opt.step()
         sched.step()
         step += 1
+        progress["step"] = step
         losses.append(loss.item())
         if step % every == 0 or step == recipe.steps:
             with atomic_path(partial, suffix=".pt") as tmp:  # first the state, then the news
                 torch.save({"backbone": bb.module.state_dict(), "head": head.state_dict(),
                             "opt": opt.state_dict(), "sched": sched.state_dict(),
                             "gen": gen.get_state(), "step": step}, tmp)
+            progress["saved"] = step
             rate = (step - start) / max(time.time() - t_train, 1e-9)
             echo(f"[pretrain] step {step}/{recipe.steps}: loss {np.mean(losses[-every:]):.3f}; "
                  f"{rate * recipe.batch_size:.1f} chips/s; ETA {_fmt((recipe.steps - step) / rate)}")

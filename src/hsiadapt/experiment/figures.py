@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from hsiadapt._atomic import atomic_savefig
 from hsiadapt.experiment import figure_groups as fg
 from hsiadapt.experiment.record import RunRecord, collect_records
 
@@ -41,7 +42,7 @@ def _plt():
 def _save(fig, out: Path, name: str) -> list[Path]:
     paths = [out / f"{name}.png", out / f"{name}.pdf"]
     for p in paths:
-        fig.savefig(p, bbox_inches="tight")
+        atomic_savefig(fig, p, bbox_inches="tight")
     import matplotlib.pyplot as plt
 
     plt.close(fig)

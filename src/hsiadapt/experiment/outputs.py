@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from hsiadapt._atomic import atomic_path, atomic_write_text
+from hsiadapt._atomic import atomic_path, atomic_savez, atomic_write_text
 from hsiadapt.data.collate import pad_collate
 
 __all__ = ["save_regression_predictions", "save_samples", "slim_checkpoints"]
@@ -34,7 +34,7 @@ def save_samples(task, dm, run_dir: Path, k: int = 4) -> None:
         rgbi = dm.raw[split].rgb_indices()
         rgb = np.stack([r[rgbi].permute(1, 2, 0).numpy() for r in raw])
         out["rgb"] = rgb.astype(np.float32)
-    np.savez_compressed(run_dir / "samples.npz", **out)
+    atomic_savez(run_dir / "samples.npz", **out)
 
 
 def save_regression_predictions(task, dm, run_dir: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from hsiadapt._atomic import atomic_write_text
 from hsiadapt.experiment.config import load_config
 from hsiadapt.experiment.cost import estimate_cost, read_throughput
 
@@ -62,8 +63,8 @@ def reproduce(name: str, data_root: str, *, output: str | None = None,
     # published numbers beside the measured ones, and a HYPERVIEW rank bound (shipped data)
     table = build_table(collect_runs(cfg.output), literature="study", leaderboard="hyperview1")
     out = Path(cfg.output)
-    (out / "table1.md").write_text(table.render("md") + "\n")
-    (out / "table1.tex").write_text(table.render("latex") + "\n")
+    atomic_write_text(out / "table1.md", table.render("md") + "\n")
+    atomic_write_text(out / "table1.tex", table.render("latex") + "\n")
     echo(table.render("md"))
     files = make_figures(cfg.output)
     echo(f"table: {out / 'table1.md'}; {len(files)} figure files in {out / 'figures'}")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hsiadapt._atomic import atomic_savefig
 from hsiadapt.spectral.band import BandSet
 from hsiadapt.spectral.resampling import INTEGRATIONS, SpectralMap, build_map
 from hsiadapt.spectral.response import response_matrix
@@ -75,7 +76,7 @@ def plot_map(m: SpectralMap, path: str | Path | None = None):
     fig.colorbar(im, ax=ax1, fraction=0.03)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=130, bbox_inches="tight")
+        atomic_savefig(fig, path, dpi=130, bbox_inches="tight")
     return fig
 
 
@@ -116,5 +117,5 @@ def plot_integrations(
     fig.supylabel("weight", fontsize=9)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=130)
+        atomic_savefig(fig, path, dpi=130)
     return fig
