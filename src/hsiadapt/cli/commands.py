@@ -293,6 +293,8 @@ def _cmd_init(args: argparse.Namespace) -> int:
     path, summary = write_starter(args.folder, args.out, background_codes=args.background_codes,
                                   class_names=args.class_names)
     print(path.read_text(), end="")
+    for w in summary.label_warnings:
+        print(f"hsiadapt: warning: {w}", file=sys.stderr)
     print(f"\nconfig written to {path}\n{next_commands(path, summary)}", file=sys.stderr)
     return 0
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from hsiadapt.datasets.base import DATASETS, DatasetNotFoundError, HSIDataError, HSIDataset
+from hsiadapt.datasets.label_audit import audit_folder, code_counts
 from hsiadapt.spectral._alignment import O2A_AT_SENSOR, o2a_dip
 from hsiadapt.spectral.sanity import spectral_sanity
 
@@ -34,6 +35,8 @@ class CheckReport:
     spectral_findings: list[str] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
     unknown_codes: dict[int, int] = field(default_factory=dict)
+    #: said plainly, no exit 1: a background code holding most pixels, 0-based masks
+    label_warnings: list[str] = field(default_factory=list)
     #: 1st, 50th and 99th percentile of valid pixel values as loaded (reflectance x 10000)
     value_percentiles: tuple[float, float, float] | None = None
     scale: str = ""
@@ -93,6 +96,7 @@ def check_dataset(
         f"{b.centers.min():.1f}-{b.centers.max():.1f} nm) is the one the other images share: "
         "remove or fix this file" for f, why in odd.items()]
     unknown: dict[int, int] = {}
+    raw_counts: dict[int, int] = {}
     unknown_chips = 0
     hist: dict[str, int] = {}
     sums = np.zeros(len(b))
@@ -129,7 +133,10 @@ def check_dataset(
                 samples.append(good.ravel()[:: max(1, good.size // 20_000)])
             label_map = getattr(ds, "label_map", None)
             if label_map is not None and hasattr(ds, "raw_labels"):
-                found = label_map.unknown_codes(ds.raw_labels(i))
+                raw = ds.raw_labels(i)
+                found = label_map.unknown_codes(raw)
+                for code, c in code_counts([raw]).items():
+                    raw_counts[code] = raw_counts.get(code, 0) + c
                 unknown_chips += bool(found)
                 for code, c in found.items():
                     unknown[code] = unknown.get(code, 0) + c
@@ -165,6 +172,9 @@ def check_dataset(
                 "(count them as background, as the published study did)")
         else:
             rep.assumptions.append(what + f"; policy unknown_labels={policy}")
+    if raw_counts and hasattr(first, "scanned_codes"):
+        for f in audit_folder(first, declare=_declare, counts=raw_counts):
+            (rep.problems if f.severity == "problem" else rep.label_warnings).append(f.message)
     if tmin is not None and tmax is not None:
         rep.target_ranges = {t: (float(a), float(z)) for t, a, z in
                              zip(getattr(first, "targets", ()), tmin, tmax, strict=False)}
@@ -194,6 +204,13 @@ def check_dataset(
         if radiance:
             rep.problems.append(radiance)
     return rep
+
+
+def _declare(codes: list[int]) -> str:
+    if not codes:
+        return "drop background_codes: the --arg, or the key in the config's dataset_args"
+    return (f"--arg 'background_codes={codes}'; in a config: dataset_args: "
+            f"{{background_codes: {codes}}}")
 
 
 def at_sensor_problem(bands: Any, spectrum: np.ndarray) -> str | None:
@@ -249,6 +266,7 @@ def format_report(rep: CheckReport) -> str:
     if rep.target_ranges:
         lines.append("targets: " + ", ".join(f"{k} {a:g}..{z:g}"
                                               for k, (a, z) in rep.target_ranges.items()))
+    lines += [f"labels: ! {w}" for w in rep.label_warnings]
     if rep.assumptions:
         lines.append("assumed (not read from the data):")
         lines += [f"  ~ {a}" for a in rep.assumptions]

@@ -9,7 +9,7 @@ import numpy as np
 from hsiadapt.datasets._values import check_plausible
 from hsiadapt.datasets.base import SAMPLE_SCALE, HSIDataError
 
-__all__ = ["read_image", "read_label_raster", "read_mask"]
+__all__ = ["mask_dtype", "read_image", "read_label_raster", "read_mask"]
 
 
 def _refuse_unscaled_reflectance(path: Path, values: np.ndarray, dtype: np.dtype) -> None:
@@ -114,6 +114,13 @@ def read_label_raster(path: Path) -> np.ndarray:
         HSIDataError: missing/corrupt file, or non-integer label values.
     """
     return np.ma.getdata(read_mask(path))
+
+
+def mask_dtype(path: Path) -> str:
+    """The data type a label raster is stored in (``"uint8"``...): its maximum is the usual
+    nodata value."""
+    with _open(path) as src:
+        return str(src.dtypes[0])
 
 
 def read_mask(path: Path) -> np.ma.MaskedArray:

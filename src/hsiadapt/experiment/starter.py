@@ -25,6 +25,7 @@ import numpy as np
 
 from hsiadapt.data.check import infer_scale
 from hsiadapt.datasets.folder import HSIFolder
+from hsiadapt.datasets.label_audit import audit_folder
 from hsiadapt.spectral import BandSet, SpectralError, build_map, get_sensor, list_sensors
 
 __all__ = ["FolderSummary", "dataset_args", "inspect_folder", "next_commands",
@@ -60,6 +61,9 @@ class FolderSummary:
     uncovered: list[str] = field(default_factory=list)
     odd_files: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: said plainly on the terminal and in the config: background that looks like a class,
+    #: 0-based masks, stray codes (:mod:`hsiadapt.datasets.label_audit`)
+    label_warnings: list[str] = field(default_factory=list)
 
 
 def _match_sensor(bands: BandSet) -> tuple[str | None, str]:
@@ -116,6 +120,11 @@ def _raw_values(ds: HSIFolder, n: int = 8) -> tuple[np.ndarray, float | None, fl
     return np.concatenate(vals) if vals else np.zeros(0), nodata, float(tag or 1.0), dtype, size
 
 
+def _init_fix(codes: list[int]) -> str:
+    return (f"rerun init with --background-codes {','.join(map(str, codes))}" if codes
+            else "rerun init without --background-codes")
+
+
 def inspect_folder(root: str | Path, *, background_codes: list[int] | None = None,
                    class_names: list[str] | None = None, seed: int = 0) -> FolderSummary:
     """Look at ``root`` (see the module docstring) and say what a config needs.
@@ -157,8 +166,9 @@ def inspect_folder(root: str | Path, *, background_codes: list[int] | None = Non
         s.class_names = list(class_names or [])
         if not background_codes:
             s.notes.append(f"classes: every mask code found {s.class_codes}; none is taken as "
-                           "background. If one means 'unlabelled' (often 0), list it in "
-                           "background_codes (or rerun init with --background-codes 0)")
+                           "background. If one means 'unlabelled', list it in "
+                           "background_codes (or rerun init with --background-codes CODE)")
+        s.label_warnings = [f.message for f in audit_folder(ds, declare=_init_fix)]
     # -- splits: lists or CSVs when present, else a seeded split with at least one per split
     split_lists = (root / "splits").is_dir() or any(
         (root / f).is_file() for f in ("train_files.csv", "validation_files.csv",
@@ -263,6 +273,7 @@ def starter_config(s: FolderSummary, config_dir: Path, name: str | None = None) 
         f"#   {s.nodata_note}",
     ]
     lines += [f"#   ~ {n}" for n in s.notes]
+    lines += [f"#   ! {w}" for w in s.label_warnings]
     if s.uncovered:
         lines.append(f"#   ~ Sentinel-2 bands the data do not cover: {', '.join(s.uncovered)}; "
                      "the adapters repeat the nearest band for them (coverage: nearest; "
