@@ -282,7 +282,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
     out = predict_scene(args.run_dir, args.image, args.out, tile=args.tile, overlap=args.overlap,
                         allow_scale_mismatch=args.allow_scale_mismatch,
-                        wavelengths=args.wavelengths)
+                        wavelengths=args.wavelengths, reflectance_scale=args.reflectance_scale)
     print(f"class map written to {out}")
     return 0
 

@@ -26,6 +26,7 @@ import numpy as np
 from hsiadapt.data.check import infer_scale
 from hsiadapt.datasets.folder import HSIFolder
 from hsiadapt.datasets.label_audit import audit_folder
+from hsiadapt.datasets.raster import declared_scale
 from hsiadapt.spectral import BandSet, SpectralError, build_map, get_sensor, list_sensors
 
 __all__ = ["FolderSummary", "dataset_args", "inspect_folder", "next_commands",
@@ -96,20 +97,22 @@ def _mask_nodata(ds: HSIFolder) -> int | None:
     return int(nd) if nd is not None and np.isfinite(nd) and float(nd).is_integer() else None
 
 
-def _raw_values(ds: HSIFolder, n: int = 8) -> tuple[np.ndarray, float | None, float, str, int]:
-    """Valid raw values of up to ``n`` images, nodata, scale tag, dtype, chip size."""
+def _raw_values(ds: HSIFolder, n: int = 8) -> tuple[np.ndarray, float | None, float | None, str,
+                                                     int]:
+    """Valid raw values of up to ``n`` images, nodata, declared scale (or ``None``), dtype,
+    chip size."""
     import rasterio
     from rasterio.errors import NotGeoreferencedWarning
 
     vals: list[np.ndarray] = []
-    nodata, tag, dtype, size = None, 1.0, "float32", 0
+    nodata, tag, dtype, size = None, None, "float32", 0
     for f in ds.files[:n]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
             with rasterio.open(ds.image_dir / f) as src:
                 a = src.read(out_dtype="float64")
                 nodata, dtype = src.nodata, src.dtypes[0]
-                tag = src.scales[0] if src.scales else 1.0
+                tag = declared_scale(ds.image_dir / f, src)
                 size = max(size, src.height, src.width)
         good = np.isfinite(a)
         if nodata is not None:
@@ -117,7 +120,7 @@ def _raw_values(ds: HSIFolder, n: int = 8) -> tuple[np.ndarray, float | None, fl
         good[~ds.bands.valid] = False
         v = a[good]
         vals.append(v[:: max(1, v.size // 50_000)])
-    return np.concatenate(vals) if vals else np.zeros(0), nodata, float(tag or 1.0), dtype, size
+    return np.concatenate(vals) if vals else np.zeros(0), nodata, tag, dtype, size
 
 
 def _init_fix(codes: list[int]) -> str:
@@ -190,7 +193,7 @@ def inspect_folder(root: str | Path, *, background_codes: list[int] | None = Non
     raw, nodata, tag, dtype, s.chip_px = _raw_values(ds)
     if raw.size:
         p99 = float(np.percentile(raw, 99))
-        if tag != 1.0:
+        if tag is not None:
             s.reflectance_scale = None
             how = f"the files' scale tag ({tag:g})"
             scale = tag
