@@ -10,12 +10,19 @@ from typing import Any
 
 import numpy as np
 
-from hsiadapt.datasets.base import DATASETS, DatasetNotFoundError, HSIDataError, HSIDataset
+from hsiadapt.data.at_sensor import at_sensor_problem
+from hsiadapt.datasets.base import (
+    DATASETS,
+    SAMPLE_SCALE,
+    DatasetNotFoundError,
+    HSIDataError,
+    HSIDataset,
+)
 from hsiadapt.datasets.label_audit import audit_folder, code_counts
-from hsiadapt.spectral._alignment import O2A_AT_SENSOR, o2a_dip
 from hsiadapt.spectral.sanity import spectral_sanity
 
-__all__ = ["CheckReport", "check_dataset", "exit_code", "format_report", "infer_scale"]
+__all__ = ["CheckReport", "at_sensor_problem", "check_dataset", "exit_code", "format_report",
+           "infer_scale"]
 
 
 @dataclass
@@ -101,7 +108,7 @@ def check_dataset(
     hist: dict[str, int] = {}
     sums = np.zeros(len(b))
     count = 0
-    invalid = total = 0
+    invalid = total = above = 0
     samples: list[np.ndarray] = []
     tmin: np.ndarray | None = None
     tmax: np.ndarray | None = None
@@ -131,6 +138,7 @@ def check_dataset(
                 count += int(valid.sum())
                 good = px[b.valid] if b.valid.any() else px
                 samples.append(good.ravel()[:: max(1, good.size // 20_000)])
+                above += int((good.max(axis=0) > SAMPLE_SCALE).sum())
             label_map = getattr(ds, "label_map", None)
             if label_map is not None and hasattr(ds, "raw_labels"):
                 raw = ds.raw_labels(i)
@@ -200,7 +208,7 @@ def check_dataset(
     if spectrum is not None:
         rep.spectral_findings = [f"{f.severity}: {f.message}"
                                  for f in spectral_sanity(b, spectrum, imagery=True)]
-        radiance = at_sensor_problem(b, spectrum)
+        radiance = at_sensor_problem(b, spectrum, above / count if count else 0.0)
         if radiance:
             rep.problems.append(radiance)
     return rep
@@ -211,21 +219,6 @@ def _declare(codes: list[int]) -> str:
         return "drop background_codes: the --arg, or the key in the config's dataset_args"
     return (f"--arg 'background_codes={codes}'; in a config: dataset_args: "
             f"{{background_codes: {codes}}}")
-
-
-def at_sensor_problem(bands: Any, spectrum: np.ndarray) -> str | None:
-    """A problem when the mean spectrum keeps the O2-A band (761 nm) deep: at-sensor radiance
-    (or top-of-atmosphere) values, not the surface reflectance the loaders expect."""
-    mu = np.asarray(spectrum, dtype=np.float64)
-    measured = bands.valid & np.isfinite(mu) & (mu > 0)
-    dip = o2a_dip(bands.centers, mu, measured)
-    if dip is None or dip[0] < O2A_AT_SENSOR:
-        return None
-    return (f"the mean spectrum keeps the oxygen A band ({dip[1]:.0f} nm) {100 * dip[0]:.0f}% "
-            "deep, as at-sensor radiance (or top-of-atmosphere reflectance) does; surface "
-            "reflectance products keep at most a few percent of it. The loaders expect surface "
-            "reflectance x 10000: convert the data to surface reflectance first (atmospheric "
-            "correction, e.g. ISOFIT, 6S, ATCOR, FLAASH) or use the producer's L2A product")
 
 
 def infer_scale(p50: float, p99: float) -> tuple[str, str | None]:
