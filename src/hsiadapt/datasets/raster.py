@@ -53,7 +53,7 @@ def declared_scale(path: Path, src) -> float | None:
         import tifffile
 
         with tifffile.TiffFile(path) as tif:
-            t = tif.pages[0].tags.get(42112)  # GDAL_METADATA
+            t = tif.pages.first.tags.get(42112)  # GDAL_METADATA
             texts += [str(t.value)] if t is not None else []
     for text in texts:
         try:
