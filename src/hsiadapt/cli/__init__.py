@@ -168,9 +168,13 @@ def _add_result_commands(sub: Any) -> None:
                    "(hsiadapt sensors) giving the band centres; overrides the files' own metadata")
     s.add_argument("--tile", type=int, default=None, help="tile size (default: training chips)")
     s.add_argument("--overlap", type=float, default=0.25)
+    s.add_argument("--reflectance-scale", type=float, default=None, metavar="F",
+                   help="file value x F = reflectance (1.0: the scene holds reflectance 0-1), "
+                   "as the run's reflectance_scale; default: the file's scale tag, else 0.0001")
     s.add_argument("--allow-scale-mismatch", action="store_true",
                    help="predict even when the scene's values are on another scale than the "
-                   "training data's statistics (an error otherwise)")
+                   "training data's statistics, or are float 0-1 without a scale tag (an error "
+                   "otherwise)")
     s.set_defaults(func=_cmd_predict)
 
 

@@ -282,7 +282,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
     out = predict_scene(args.run_dir, args.image, args.out, tile=args.tile, overlap=args.overlap,
                         allow_scale_mismatch=args.allow_scale_mismatch,
-                        wavelengths=args.wavelengths)
+                        wavelengths=args.wavelengths, reflectance_scale=args.reflectance_scale)
     print(f"class map written to {out}")
     return 0
 
@@ -293,6 +293,8 @@ def _cmd_init(args: argparse.Namespace) -> int:
     path, summary = write_starter(args.folder, args.out, background_codes=args.background_codes,
                                   class_names=args.class_names)
     print(path.read_text(), end="")
+    for w in summary.label_warnings:
+        print(f"hsiadapt: warning: {w}", file=sys.stderr)
     print(f"\nconfig written to {path}\n{next_commands(path, summary)}", file=sys.stderr)
     return 0
 

@@ -23,13 +23,16 @@ class ChipStatistics:
 
     Args:
         good_bands: flags ``(C,)`` of the bands whose values enter the percentiles.
+        above: count the valid pixels whose largest good-band value exceeds this
+            (:attr:`above_share`; ``None``: do not count).
     """
 
-    def __init__(self, good_bands: np.ndarray) -> None:
+    def __init__(self, good_bands: np.ndarray, above: float | None = None) -> None:
         self.good = np.flatnonzero(good_bands) if np.any(good_bands) else \
             np.arange(len(good_bands))
         self.stats = RunningStats(len(good_bands))
         self.samples: list[np.ndarray] = []
+        self.threshold, self.n_above = above, 0
 
     def add(self, img: np.ndarray, valid: np.ndarray) -> bool:
         """Add a chip ``(C, H, W)`` with its valid pixels ``(H, W)``; returns whether all its
@@ -44,7 +47,10 @@ class ChipStatistics:
         if pix.size == 0:
             return finite
         for p0 in range(0, pix.size, BLOCK_PX):
-            self.stats.update(flat[:, pix[p0:p0 + BLOCK_PX]].T.astype(np.float64))
+            block = flat[:, pix[p0:p0 + BLOCK_PX]]
+            self.stats.update(block.T.astype(np.float64))
+            if self.threshold is not None:
+                self.n_above += int((block[self.good].max(axis=0) > self.threshold).sum())
         # every step-th value of the good bands' valid values, band by band (as the check
         # always sampled them)
         size = len(self.good) * pix.size
@@ -57,6 +63,11 @@ class ChipStatistics:
     def count(self) -> int:
         """Valid pixels added."""
         return self.stats.n
+
+    @property
+    def above_share(self) -> float:
+        """Share of the valid pixels whose largest good-band value exceeds ``above``."""
+        return self.n_above / self.stats.n if self.stats.n else 0.0
 
     @property
     def mean(self) -> np.ndarray | None:

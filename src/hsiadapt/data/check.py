@@ -11,11 +11,19 @@ from typing import Any
 import numpy as np
 
 from hsiadapt.data._check_stats import ChipStatistics
-from hsiadapt.datasets.base import DATASETS, DatasetNotFoundError, HSIDataError, HSIDataset
-from hsiadapt.spectral._alignment import O2A_AT_SENSOR, o2a_dip
+from hsiadapt.data.at_sensor import at_sensor_problem
+from hsiadapt.datasets.base import (
+    DATASETS,
+    SAMPLE_SCALE,
+    DatasetNotFoundError,
+    HSIDataError,
+    HSIDataset,
+)
+from hsiadapt.datasets.label_audit import audit_folder, code_counts
 from hsiadapt.spectral.sanity import spectral_sanity
 
-__all__ = ["CheckReport", "check_dataset", "exit_code", "format_report", "infer_scale"]
+__all__ = ["CheckReport", "at_sensor_problem", "check_dataset", "exit_code", "format_report",
+           "infer_scale"]
 
 
 @dataclass
@@ -35,6 +43,8 @@ class CheckReport:
     spectral_findings: list[str] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
     unknown_codes: dict[int, int] = field(default_factory=dict)
+    #: said plainly, no exit 1: a background code holding most pixels, 0-based masks
+    label_warnings: list[str] = field(default_factory=list)
     #: 1st, 50th and 99th percentile of valid pixel values as loaded (reflectance x 10000)
     value_percentiles: tuple[float, float, float] | None = None
     scale: str = ""
@@ -97,9 +107,10 @@ def check_dataset(
         f"{b.centers.min():.1f}-{b.centers.max():.1f} nm) is the one the other images share: "
         "remove or fix this file" for f, why in odd.items()]
     unknown: dict[int, int] = {}
+    raw_counts: dict[int, int] = {}
     unknown_chips = 0
     hist: dict[str, int] = {}
-    chips = ChipStatistics(b.valid)
+    chips = ChipStatistics(b.valid, above=SAMPLE_SCALE)
     invalid = total = 0
     tmin: np.ndarray | None = None
     tmax: np.ndarray | None = None
@@ -125,7 +136,10 @@ def check_dataset(
                 rep.problems.append(f"{split}[{i}]: non-finite values in image")
             label_map = getattr(ds, "label_map", None)
             if label_map is not None and hasattr(ds, "raw_labels"):
-                found = label_map.unknown_codes(ds.raw_labels(i))
+                raw = ds.raw_labels(i)
+                found = label_map.unknown_codes(raw)
+                for code, c in code_counts([raw]).items():
+                    raw_counts[code] = raw_counts.get(code, 0) + c
                 unknown_chips += bool(found)
                 for code, c in found.items():
                     unknown[code] = unknown.get(code, 0) + c
@@ -161,6 +175,9 @@ def check_dataset(
                 "(count them as background, as the published study did)")
         else:
             rep.assumptions.append(what + f"; policy unknown_labels={policy}")
+    if raw_counts and hasattr(first, "scanned_codes"):
+        for f in audit_folder(first, declare=_declare, counts=raw_counts):
+            (rep.problems if f.severity == "problem" else rep.label_warnings).append(f.message)
     if tmin is not None and tmax is not None:
         rep.target_ranges = {t: (float(a), float(z)) for t, a, z in
                              zip(getattr(first, "targets", ()), tmin, tmax, strict=False)}
@@ -189,25 +206,17 @@ def check_dataset(
     if spectrum is not None:
         rep.spectral_findings = [f"{f.severity}: {f.message}"
                                  for f in spectral_sanity(b, spectrum, imagery=True)]
-        radiance = at_sensor_problem(b, spectrum)
+        radiance = at_sensor_problem(b, spectrum, chips.above_share)
         if radiance:
             rep.problems.append(radiance)
     return rep
 
 
-def at_sensor_problem(bands: Any, spectrum: np.ndarray) -> str | None:
-    """A problem when the mean spectrum keeps the O2-A band (761 nm) deep: at-sensor radiance
-    (or top-of-atmosphere) values, not the surface reflectance the loaders expect."""
-    mu = np.asarray(spectrum, dtype=np.float64)
-    measured = bands.valid & np.isfinite(mu) & (mu > 0)
-    dip = o2a_dip(bands.centers, mu, measured)
-    if dip is None or dip[0] < O2A_AT_SENSOR:
-        return None
-    return (f"the mean spectrum keeps the oxygen A band ({dip[1]:.0f} nm) {100 * dip[0]:.0f}% "
-            "deep, as at-sensor radiance (or top-of-atmosphere reflectance) does; surface "
-            "reflectance products keep at most a few percent of it. The loaders expect surface "
-            "reflectance x 10000: convert the data to surface reflectance first (atmospheric "
-            "correction, e.g. ISOFIT, 6S, ATCOR, FLAASH) or use the producer's L2A product")
+def _declare(codes: list[int]) -> str:
+    if not codes:
+        return "drop background_codes: the --arg, or the key in the config's dataset_args"
+    return (f"--arg 'background_codes={codes}'; in a config: dataset_args: "
+            f"{{background_codes: {codes}}}")
 
 
 def infer_scale(p50: float, p99: float) -> tuple[str, str | None]:
@@ -248,6 +257,7 @@ def format_report(rep: CheckReport) -> str:
     if rep.target_ranges:
         lines.append("targets: " + ", ".join(f"{k} {a:g}..{z:g}"
                                               for k, (a, z) in rep.target_ranges.items()))
+    lines += [f"labels: ! {w}" for w in rep.label_warnings]
     if rep.assumptions:
         lines.append("assumed (not read from the data):")
         lines += [f"  ~ {a}" for a in rep.assumptions]

@@ -55,7 +55,7 @@ from hsiadapt.datasets.base import (
     read_split_file,
 )
 from hsiadapt.datasets.labels import LabelMap
-from hsiadapt.datasets.raster import read_image, read_mask
+from hsiadapt.datasets.raster import mask_dtype, read_image, read_mask
 from hsiadapt.spectral import BandSet, SpectralError
 from hsiadapt.spectral.envi import resolve_envi_pair
 from hsiadapt.spectral.io import load_bandset
@@ -167,6 +167,7 @@ class HSIFolder(HSIDataset):
         """A segmentation folder's classes: the codes given (or every code in the masks), their
         names, and the label map from mask codes to class ordinals."""
         class_codes_given = class_codes is not None
+        self.scanned_codes = not class_codes_given  # no code was declared a class
         if class_codes is None:
             class_codes = self._scan_codes()
         self.class_codes = tuple(int(c) for c in class_codes)
@@ -300,6 +301,10 @@ class HSIFolder(HSIDataset):
         ``data check``)."""
         assert self.mask_dir is not None
         return read_mask(self.mask_path(self.files[index]))
+
+    def mask_dtype(self) -> str:
+        """The masks' file data type (of the first image's mask)."""
+        return mask_dtype(self.mask_path(self.files[0]))
 
     def _load(self, index: int) -> dict[str, Any]:
         name = self.files[index]

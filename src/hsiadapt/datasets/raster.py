@@ -9,10 +9,18 @@ import numpy as np
 from hsiadapt.datasets._values import check_plausible
 from hsiadapt.datasets.base import SAMPLE_SCALE, HSIDataError
 
-__all__ = ["read_image", "read_label_raster", "read_mask"]
+__all__ = ["DATASET_SCALE_FIX", "declared_scale", "mask_dtype", "read_image", "read_label_raster",
+           "read_mask"]
 
 
-def _refuse_unscaled_reflectance(path: Path, values: np.ndarray, dtype: np.dtype) -> None:
+#: how to declare a file's scale, in a dataset's terms (``predict`` names its own flag)
+DATASET_SCALE_FIX = ("reflectance_scale: 1.0 (dataset_args in a config; --arg "
+                     "reflectance_scale=1.0 on the CLI), or the factor that turns the values "
+                     "into reflectance")
+
+
+def _refuse_unscaled_reflectance(path: Path, values: np.ndarray, dtype: np.dtype,
+                                 fix: str) -> None:
     """A float file without a scale tag whose values look like reflectance 0-1 would be read
     as DN (x 1e-4): 10000 times too dark, silently. Refuse it, naming the fix."""
     if not np.issubdtype(dtype, np.floating) or values.size == 0:
@@ -23,9 +31,40 @@ def _refuse_unscaled_reflectance(path: Path, values: np.ndarray, dtype: np.dtype
         raise HSIDataError(
             f"{path}: float values with 99th percentile {p99:.3g} look like reflectance in 0-1, "
             "but the file has no scale tag, so they would be read as reflectance x 10000 (DN) - "
-            "10000 times too small. Say what they are: reflectance_scale: 1.0 (dataset_args in a "
-            "config; --arg reflectance_scale=1.0 on the CLI), or the factor that turns the "
-            "values into reflectance")
+            f"10000 times too small. Say what they are: {fix}")
+
+
+def declared_scale(path: Path, src) -> float | None:
+    """The scale the file declares (GDAL's band scale), or ``None`` when it declares none.
+
+    GDAL reports 1.0 both for "no scale" and for a written scale of 1; a written one is found
+    in the GeoTIFF's GDAL metadata tag (``<Item role="scale">``) or a ``.aux.xml`` sidecar
+    (``<Scale>``), so an explicit 1.0 (reflectance 0-1) is a declaration, not "no tag"."""
+    import xml.etree.ElementTree as ET
+
+    tag = src.scales[0] if src.scales else None
+    if tag is not None and tag != 1.0:
+        return float(tag)
+    texts = []
+    aux = Path(f"{path}.aux.xml")
+    if aux.is_file():
+        texts.append(aux.read_text(errors="replace"))
+    if src.driver == "GTiff":
+        import tifffile
+
+        with tifffile.TiffFile(path) as tif:
+            t = tif.pages.first.tags.get(42112)  # GDAL_METADATA
+            texts += [str(t.value)] if t is not None else []
+    for text in texts:
+        try:
+            root = ET.fromstring(text)
+        except ET.ParseError:
+            continue
+        found = [e.text for e in root.iter("Item") if e.get("role") == "scale"]
+        found += [e.text for e in root.iter("Scale")]
+        if found and found[0] is not None:
+            return float(found[0])
+    return None
 
 
 def _open(path: Path):
@@ -54,18 +93,22 @@ def read_image(
     reflectance_scale: float | None = None,
     valid_bands: np.ndarray | None = None,
     nodata: float | None = None,
+    unscaled_fix: str | None = DATASET_SCALE_FIX,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Read a ``(C, H, W)`` image on the sample scale (reflectance x 10000) and its valid mask.
 
     Args:
         path: GeoTIFF (or any GDAL raster).
         n_bands: expected band count (the dataset's band table).
-        reflectance_scale: file value x scale = reflectance. ``None``: the file's own scale tag
-            when it has one other than 1, else 1e-4 (EnMAP L2A / SpectralEarth DN) - except that
-            a float file whose values look like reflectance in 0-1 (non-integer, 99th
-            percentile at most 2) is refused rather than read 10000 times too dark.
+        reflectance_scale: file value x scale = reflectance. ``None``: the scale the file
+            declares (:func:`declared_scale`; a declared 1.0 is reflectance 0-1), else 1e-4
+            (EnMAP L2A / SpectralEarth DN) - except that a float file without a scale whose
+            values look like reflectance in 0-1 (non-integer, 99th percentile at most 2) is
+            refused rather than read 10000 times too dark.
         valid_bands: good-band flags; bad bands are zeroed and do not affect ``valid``.
         nodata: nodata value; ``None``: the file's nodata value.
+        unscaled_fix: the fix that refusal names, in the caller's terms (``None``: read such a
+            file as DN without refusing it).
 
     Returns:
         ``(image float32 (C, H, W), valid bool (H, W))``; nodata and non-finite pixels are 0 in
@@ -89,7 +132,7 @@ def read_image(
             raise HSIDataError(f"{path}: pixel data unreadable ({err}); file truncated?") from None
         nd = src.nodata if nodata is None else nodata
         file_dtype = np.dtype(src.dtypes[0])
-        tag_scale = src.scales[0] if src.scales else 1.0
+        tag_scale = declared_scale(path, src) if reflectance_scale is None else None
     bad = ~np.isfinite(raw)
     if nd is not None and np.isfinite(nd):
         bad |= raw == nd
@@ -97,9 +140,9 @@ def read_image(
     valid = ~bad[vb].any(axis=0)
     scale = reflectance_scale
     if scale is None:
-        if tag_scale in (None, 1.0) and np.issubdtype(file_dtype, np.floating):
-            _refuse_unscaled_reflectance(path, raw[vb][:, valid], file_dtype)
-        scale = tag_scale if tag_scale not in (None, 1.0) else 1e-4
+        if tag_scale is None and unscaled_fix is not None:
+            _refuse_unscaled_reflectance(path, raw[vb][:, valid], file_dtype, unscaled_fix)
+        scale = tag_scale if tag_scale is not None else 1e-4
     # one chip-sized array, zeroed in place (a chip is hundreds of MB: `data check` on three
     # 2048 x 2048 x 30 chips peaked at 5.75 GB, partly from temporaries here)
     image = raw * np.float32(scale * SAMPLE_SCALE)
@@ -117,6 +160,13 @@ def read_label_raster(path: Path) -> np.ndarray:
         HSIDataError: missing/corrupt file, or non-integer label values.
     """
     return np.ma.getdata(read_mask(path))
+
+
+def mask_dtype(path: Path) -> str:
+    """The data type a label raster is stored in (``"uint8"``...): its maximum is the usual
+    nodata value."""
+    with _open(path) as src:
+        return str(src.dtypes[0])
 
 
 def read_mask(path: Path) -> np.ma.MaskedArray:

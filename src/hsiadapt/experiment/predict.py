@@ -58,6 +58,8 @@ class LoadedRun:
     chip_px: int | None
     image_size: int | None
     patch: int
+    #: the training data's ``reflectance_scale`` (``None``: the files' scale tags / default)
+    train_scale: float | None = None
 
 
 def load_run_model(run_dir: str | Path) -> LoadedRun:
@@ -114,7 +116,8 @@ def load_run_model(run_dir: str | Path) -> LoadedRun:
         normalize = Normalize(torch.tensor(stats["mean"]), torch.tensor(stats["std"]))
     return LoadedRun(model=model.eval(), adapter=adapter, normalize=normalize, bands=bands,
                      classes=classes, class_codes=rec.class_codes, chip_px=rec.chip_px,
-                     image_size=plan.recipe.image_size, patch=model.backbone_info.patch_size)
+                     image_size=plan.recipe.image_size, patch=model.backbone_info.patch_size,
+                     train_scale=spec.task.dataset_args.get("reflectance_scale"))
 
 
 def scene_files(image: str | Path) -> Path:
@@ -153,17 +156,22 @@ def check_scene_bands(image: str | Path, bands: BandSet, trained: BandSet) -> No
 def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
                   tile: int | None = None, overlap: float = OVERLAP,
                   batch_size: int = BATCH_SIZE, allow_scale_mismatch: bool = False,
-                  wavelengths: BandSet | str | Path | None = None) -> Path:
+                  wavelengths: BandSet | str | Path | None = None,
+                  reflectance_scale: float | None = None) -> Path:
     """Predict a class map for ``image`` and write it to ``out`` (see the module docstring).
 
     ``image`` is a GeoTIFF (or another GDAL raster), or an ENVI data file or its header (either
     finds the other). ``wavelengths`` (a BandSet, sensor name or wavelength file) replaces the
-    band table the file's metadata give.
+    band table the file's metadata give. ``reflectance_scale`` (file value x scale =
+    reflectance, as the dataset argument of that name) overrides the file's scale tag: a float
+    0-1 scene without one takes 1.0, the scale a run trained on float 0-1 files was given.
 
     Raises:
         ValueError: the scene's bands differ from the run's, or its values are on another
-            scale than the training data's statistics (a factor of 10 or more; pass
-            ``allow_scale_mismatch=True`` / ``--allow-scale-mismatch`` to predict anyway).
+            scale than the training data's statistics (a factor of 10 or more), or it holds
+            float 0-1 values without a scale tag (pass ``reflectance_scale`` /
+            ``--reflectance-scale``, or ``allow_scale_mismatch=True`` /
+            ``--allow-scale-mismatch`` to predict anyway).
     """
     import warnings
 
@@ -172,7 +180,9 @@ def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
 
     data = scene_files(image)
     run = load_run_model(run_dir)
-    x, valid, georef, bands = _read_scene(image, data, wavelengths, run.bands)
+    fix = _scale_fix(run.train_scale)
+    x, valid, georef, bands = _read_scene(image, data, wavelengths, run.bands, reflectance_scale,
+                                          None if allow_scale_mismatch else fix)
     vt = torch.from_numpy(valid)
 
     def check_scale(adapted: torch.Tensor) -> None:
@@ -185,8 +195,7 @@ def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
                 f"{image}: its values (median band mean {scene:.4g} after the adapter, on the "
                 f"loaders' reflectance x 10000 scale) differ from the training data's statistics "
                 f"(median band mean {train:.4g}) by a factor of {scene / train:.3g}: the scene "
-                "is in other units (reflectance 0-1 without a scale tag? radiance?). Convert it "
-                "to the training data's units, or pass --allow-scale-mismatch to predict anyway")
+                f"is in other units (reflectance 0-1 without a scale tag? radiance?): {fix}")
 
     img = prepare_image(torch.from_numpy(x), vt, run.adapter, run.normalize, check=check_scale)
     h, w = valid.shape
@@ -213,8 +222,19 @@ def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
     return outp
 
 
+def _scale_fix(train_scale: float | None) -> str:
+    """What to do about a scene on another scale, in ``predict``'s flags."""
+    trained = ("" if train_scale is None else
+               f" (the run trained with reflectance_scale {train_scale:g}: "
+               f"--reflectance-scale {train_scale:g} reads the scene as it read its files)")
+    return ("pass --reflectance-scale F, F the factor that turns the scene's values into "
+            f"reflectance (1.0 for reflectance 0-1){trained}; or convert the scene to the "
+            "training data's units; or pass --allow-scale-mismatch to predict anyway")
+
+
 def _read_scene(image: str | Path, data: Path, wavelengths: BandSet | str | Path | None,
-                trained: BandSet) -> tuple[np.ndarray, np.ndarray, Georef | None, BandSet]:
+                trained: BandSet, reflectance_scale: float | None, unscaled_fix: str | None
+                ) -> tuple[np.ndarray, np.ndarray, Georef | None, BandSet]:
     """The scene on the sample scale, its valid mask, a product's georeferencing (else
     ``None``: the raster's own is used) and its band table, checked against the run's."""
     from hsiadapt.datasets.product import is_product, read_product_image
@@ -227,8 +247,12 @@ def _read_scene(image: str | Path, data: Path, wavelengths: BandSet | str | Path
         bands = load_bandset(wavelengths if wavelengths is not None else image)
     check_scene_bands(image, bands, trained)
     if is_product(data):  # EnMAP / EMIT / PRISMA as downloaded: scaled, orthorectified, georef
+        if reflectance_scale is not None:
+            raise ValueError(f"{image}: a mission product carries its own scale factors; drop "
+                             "--reflectance-scale")
         return (*read_product_image(data, len(bands), valid_bands=bands.valid), bands)
-    x, valid = read_image(data, len(bands), valid_bands=bands.valid)
+    x, valid = read_image(data, len(bands), valid_bands=bands.valid,
+                          reflectance_scale=reflectance_scale, unscaled_fix=unscaled_fix)
     return x, valid, None, bands
 
 

@@ -25,6 +25,8 @@ import numpy as np
 
 from hsiadapt.data.check import infer_scale
 from hsiadapt.datasets.folder import HSIFolder
+from hsiadapt.datasets.label_audit import audit_folder
+from hsiadapt.datasets.raster import declared_scale
 from hsiadapt.spectral import BandSet, SpectralError, build_map, get_sensor, list_sensors
 
 __all__ = ["FolderSummary", "dataset_args", "inspect_folder", "next_commands",
@@ -60,6 +62,9 @@ class FolderSummary:
     uncovered: list[str] = field(default_factory=list)
     odd_files: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: said plainly on the terminal and in the config: background that looks like a class,
+    #: 0-based masks, stray codes (:mod:`hsiadapt.datasets.label_audit`)
+    label_warnings: list[str] = field(default_factory=list)
 
 
 def _match_sensor(bands: BandSet) -> tuple[str | None, str]:
@@ -92,20 +97,22 @@ def _mask_nodata(ds: HSIFolder) -> int | None:
     return int(nd) if nd is not None and np.isfinite(nd) and float(nd).is_integer() else None
 
 
-def _raw_values(ds: HSIFolder, n: int = 8) -> tuple[np.ndarray, float | None, float, str, int]:
-    """Valid raw values of up to ``n`` images, nodata, scale tag, dtype, chip size."""
+def _raw_values(ds: HSIFolder, n: int = 8) -> tuple[np.ndarray, float | None, float | None, str,
+                                                     int]:
+    """Valid raw values of up to ``n`` images, nodata, declared scale (or ``None``), dtype,
+    chip size."""
     import rasterio
     from rasterio.errors import NotGeoreferencedWarning
 
     vals: list[np.ndarray] = []
-    nodata, tag, dtype, size = None, 1.0, "float32", 0
+    nodata, tag, dtype, size = None, None, "float32", 0
     for f in ds.files[:n]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
             with rasterio.open(ds.image_dir / f) as src:
                 a = src.read(out_dtype="float64")
                 nodata, dtype = src.nodata, src.dtypes[0]
-                tag = src.scales[0] if src.scales else 1.0
+                tag = declared_scale(ds.image_dir / f, src)
                 size = max(size, src.height, src.width)
         good = np.isfinite(a)
         if nodata is not None:
@@ -113,7 +120,12 @@ def _raw_values(ds: HSIFolder, n: int = 8) -> tuple[np.ndarray, float | None, fl
         good[~ds.bands.valid] = False
         v = a[good]
         vals.append(v[:: max(1, v.size // 50_000)])
-    return np.concatenate(vals) if vals else np.zeros(0), nodata, float(tag or 1.0), dtype, size
+    return np.concatenate(vals) if vals else np.zeros(0), nodata, tag, dtype, size
+
+
+def _init_fix(codes: list[int]) -> str:
+    return (f"rerun init with --background-codes {','.join(map(str, codes))}" if codes
+            else "rerun init without --background-codes")
 
 
 def _propose_splits(s: FolderSummary, root: Path, n: int, seed: int,
@@ -143,7 +155,7 @@ def _describe_scale(s: FolderSummary, ds: HSIFolder) -> None:
     raw, nodata, tag, dtype, s.chip_px = _raw_values(ds)
     if raw.size:
         p99 = float(np.percentile(raw, 99))
-        if tag != 1.0:
+        if tag is not None:
             s.reflectance_scale = None
             how = f"the files' scale tag ({tag:g})"
             scale = tag
@@ -204,8 +216,9 @@ def inspect_folder(root: str | Path, *, background_codes: list[int] | None = Non
         s.class_names = list(class_names or [])
         if not background_codes:
             s.notes.append(f"classes: every mask code found {s.class_codes}; none is taken as "
-                           "background. If one means 'unlabelled' (often 0), list it in "
-                           "background_codes (or rerun init with --background-codes 0)")
+                           "background. If one means 'unlabelled', list it in "
+                           "background_codes (or rerun init with --background-codes CODE)")
+        s.label_warnings = [f.message for f in audit_folder(ds, declare=_init_fix)]
     _propose_splits(s, root, n, seed, kw)
     _describe_scale(s, ds)
     # -- which Sentinel-2 bands the source does not cover
@@ -273,6 +286,7 @@ def starter_config(s: FolderSummary, config_dir: Path, name: str | None = None) 
         f"#   {s.nodata_note}",
     ]
     lines += [f"#   ~ {n}" for n in s.notes]
+    lines += [f"#   ! {w}" for w in s.label_warnings]
     if s.uncovered:
         lines.append(f"#   ~ Sentinel-2 bands the data do not cover: {', '.join(s.uncovered)}; "
                      "the adapters repeat the nearest band for them (coverage: nearest; "

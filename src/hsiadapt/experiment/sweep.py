@@ -62,6 +62,17 @@ def _release_memory() -> None:
         pass
 
 
+def _undefined_note(test: dict[str, float]) -> str:
+    from hsiadapt.models.metrics import undefined_classes
+
+    gone = undefined_classes(test)
+    if not gone:
+        return ""
+    n = int(test.get("miou_classes", 0))
+    return (f" ({', '.join(gone)}: no pixel in the test split nor in the prediction, IoU "
+            f"undefined; miou is over the other {n} classes)")
+
+
 def run_sweep(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bool = False,
               max_epochs: int | None = None,
               echo: Callable[[str], None] = print) -> list[RunResult]:
@@ -120,6 +131,7 @@ def run_sweep(cfg: ExperimentConfig, runs: Sequence[RunSpec], *, force: bool = F
                 extra = f" ({res.note})"
             elif res.record is not None and res.record.value() is not None:
                 extra = f" - test {res.record.primary()[0]} {res.record.value():.4f}"
+                extra += _undefined_note(res.record.test)
             took = "" if res.status == RUNNING_ELSEWHERE else f" in {res.seconds:.1f} s"
             echo(f"[{done}/{len(todo)}] {spec.run_id}: {res.status}{took}{extra}; "
                  f"ETA {_fmt_eta(eta)}")

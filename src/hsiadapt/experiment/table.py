@@ -25,6 +25,7 @@ import numpy as np
 
 from hsiadapt.experiment.record import RunRecord, collect_records
 from hsiadapt.experiment.table_baselines import baseline_notes
+from hsiadapt.models.metrics import undefined_classes
 
 __all__ = ["Cell", "ResultsTable", "build_table", "collect_runs", "leaderboard_rank"]
 
@@ -118,6 +119,9 @@ class ResultsTable:
     scoring: dict[str, str] = field(default_factory=dict)
     #: per column: the definition of its measured runs' metric (:func:`metric_definition`)
     definitions: dict[str, str] = field(default_factory=dict)
+    #: per column: classes with an undefined test IoU (no test pixel, none predicted) -> the
+    #: rows (``backbone / adapter``) whose runs left them out of the mIoU mean
+    undefined: dict[str, dict[str, set[str]]] = field(default_factory=dict)
 
     def _other_definition(self, key: tuple[str, str, str]) -> bool:
         """A literature value whose metric is defined otherwise than the column's runs'."""
@@ -224,6 +228,11 @@ class ResultsTable:
                    "underlined: best adaptation per backbone; ↑ higher is better, ↓ lower is "
                    "better. Literature rows are published numbers, not measured here.")
         out += self._scoring_lines()
+        for col, gone in self.undefined.items():
+            out.append(f"{col}: IoU undefined for " + "; ".join(
+                f"{c} (no pixel in the test split nor predicted; {', '.join(sorted(rows))})"
+                for c, rows in sorted(gone.items()))
+                + ": left out of the mIoU mean of those runs, not counted as 0.")
         out += self._definition_lines()
         if self.rank_is_bound and self.ranks:
             out.append("Ranks are bounds: computed from the HYPERVIEW-1 scores traceable to a "
@@ -258,6 +267,7 @@ def build_table(runs: list[RunRecord], *, leaderboard: str | Path | None = None,
     rows: list[tuple[str, str, bool]] = []
     baselines = {(m.backbone, m.adapter) for m in runs if m.is_baseline}
     scorings: dict[str, set[str]] = defaultdict(set)
+    undefined: dict[str, dict[str, set[str]]] = {}
     definitions: dict[str, set[str]] = defaultdict(set)
     for m in runs:
         task = m.task or "?"
@@ -276,6 +286,8 @@ def build_table(runs: list[RunRecord], *, leaderboard: str | Path | None = None,
             cells[key].failed += 1
             continue
         cells[key].values.append(float(v))
+        for c in undefined_classes(m.test) if metric == "miou" else ():
+            undefined.setdefault(task, {}).setdefault(c, set()).add(f"{key[0]} / {key[1]}")
         cells[key].resumed += int(m.resumed_from_checkpoint)
         scorings[task].add(m.test_scoring or "resized_chips")
         definitions[task].add(metric_definition(metric, m.classes))
@@ -320,4 +332,5 @@ def build_table(runs: list[RunRecord], *, leaderboard: str | Path | None = None,
     return ResultsTable(columns, directions, metrics, rows, dict(cells), ranks, bold, underline,
                         rank_is_bound=bound, baselines=baselines,
                         scoring={c: "+".join(sorted(s)) for c, s in scorings.items()},
-                        definitions={c: "+".join(sorted(s)) for c, s in definitions.items()})
+                        definitions={c: "+".join(sorted(s)) for c, s in definitions.items()},
+                        undefined=undefined)

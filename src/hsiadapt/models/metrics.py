@@ -3,7 +3,11 @@
 Segmentation, from a confusion matrix over the pixels that are not ignored:
 
 * ``miou``: macro mean of per-class IoU over the model's classes, classes absent from both
-  truth and prediction left out (NaN IoU);
+  truth and prediction left out. Such a class (e.g. one the test split has no pixel of) has an
+  undefined IoU: it stays in the scores as ``NaN`` (``iou/<class>`` in ``metrics.json``), is not
+  counted as 0 nor as 1, and ``miou_classes`` says how many classes the mean is over;
+  :func:`undefined_classes` names them for the run output and the table. A class the test split
+  lacks but the model predicts has IoU 0 (its false positives count);
 * ``miou_without_background``: the same without a class named ``Background`` - equal to ``miou``
   unless the dataset trains background as a class, as the published study did (its reported
   mIoU is ``miou`` with background as a class);
@@ -17,12 +21,15 @@ the sum, available as ``reduction="sum"``), with per-target MSE in original unit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 
-__all__ = ["confusion_matrix", "hyperview_score", "regression_scores", "segmentation_scores"]
+__all__ = ["confusion_matrix", "hyperview_score", "regression_scores", "segmentation_scores",
+           "undefined_classes"]
 
 
 def confusion_matrix(pred: torch.Tensor, target: torch.Tensor, num_classes: int,
@@ -52,6 +59,7 @@ def segmentation_scores(cm: torch.Tensor | np.ndarray,
         "iou_micro": float(tp.sum() / denom.sum()) if denom.sum() > 0 else float("nan"),
         "pixel_accuracy": float(tp.sum() / c.sum()) if c.sum() > 0 else float("nan"),
         "iou_per_class": [float(v) for v in iou],
+        "miou_classes": float(present.sum()),
     }
     if class_names is not None and "Background" in class_names:
         bg = list(class_names).index("Background")
@@ -61,6 +69,13 @@ def segmentation_scores(cm: torch.Tensor | np.ndarray,
     else:
         out["miou_without_background"] = out["miou"]
     return out
+
+
+def undefined_classes(test: Mapping[str, Any]) -> list[str]:
+    """The classes whose test IoU is undefined (``iou/<class>`` is NaN: no pixel of them in the
+    test truth nor in the prediction), left out of ``miou``."""
+    return [k.split("/", 1)[1] for k, v in test.items() if k.startswith("iou/")
+            and isinstance(v, float) and math.isnan(v)]
 
 
 def hyperview_score(pred: np.ndarray, true: np.ndarray, train_mean: np.ndarray,
