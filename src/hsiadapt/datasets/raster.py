@@ -9,7 +9,7 @@ import numpy as np
 from hsiadapt.datasets._values import check_plausible
 from hsiadapt.datasets.base import SAMPLE_SCALE, HSIDataError
 
-__all__ = ["read_image", "read_label_raster", "read_mask"]
+__all__ = ["open_raster", "read_image", "read_label_raster", "read_mask", "to_sample_scale"]
 
 
 def _refuse_unscaled_reflectance(path: Path, values: np.ndarray, dtype: np.dtype) -> None:
@@ -28,7 +28,8 @@ def _refuse_unscaled_reflectance(path: Path, values: np.ndarray, dtype: np.dtype
             "values into reflectance")
 
 
-def _open(path: Path):
+def open_raster(path: Path):  # a rasterio dataset
+    """``rasterio.open(path)`` with the errors of :func:`read_image` (missing, corrupt)."""
     import warnings
 
     import rasterio
@@ -77,7 +78,7 @@ def read_image(
     """
     from rasterio.errors import RasterioIOError
 
-    with _open(path) as src:
+    with open_raster(path) as src:
         if src.count != n_bands:
             raise HSIDataError(
                 f"{path}: has {src.count} bands but the dataset's band table has {n_bands}; "
@@ -90,9 +91,20 @@ def read_image(
         nd = src.nodata if nodata is None else nodata
         file_dtype = np.dtype(src.dtypes[0])
         tag_scale = src.scales[0] if src.scales else 1.0
+    return to_sample_scale(path, raw, n_bands, nodata=nd, file_dtype=file_dtype,
+                           tag_scale=tag_scale, reflectance_scale=reflectance_scale,
+                           valid_bands=valid_bands)
+
+
+def to_sample_scale(path: Path, raw: np.ndarray, n_bands: int, *, nodata: float | None,
+                    file_dtype: np.dtype, tag_scale: float | None,
+                    reflectance_scale: float | None = None,
+                    valid_bands: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Raster values ``raw`` (float32 ``(C, H, W)``, the whole file or a window of it) on the
+    sample scale with their valid mask, as :func:`read_image` describes (its checks included)."""
     bad = ~np.isfinite(raw)
-    if nd is not None and np.isfinite(nd):
-        bad |= raw == nd
+    if nodata is not None and np.isfinite(nodata):
+        bad |= raw == nodata
     vb = np.ones(n_bands, bool) if valid_bands is None else np.asarray(valid_bands, bool)
     valid = ~bad[vb].any(axis=0)
     scale = reflectance_scale
@@ -102,7 +114,7 @@ def read_image(
         scale = tag_scale if tag_scale not in (None, 1.0) else 1e-4
     image = np.where(bad, 0.0, raw * np.float32(scale * SAMPLE_SCALE)).astype(np.float32)
     image[~vb] = 0.0
-    check_plausible(path, raw, image, vb, valid, nd)  # damaged bytes are refused, named
+    check_plausible(path, raw, image, vb, valid, nodata)  # damaged bytes are refused, named
     return image, valid
 
 
@@ -126,7 +138,7 @@ def read_mask(path: Path) -> np.ma.MaskedArray:
     Raises:
         HSIDataError: missing/corrupt file, or non-integer label values.
     """
-    with _open(path) as src:
+    with open_raster(path) as src:
         try:
             a = src.read(1)
         except Exception as err:  # rasterio raises several types for broken files

@@ -12,16 +12,24 @@ from pathlib import Path
 
 from hsiadapt.spectral.band import BandSet, SpectralError
 from hsiadapt.spectral.products._cube import ProductCube
-from hsiadapt.spectral.products.emit import is_emit, read_emit, read_emit_bands
+from hsiadapt.spectral.products._windows import ProductWindows
+from hsiadapt.spectral.products.emit import is_emit, open_emit, read_emit, read_emit_bands
 from hsiadapt.spectral.products.enmap import (
     is_enmap_image,
     is_enmap_metadata,
+    open_enmap,
     read_enmap,
     read_enmap_bands,
 )
-from hsiadapt.spectral.products.prisma import is_prisma_l2, read_prisma, read_prisma_bands
+from hsiadapt.spectral.products.prisma import (
+    is_prisma_l2,
+    open_prisma,
+    read_prisma,
+    read_prisma_bands,
+)
 
-__all__ = ["ProductCube", "detect_product", "product_bands", "read_product"]
+__all__ = ["ProductCube", "ProductWindows", "detect_product", "open_product", "product_bands",
+           "read_product"]
 
 
 def _hdf5_kind(path: Path) -> str | None:
@@ -68,6 +76,19 @@ def product_bands(path: str | Path) -> BandSet:
         return read_emit_bands(path)
     if kind == "prisma":
         return read_prisma_bands(path)
+    raise SpectralError(f"{path}: not an EnMAP, EMIT or PRISMA product")
+
+
+def open_product(path: str | Path) -> ProductWindows:
+    """The product opened for reading in row strips (what ``predict`` uses; see
+    :class:`ProductWindows`)."""
+    kind = detect_product(path)
+    if kind == "enmap":
+        return open_enmap(path)
+    if kind == "emit":
+        return open_emit(path)
+    if kind == "prisma":
+        return open_prisma(path)
     raise SpectralError(f"{path}: not an EnMAP, EMIT or PRISMA product")
 
 
