@@ -1,11 +1,10 @@
 """``hsiadapt init FOLDER``: look at a folder of hyperspectral cubes and write a starter config.
 
 What is read, not assumed: the images (any layout :class:`~hsiadapt.datasets.folder.HSIFolder`
-reads: GeoTIFFs, ENVI pairs with or without extension), their band table (the one most images
-share; the odd files are listed), which built-in sensor it is (band centres within 1 nm of a
-sensor's, else a custom table from the files), the class codes in the masks (or the targets of a
-``labels.csv``), the splits (split lists or CSVs when present, else a seeded split proposed
-here), and the value scale and nodata value (data check's inference, :func:`infer_scale`).
+reads: GeoTIFFs, ENVI pairs, mission products), their band table (the one most images share; the
+odd files are listed), which built-in sensor it is (centres within 1 nm of a sensor's, else a
+custom table), the class codes in the masks (or a ``labels.csv``'s targets), the splits (lists
+or CSVs when present, else a seeded split), the value scale and nodata (:func:`infer_scale`).
 
 What is written: a commented config comparing ``select``, ``srf`` and ``full_spectrum`` on
 TerraMind v1 tiny (``pretrained: false`` - how to get the weights is in a comment), with small
@@ -100,6 +99,10 @@ def _raw_values(ds: HSIFolder, n: int = 8) -> tuple[np.ndarray, float | None, fl
     vals: list[np.ndarray] = []
     nodata, tag, dtype, size = None, 1.0, "float32", 0
     for f in ds.files[:n]:
+        if f in getattr(ds, "grids", {}):  # a product: reflectance, its own scale applied
+            vals.append(_product_values(ds.image_dir / f, ds.bands.valid))
+            size = max(size, *ds.grids[f].shape)
+            continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
             with rasterio.open(ds.image_dir / f) as src:
@@ -114,6 +117,15 @@ def _raw_values(ds: HSIFolder, n: int = 8) -> tuple[np.ndarray, float | None, fl
         v = a[good]
         vals.append(v[:: max(1, v.size // 50_000)])
     return np.concatenate(vals) if vals else np.zeros(0), nodata, float(tag or 1.0), dtype, size
+
+
+def _product_values(path: Path, good: np.ndarray) -> np.ndarray:
+    """Up to 50,000 valid reflectance values (0-1) of a product's first 64 rows."""
+    from hsiadapt.spectral.products import open_product
+
+    prod = open_product(path)
+    a = prod.read(0, min(prod.height, 64))[good]
+    return a[np.isfinite(a)][:: max(1, a.size // 50_000)]
 
 
 def inspect_folder(root: str | Path, *, background_codes: list[int] | None = None,
@@ -180,7 +192,11 @@ def inspect_folder(root: str | Path, *, background_codes: list[int] | None = Non
     raw, nodata, tag, dtype, s.chip_px = _raw_values(ds)
     if raw.size:
         p99 = float(np.percentile(raw, 99))
-        if tag != 1.0:
+        if getattr(ds, "grids", None) and len(ds.grids) == len(ds.files):
+            s.reflectance_scale, scale = None, 1e-4
+            how = "the products' own scale factors (applied when read)"
+            raw = raw * 10_000
+        elif tag != 1.0:
             s.reflectance_scale = None
             how = f"the files' scale tag ({tag:g})"
             scale = tag
