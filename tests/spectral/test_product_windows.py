@@ -1,6 +1,6 @@
 """Products read in row strips (what ``predict`` does to stay within memory): any partition of a
 product's rows into strips gives exactly the whole product - values, NaNs and grid - for the
-EnMAP, EMIT and PRISMA fixtures in their real layouts, EMIT also when its GLT's swath rows are
+EnMAP, DESIS, EMIT and PRISMA fixtures in their real layouts, EMIT also when its GLT's swath rows are
 read in chunks smaller than a strip."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from hsiadapt.spectral.products import emit as emit_mod
 DATA = Path(__file__).resolve().parents[1] / "data"
 PRODUCTS = {
     "enmap": next((DATA / "enmap_l2a" / "root").glob("*/*-SPECTRAL_IMAGE.TIF")),
+    "desis": next((DATA / "desis_l2a" / "root").glob("*/*-SPECTRAL_IMAGE.tif")),
     "emit": next((DATA / "emit_l2a" / "root").glob("*.nc")),
     "prisma": next((DATA / "prisma_l2d" / "root").glob("*.he5")),
 }

@@ -31,7 +31,7 @@ PRODUCT_EXT = (".nc", ".he5", ".h5")
 def list_images(folder: Path) -> list[str]:
     """Image file names in ``folder``: rasters with an image suffix, the data file of every
     ENVI header (``scene`` + ``scene.hdr``, ``scene.img.hdr``...), and mission products as
-    downloaded: EMIT / PRISMA files (recognised by content) and EnMAP product folders (named
+    downloaded: EMIT / PRISMA files (recognised by content) and EnMAP / DESIS product folders (named
     ``FOLDER/<name>-SPECTRAL_IMAGE.TIF``). A header whose data file is missing is an error
     naming it."""
     from hsiadapt.spectral.products import detect_product
@@ -41,7 +41,7 @@ def list_images(folder: Path) -> list[str]:
               if p.is_file() and p.suffix.lower() in PRODUCT_EXT and detect_product(p)}
     for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
         names |= {f"{sub.name}/{t.name}" for t in sub.iterdir()
-                  if t.is_file() and detect_product(t) == "enmap"
+                  if t.is_file() and detect_product(t) in ("enmap", "desis")
                   and t.suffix.lower() in (".tif", ".tiff")}
     for hdr in sorted(p for p in folder.iterdir() if p.suffix.lower() == ".hdr"):
         try:
