@@ -38,11 +38,11 @@ def _labels(path: Path, codes: np.ndarray, crs: str, transform) -> None:
         dst.write(codes.astype(np.uint8)[None])
 
 
-def _enmap_folder(root: Path, n: int = 3) -> dict[str, np.ndarray]:
+def _enmap_folder(root: Path, n: int = 3, writer=None) -> dict[str, np.ndarray]:
     """``n`` EnMAP L2A product folders (6 x 8 px, 30 m, EPSG:32633) in ``images/``, each with a
     label raster at 10 m on the same origin in ``labels/<product folder>.tif``; returns each
     product's expected labels on its grid (the 10 m pixel under each 30 m pixel's centre)."""
-    mod = _writer("enmap_l2a")
+    mod = writer or _writer("enmap_l2a")
     mod.ROWS, mod.COLS = 6, 8
     rng = np.random.default_rng(3)
     expected = {}
@@ -135,3 +135,23 @@ def test_run_trains_on_a_folder_of_enmap_products(tmp_path):
     assert main(["run", str(cfg), "--max-epochs", "1"]) == 0
     metrics = [json.loads(p.read_text()) for p in tmp_path.rglob("metrics.json")]
     assert metrics and all(m["status"] == "finished" for m in metrics)
+
+
+def test_data_check_shows_how_the_products_table_differs_from_the_builtin(tmp_path, capsys):
+    """Products whose METADATA.XML centres are 5 nm off the built-in EnMAP table for 10 bands:
+    data check says so with the per-band maximum; an unshifted folder gets no such lines."""
+    _enmap_folder(tmp_path / "same", n=3)
+    mod = _writer("enmap_l2a")
+    rows = mod.table()
+    rows[40:50] = [(c + 5.0, f) for c, f in rows[40:50]]
+    mod.table = lambda: rows
+    _enmap_folder(tmp_path / "shifted", n=3, writer=mod)
+    for name, want in (("same", 0), ("shifted", 1)):
+        assert main(["data", "check", str(tmp_path / name), "--dataset", "hsi_folder",
+                     "--json"]) in (0, 1)
+        rep = json.loads(capsys.readouterr().out)
+        assert bool(rep["band_table_diff"]) == bool(want)
+    head = rep["band_table_diff"][0]
+    assert "centres differ by up to 5.00 nm (band 40" in head and "10 centres" in head
+    assert main(["data", "check", str(tmp_path / "shifted"), "--dataset", "hsi_folder"]) in (0, 1)
+    assert "band table vs the built-in sensor's:" in capsys.readouterr().out
