@@ -4,7 +4,7 @@ Layout (names configurable)::
 
     root/
       images/*.tif | *.tiff | *.img/*.dat + .hdr   HSI chips (any GDAL raster), or products
-                                                   (EnMAP folders, EMIT .nc, PRISMA .he5)
+                                                   (EnMAP or DESIS folders, EMIT .nc, PRISMA .he5)
       masks/ or labels/<same file name>            optional per-pixel class rasters
       labels.csv                                   optional per-image targets: file,<t1>,<t2>,...
       wavelengths.{txt,csv}                        optional band table (else read from the images)
