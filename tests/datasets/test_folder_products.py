@@ -155,3 +155,31 @@ def test_data_check_shows_how_the_products_table_differs_from_the_builtin(tmp_pa
     assert "centres differ by up to 5.00 nm (band 40" in head and "10 centres" in head
     assert main(["data", "check", str(tmp_path / "shifted"), "--dataset", "hsi_folder"]) in (0, 1)
     assert "band table vs the built-in sensor's:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kind, crs, origin", [
+    ("prisma_l2d", "EPSG:32632", (500000, 5040000)),  # UL corner centre 500015, 5039985 - 15 m
+    ("desis_l2a", "EPSG:32617", (500000, 4000020)),
+])
+def test_prisma_and_desis_folders_take_labels_at_another_pixel_size(tmp_path, kind, crs, origin):
+    mod = _writer(kind)
+    mod.ROWS, mod.COLS = 6, 8
+    rng = np.random.default_rng(9)
+    expected = {}
+    for k in range(2):
+        if kind == "prisma_l2d":
+            mod.NAME = f"PRS_L2D_STD_2020062710235{k}_20200627102402_0001.he5"
+            stem = mod.NAME[:-4]
+        else:
+            mod.NAME = f"DESIS-HSI-L2A-DT048353172{k}_001-20200804T234520-V0210"
+            stem = mod.NAME
+        mod.main(tmp_path / "images")
+        fine = rng.integers(1, 5, size=(18, 24))
+        _labels(tmp_path / "labels" / f"{stem}.tif", fine, crs, from_origin(*origin, 10, 10))
+        expected[stem] = fine[1::3, 1::3]
+    ds = HSIFolder(tmp_path, "all")
+    assert len(ds) == 2 and sum("reprojected onto the grid" in a for a in ds.assumptions) == 2
+    for i, name in enumerate(ds.files):
+        stem = name.split("/")[0] if "/" in name else Path(name).stem
+        np.testing.assert_array_equal(np.ma.getdata(ds.raw_labels(i)), expected[stem])
+        assert tuple(ds[i]["mask"].shape) == (6, 8)
