@@ -88,3 +88,70 @@ def test_predict_an_emit_granule(run_dir, tmp_path):
     assert no_data.any() and (labels[no_data] == nodata).all()
     assert set(np.unique(labels[~no_data])) <= {0, 1, 2}
     assert out.with_suffix(".qml").exists()
+
+
+def _emit_granule(root: Path) -> Path:
+    """An EMIT granule in the fixture's layout, 30 x 25 swath pixels on a 31 x 36 map grid."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "emit_fixture", Path(__file__).resolve().parents[1] / "data" / "emit_l2a" / "data.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.DOWN, mod.CROSS, mod.OY, mod.OX = 30, 25, 31, 36
+    mod.main(root)
+    return root / mod.NAME
+
+
+def _geotiff_like(nc: Path, path: Path) -> Path:
+    """The granule's orthorectified cube as a GeoTIFF (reflectance x 10000, EMIT band tags)."""
+    cube = read_product(nc)
+    bands = load_bandset(nc)
+    data = np.where(np.isfinite(cube.data), cube.data * 10000, -9999).astype(np.float32)
+    prof = dict(driver="GTiff", width=data.shape[2], height=data.shape[1], count=len(bands),
+                dtype="float32", crs="EPSG:4326", transform=from_origin(-117.3, 35.8, 5e-4, 5e-4),
+                nodata=-9999)
+    with rasterio.open(path, "w", **prof) as dst:
+        dst.write(data)
+        for b, band in enumerate(bands):
+            dst.update_tags(b + 1, wavelength=f"{band.center_nm:.7f}", fwhm=f"{band.fwhm_nm:.6f}")
+    return path
+
+
+@pytest.mark.parametrize("kind", ["product", "geotiff"])
+def test_predict_in_strips_equals_the_whole_scene_in_memory(run_dir, tmp_path, monkeypatch, kind):
+    """The map predict writes, reading and writing strip by strip, equals the map of the whole
+    scene adapted and predicted in memory (the old path: read whole, prepare, class_map)."""
+    import torch
+
+    from hsiadapt.datasets.product import read_product_image
+    from hsiadapt.datasets.raster import read_image
+    from hsiadapt.datasets.scene import SceneStrips
+    from hsiadapt.experiment import predict as predict_mod
+    from hsiadapt.experiment.inference import class_map, input_wavelengths, prepare_image
+
+    nc = _emit_granule(tmp_path / "granule")
+    scene = nc if kind == "product" else _geotiff_like(nc, tmp_path / "scene.tif")
+    reads: list[tuple[int, int]] = []
+    orig = SceneStrips.read
+    monkeypatch.setattr(SceneStrips, "read", lambda self, r0, r1: (reads.append((r0, r1)),
+                                                                     orig(self, r0, r1))[1])
+    monkeypatch.setattr(predict_mod, "SCALE_ROWS", 5)
+    out = predict_mod.predict_scene(run_dir, scene, tmp_path / "map.tif", tile=8, batch_size=3)
+
+    run = predict_mod.load_run_model(run_dir)
+    bands = load_bandset(scene)
+    if kind == "product":
+        x, valid, _ = read_product_image(nc, len(bands), valid_bands=bands.valid)
+    else:
+        x, valid = read_image(scene, len(bands), valid_bands=bands.valid)
+    vt = torch.from_numpy(valid)
+    img = prepare_image(torch.from_numpy(x), vt, run.adapter, run.normalize)
+    ordinal = class_map(run.model, img, vt, len(run.classes), tile=8, size=16, batch_size=3,
+                        wavelengths=input_wavelengths(run.adapter, bands))
+    with rasterio.open(out) as src:
+        got, nodata = src.read(1), src.nodata
+    assert got.shape == valid.shape == (31, 36)
+    assert (got[~valid] == nodata).all() and (~valid).any()
+    np.testing.assert_array_equal(got[valid], ordinal[valid])  # codes 0-2 are the ordinals
+    assert len(reads) > 8 and max(r1 - r0 for r0, r1 in reads) <= 8  # strips, never the scene

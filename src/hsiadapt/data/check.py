@@ -52,6 +52,9 @@ class CheckReport:
     #: per-band mean and standard deviation of the valid pixels as loaded (streamed)
     band_mean: list[float] = field(default_factory=list)
     band_std: list[float] = field(default_factory=list)
+    #: a product's own band table vs the built-in sensor's, when they differ (see
+    #: :mod:`hsiadapt.spectral.products.table_diff`)
+    band_table_diff: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,6 +103,7 @@ def check_dataset(
     rep.bad_bands = [int(i) for i in np.flatnonzero(~b.valid)]
     rep.task = getattr(first, "task", "")
     rep.assumptions = list(getattr(first, "assumptions", []))
+    rep.band_table_diff = _band_table_diff(first)
     odd: dict[str, str] = getattr(first, "odd_files", {})
     where = getattr(first, "image_dir", Path(root))
     rep.problems += [
@@ -237,6 +241,23 @@ def infer_scale(p50: float, p99: float) -> tuple[str, str | None]:
             "reflectance, or convert the data to surface reflectance first")
 
 
+def _band_table_diff(ds: HSIDataset) -> list[str]:
+    """For a folder of mission products: how their band table differs from the built-in
+    sensor's, when by more than a few nm (else nothing)."""
+    from hsiadapt.spectral import get_sensor
+    from hsiadapt.spectral.products import detect_product
+    from hsiadapt.spectral.products.table_diff import diff_band_tables
+
+    grids = getattr(ds, "grids", {})
+    if not grids:
+        return []
+    kind = detect_product(Path(ds.image_dir) / next(iter(grids)))  # type: ignore[attr-defined]
+    if kind is None:
+        return []
+    diff = diff_band_tables(ds.bands, get_sensor(kind))
+    return diff.lines() if diff.differs() else []
+
+
 def format_report(rep: CheckReport) -> str:
     lines = [
         f"dataset {rep.dataset} at {rep.root}",
@@ -247,6 +268,9 @@ def format_report(rep: CheckReport) -> str:
         f"task: {rep.task}; samples read: {rep.checked_samples}; invalid pixels: "
         f"{100 * rep.invalid_pixel_share:.1f}%",
     ]
+    if rep.band_table_diff:
+        lines.append("band table vs the built-in sensor's:")
+        lines += [f"  ~ {d}" for d in rep.band_table_diff]
     if rep.value_percentiles is not None:
         p1, p50, p99 = rep.value_percentiles
         lines.append(f"values (as loaded, reflectance x 10000): 1% {p1:.4g}, median {p50:.4g}, "

@@ -18,17 +18,31 @@ from hsiadapt.spectral import BandSet, SpectralError
 from hsiadapt.spectral.envi import resolve_envi_pair
 from hsiadapt.spectral.io import load_bandset
 
-__all__ = ["IMAGE_EXT", "cached_majority", "list_images"]
+__all__ = ["IMAGE_EXT", "PRODUCT_EXT", "cached_majority", "list_images", "product_label_names"]
 
 #: suffixes of image files (besides ENVI data files found from their headers)
 IMAGE_EXT = (".tif", ".tiff", ".img", ".dat", ".bsq", ".bil", ".bip")
 
 
+#: suffixes of mission products recognised by content (EMIT ``.nc``, PRISMA ``.he5``)
+PRODUCT_EXT = (".nc", ".he5", ".h5")
+
+
 def list_images(folder: Path) -> list[str]:
-    """Image file names in ``folder``: rasters with an image suffix, plus the data file of every
-    ENVI header (``scene`` + ``scene.hdr``, ``scene.img.hdr``...). A header whose data file is
-    missing is an error naming it."""
+    """Image file names in ``folder``: rasters with an image suffix, the data file of every
+    ENVI header (``scene`` + ``scene.hdr``, ``scene.img.hdr``...), and mission products as
+    downloaded: EMIT / PRISMA files (recognised by content) and EnMAP / DESIS product folders (named
+    ``FOLDER/<name>-SPECTRAL_IMAGE.TIF``). A header whose data file is missing is an error
+    naming it."""
+    from hsiadapt.spectral.products import detect_product
+
     names = {p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXT}
+    names |= {p.name for p in folder.iterdir()
+              if p.is_file() and p.suffix.lower() in PRODUCT_EXT and detect_product(p)}
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        names |= {f"{sub.name}/{t.name}" for t in sub.iterdir()
+                  if t.is_file() and detect_product(t) in ("enmap", "desis")
+                  and t.suffix.lower() in (".tif", ".tiff")}
     for hdr in sorted(p for p in folder.iterdir() if p.suffix.lower() == ".hdr"):
         try:
             names.add(resolve_envi_pair(hdr)[0].name)
@@ -130,3 +144,13 @@ def _majority_bands(
                 why[f] = (f"band centres differ from the other images' by up to {d[j]:.1f} nm "
                           f"(band {j}: {other.centers[j]:.1f} vs {bands.centers[j]:.1f} nm)")
     return bands, why
+
+
+def product_label_names(name: str) -> list[str]:
+    """Label raster names that pair with image ``name`` besides its own: an EnMAP product folder's
+    name or a product file's stem, with a GeoTIFF suffix (``ENMAP01-...tif``, ``EMIT_L2A_...tif``)."""
+    p = Path(name)
+    stems = [p.parent.name] if p.parent.name else []
+    if p.suffix.lower() in PRODUCT_EXT + IMAGE_EXT:
+        stems.append(p.stem)
+    return [f"{s}{ext}" for s in stems for ext in (".tif", ".tiff")]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hsiadapt.datasets.base import HSIDataError
 
-__all__ = ["check_split_lists", "other_split_lists"]
+__all__ = ["check_split_lists", "other_split_lists", "seeded_split"]
 
 #: the splits whose lists must not share a file
 SPLITS = ("train", "val", "test")
@@ -78,3 +78,18 @@ def other_split_lists(split: str, read: Callable[[str], tuple[Path, Sequence[str
         if got is not None:
             out[other] = got
     return out
+
+
+def seeded_split(names: Sequence[str], split: str, fractions: Sequence[float],
+                 seed: int) -> list[str]:
+    """``split``'s share of ``names`` in a seeded random split by ``fractions`` (train, val,
+    test; they must sum to 1), sorted."""
+    import numpy as np
+
+    if abs(sum(fractions) - 1) > 1e-6:
+        raise ValueError(f"split_fractions must sum to 1, got {fractions}")
+    perm = np.random.default_rng(seed).permutation(len(names))
+    n_tr = round(fractions[0] * len(names))
+    n_va = round(fractions[1] * len(names))
+    part = {"train": perm[:n_tr], "val": perm[n_tr:n_tr + n_va], "test": perm[n_tr + n_va:]}
+    return sorted(names[i] for i in part[split])

@@ -3,7 +3,8 @@
 Layout (names configurable)::
 
     root/
-      images/*.tif | *.tiff | *.img/*.dat + .hdr   HSI chips (any GDAL raster)
+      images/*.tif | *.tiff | *.img/*.dat + .hdr   HSI chips (any GDAL raster), or products
+                                                   (EnMAP or DESIS folders, EMIT .nc, PRISMA .he5)
       masks/ or labels/<same file name>            optional per-pixel class rasters
       labels.csv                                   optional per-image targets: file,<t1>,<t2>,...
       wavelengths.{txt,csv}                        optional band table (else read from the images)
@@ -21,6 +22,11 @@ Wavelengths come from, in order: ``wavelengths=`` (a BandSet, sensor name or fil
 on is the dataset's, and images that differ (another band count, other centres, no metadata) are
 left out and listed in ``odd_files`` (``data check`` reports them as problems), so one stray file
 neither decides the band table nor stops the others.
+
+Mission products as downloaded are images too (:func:`~._folder_files.list_images`), read with
+their own band table and scale factors; their label rasters (the image's name, the product
+folder's or file's stem + ``.tif``) may be on another grid: they are reprojected onto the
+product's grid (nearest neighbour, :mod:`._label_warp`) and ``assumptions`` says so.
 
 Splits come from split lists when present, otherwise from a seeded random split
 (``split_fractions``, ``seed``).
@@ -44,9 +50,15 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from hsiadapt.datasets._folder_files import IMAGE_EXT, cached_majority, list_images
+from hsiadapt.datasets._folder_files import (
+    IMAGE_EXT,
+    cached_majority,
+    list_images,
+    product_label_names,
+)
 from hsiadapt.datasets._grid import check_mask_grids
-from hsiadapt.datasets._splits import check_split_lists, other_split_lists
+from hsiadapt.datasets._label_warp import grid_note, labels_on_grid, product_grid
+from hsiadapt.datasets._splits import check_split_lists, other_split_lists, seeded_split
 from hsiadapt.datasets.base import (
     DATASETS,
     HSIDataError,
@@ -55,6 +67,7 @@ from hsiadapt.datasets.base import (
     read_split_file,
 )
 from hsiadapt.datasets.labels import LabelMap
+from hsiadapt.datasets.product import is_product, read_product_image
 from hsiadapt.datasets.raster import mask_dtype, read_image, read_mask
 from hsiadapt.spectral import BandSet, SpectralError
 from hsiadapt.spectral.envi import resolve_envi_pair
@@ -152,8 +165,13 @@ class HSIFolder(HSIDataset):
             raise self._not_found(self.root, f"images with the common band table for split "
                                   f"{split!r}")
 
+        self.grids = {f: product_grid(self.image_dir / f) for f in self.files
+                      if is_product(self.image_dir / f)}  # products: labels reprojected
         if self.mask_dir is not None:  # a mask of other ground would train without a word
-            check_mask_grids((self.image_dir / f, self.mask_path(f)) for f in self.files)
+            check_mask_grids((self.image_dir / f, self.mask_path(f)) for f in self.files
+                             if f not in self.grids)
+            self.assumptions += [n for f, g in self.grids.items() if (n := grid_note(
+                g, self.mask_path(f), self.image_dir / f)) is not None]
 
         # -- classes -----------------------------------------------------------------------
         self.ignore_index = -1
@@ -208,7 +226,8 @@ class HSIFolder(HSIDataset):
         """A split's list file and the data file names it lists (``None``: no list)."""
         if (self.root / "splits" / f"{split}.txt").is_file():
             path = self.root / "splits" / f"{split}.txt"
-            names = [Path(x).name for x in read_split_file(path, "HSIFolder")]
+            names = [x if (self.image_dir / x).is_file() else Path(x).name
+                     for x in read_split_file(path, "HSIFolder")]
         elif (self.root / _SPLIT_CSV[split]).is_file():
             path = self.root / _SPLIT_CSV[split]
             with path.open(newline="") as f:
@@ -229,13 +248,7 @@ class HSIFolder(HSIDataset):
                                                      for n in _SPLIT_CSV.values()):
             raise self._not_found(self.root, f"split list for {split!r}")
         else:
-            if abs(sum(fractions) - 1) > 1e-6:
-                raise ValueError(f"split_fractions must sum to 1, got {fractions}")
-            perm = np.random.default_rng(seed).permutation(len(all_images))
-            n_tr = round(fractions[0] * len(all_images))
-            n_va = round(fractions[1] * len(all_images))
-            part = {"train": perm[:n_tr], "val": perm[n_tr:n_tr + n_va], "test": perm[n_tr + n_va:]}
-            files = sorted(all_images[i] for i in part[split])
+            files = seeded_split(all_images, split, fractions, seed)
         files = [self._data_name(f) for f in files]  # (listed ones already are)
         missing = [f for f in files if not (self.image_dir / f).is_file()]
         if missing:
@@ -266,9 +279,9 @@ class HSIFolder(HSIDataset):
         if same.is_file():
             return same
         stem = Path(name).stem if Path(name).suffix.lower() in IMAGE_EXT else name
-        for ext in (".tif", ".tiff"):
-            if (self.mask_dir / (stem + ext)).is_file():
-                return self.mask_dir / (stem + ext)
+        for cand in [stem + ".tif", stem + ".tiff", *product_label_names(name)]:
+            if (self.mask_dir / cand).is_file():
+                return self.mask_dir / cand
         return same
 
     def _scan_codes(self) -> list[int]:
@@ -300,7 +313,10 @@ class HSIFolder(HSIDataset):
         """The mask's raw codes ``(H, W)``, its nodata pixels masked (for auditing, e.g.
         ``data check``)."""
         assert self.mask_dir is not None
-        return read_mask(self.mask_path(self.files[index]))
+        name = self.files[index]
+        if name in self.grids:
+            return labels_on_grid(self.mask_path(name), self.grids[name], self.image_dir / name)
+        return read_mask(self.mask_path(name))
 
     def mask_dtype(self) -> str:
         """The masks' file data type (of the first image's mask)."""
@@ -308,15 +324,19 @@ class HSIFolder(HSIDataset):
 
     def _load(self, index: int) -> dict[str, Any]:
         name = self.files[index]
-        image, valid = read_image(self.image_dir / name, len(self.bands),
-                                  reflectance_scale=self.reflectance_scale,
-                                  valid_bands=self.bands.valid)
+        if name in self.grids:  # a product: its own scale factors and grid
+            image, valid, _georef = read_product_image(self.image_dir / name, len(self.bands),
+                                                       valid_bands=self.bands.valid)
+        else:
+            image, valid = read_image(self.image_dir / name, len(self.bands),
+                                      reflectance_scale=self.reflectance_scale,
+                                      valid_bands=self.bands.valid)
         sample: dict[str, Any] = {"image": torch.from_numpy(image),
                                   "valid": torch.from_numpy(valid)}
         if self.task == "segmentation":
             assert self.mask_dir is not None
             mpath = self.mask_path(name)
-            raw = read_mask(mpath)  # its nodata pixels (a nodata tag) are ignored
+            raw = self.raw_labels(index)  # nodata (a nodata tag) and uncovered: ignored
             if raw.shape != image.shape[1:]:
                 raise HSIDataError(f"{mpath}: mask {raw.shape} vs image {image.shape[1:]}")
             mask = self.remap(raw, str(mpath))

@@ -9,8 +9,8 @@ import numpy as np
 from hsiadapt.datasets._values import check_plausible
 from hsiadapt.datasets.base import SAMPLE_SCALE, HSIDataError
 
-__all__ = ["DATASET_SCALE_FIX", "declared_scale", "mask_dtype", "read_image", "read_label_raster",
-           "read_mask"]
+__all__ = ["DATASET_SCALE_FIX", "declared_scale", "mask_dtype", "open_raster", "read_image",
+           "read_label_raster", "read_mask", "to_sample_scale"]
 
 
 #: how to declare a file's scale, in a dataset's terms (``predict`` names its own flag)
@@ -67,7 +67,8 @@ def declared_scale(path: Path, src) -> float | None:
     return None
 
 
-def _open(path: Path):
+def open_raster(path: Path):  # a rasterio dataset
+    """``rasterio.open(path)`` with the errors of :func:`read_image` (missing, corrupt)."""
     import warnings
 
     import rasterio
@@ -120,7 +121,7 @@ def read_image(
     """
     from rasterio.errors import RasterioIOError
 
-    with _open(path) as src:
+    with open_raster(path) as src:
         if src.count != n_bands:
             raise HSIDataError(
                 f"{path}: has {src.count} bands but the dataset's band table has {n_bands}; "
@@ -133,9 +134,22 @@ def read_image(
         nd = src.nodata if nodata is None else nodata
         file_dtype = np.dtype(src.dtypes[0])
         tag_scale = declared_scale(path, src) if reflectance_scale is None else None
+    return to_sample_scale(path, raw, n_bands, nodata=nd, file_dtype=file_dtype,
+                           tag_scale=tag_scale, reflectance_scale=reflectance_scale,
+                           valid_bands=valid_bands, unscaled_fix=unscaled_fix)
+
+
+def to_sample_scale(path: Path, raw: np.ndarray, n_bands: int, *, nodata: float | None,
+                    file_dtype: np.dtype, tag_scale: float | None,
+                    reflectance_scale: float | None = None,
+                    valid_bands: np.ndarray | None = None,
+                    unscaled_fix: str | None = DATASET_SCALE_FIX) -> tuple[np.ndarray, np.ndarray]:
+    """Raster values ``raw`` (float32 ``(C, H, W)``, the whole file or a window of it) on the
+    sample scale with their valid mask, as :func:`read_image` describes (its checks included;
+    ``tag_scale``: the scale the file declares, ``None`` for none)."""
     bad = ~np.isfinite(raw)
-    if nd is not None and np.isfinite(nd):
-        bad |= raw == nd
+    if nodata is not None and np.isfinite(nodata):
+        bad |= raw == nodata
     vb = np.ones(n_bands, bool) if valid_bands is None else np.asarray(valid_bands, bool)
     valid = ~bad[vb].any(axis=0)
     scale = reflectance_scale
@@ -148,7 +162,7 @@ def read_image(
     image = raw * np.float32(scale * SAMPLE_SCALE)
     image[bad] = 0.0
     image[~vb] = 0.0
-    check_plausible(path, raw, image, vb, valid, nd)  # damaged bytes are refused, named
+    check_plausible(path, raw, image, vb, valid, nodata)  # damaged bytes are refused, named
     return image, valid
 
 
@@ -165,7 +179,7 @@ def read_label_raster(path: Path) -> np.ndarray:
 def mask_dtype(path: Path) -> str:
     """The data type a label raster is stored in (``"uint8"``...): its maximum is the usual
     nodata value."""
-    with _open(path) as src:
+    with open_raster(path) as src:
         return str(src.dtypes[0])
 
 
@@ -179,7 +193,7 @@ def read_mask(path: Path) -> np.ma.MaskedArray:
     Raises:
         HSIDataError: missing/corrupt file, or non-integer label values.
     """
-    with _open(path) as src:
+    with open_raster(path) as src:
         try:
             a = src.read(1)
         except Exception as err:  # rasterio raises several types for broken files

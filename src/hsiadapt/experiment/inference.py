@@ -21,8 +21,8 @@ from hsiadapt.adapters import SpectralAdapter
 from hsiadapt.data.transforms import Normalize
 from hsiadapt.spectral import BandSet
 
-__all__ = ["BATCH_SIZE", "OVERLAP", "class_map", "input_wavelengths", "prepare_image",
-           "window_sizes"]
+__all__ = ["BATCH_SIZE", "OVERLAP", "class_map", "class_map_strips", "input_wavelengths",
+           "prepare_image", "window_sizes"]
 
 #: default share of a window that overlaps its neighbour (``predict --overlap``)
 OVERLAP = 0.25
@@ -81,12 +81,18 @@ def _starts(n: int, t: int, stride: int) -> list[int]:
     return out
 
 
+#: ``(r0, r1) -> (model input (C, r1 - r0, W), valid (r1 - r0, W))``: rows of a scene
+ReadRows = Callable[[int, int], tuple[torch.Tensor, torch.Tensor]]
+#: ``(r0, ordinals int64 (rows, W))``: a finished strip of the class map, rows ``r0...``
+WriteRows = Callable[[int, np.ndarray], None]
+
+
 def class_map(model: torch.nn.Module, image: torch.Tensor, valid: torch.Tensor,
               num_classes: int, *, tile: int, size: int, overlap: float = OVERLAP,
               batch_size: int = BATCH_SIZE,
               wavelengths: torch.Tensor | None = None) -> np.ndarray:
     """The class ordinal of every pixel of ``image`` (``(H, W)`` int64; see the module
-    docstring).
+    docstring): :func:`class_map_strips` over an image held in memory.
 
     Args:
         model: ``model(x, valid, wavelengths) -> logits (B, K, size, size)``, in eval mode.
@@ -100,36 +106,68 @@ def class_map(model: torch.nn.Module, image: torch.Tensor, valid: torch.Tensor,
         wavelengths: ``(C,)`` band centres in nm, for backbones conditioned on them.
     """
     _c, h, w = image.shape
+    out = np.zeros((h, w), dtype=np.int64)
+
+    def write(r0: int, rows: np.ndarray) -> None:
+        out[r0:r0 + rows.shape[0]] = rows
+
+    class_map_strips(model, lambda r0, r1: (image[:, r0:r1], valid[r0:r1]), h, w, num_classes,
+                     write, tile=tile, size=size, overlap=overlap, batch_size=batch_size,
+                     wavelengths=wavelengths)
+    return out
+
+
+def class_map_strips(model: torch.nn.Module, read: ReadRows, height: int, width: int,
+                     num_classes: int, write: WriteRows, *, tile: int, size: int,
+                     overlap: float = OVERLAP, batch_size: int = BATCH_SIZE,
+                     wavelengths: torch.Tensor | None = None) -> None:
+    """:func:`class_map` for a scene read and written in strips, so memory holds one row of
+    windows (``tile`` rows of the whole width) and its blended probabilities, never the scene.
+
+    The windows, their order, batches and blending are those of :func:`class_map` (which is
+    this function over an image in memory): the windows of one row of windows are read as one
+    strip (``read(y, y + tile)``), predicted ``batch_size`` at a time, and the rows no later
+    window touches are finished and handed to ``write`` in order, top to bottom.
+    """
     t = tile
     stride = max(1, int(t * (1 - overlap)))
-    ys, xs = _starts(h, t, stride), _starts(w, t, stride)
-    img, vt = image, valid
-    pad_h, pad_w = max(0, t - h), max(0, t - w)
-    if pad_h or pad_w:
-        img = F.pad(img, (0, pad_w, 0, pad_h))
-        vt = F.pad(vt, (0, pad_w, 0, pad_h))
+    ys, xs = _starts(height, t, stride), _starts(width, t, stride)
+    w_pad = max(width, t)
     dev = next(model.parameters()).device
-    acc = torch.zeros(num_classes, img.shape[1], img.shape[2])
-    wsum = torch.zeros(img.shape[1], img.shape[2])
     win = _window(t)
-    boxes = [(y, xx) for y in ys for xx in xs]
+    wl = None if wavelengths is None else wavelengths.float()[None]
+    acc = torch.zeros(num_classes, 0, w_pad)
+    wsum = torch.zeros(0, w_pad)
+    lo = 0  # the first row not yet written
     with torch.no_grad():
-        for i in range(0, len(boxes), batch_size):
-            chunk = boxes[i:i + batch_size]
-            tiles = torch.stack([img[:, y:y + t, xx:xx + t] for y, xx in chunk])
-            vts = torch.stack([vt[y:y + t, xx:xx + t] for y, xx in chunk])
-            if size != t:
-                tiles = F.interpolate(tiles, size=(size, size), mode="bilinear",
-                                      align_corners=False)
-                vts = F.interpolate(vts[:, None].float(), size=(size, size),
-                                    mode="nearest")[:, 0] > 0.5
-            wl = None if wavelengths is None else wavelengths.float()[None].expand(len(chunk), -1)
-            logits = model(tiles.to(dev), vts.to(dev),
-                           None if wl is None else wl.to(dev)).float().cpu()
-            if size != t:
-                logits = F.interpolate(logits, size=(t, t), mode="bilinear", align_corners=False)
-            prob = logits.softmax(1)
-            for (y, xx), pr in zip(chunk, prob, strict=True):
-                acc[:, y:y + t, xx:xx + t] += pr * win
-                wsum[y:y + t, xx:xx + t] += win
-    return (acc / wsum.clamp(min=1e-6)).argmax(0)[:h, :w].numpy()
+        for i, y in enumerate(ys):
+            img, vt = read(y, min(y + t, height))
+            img = F.pad(img, (0, w_pad - img.shape[2], 0, t - img.shape[1]))
+            vt = F.pad(vt, (0, w_pad - vt.shape[1], 0, t - vt.shape[0]))
+            grow = y + t - lo - acc.shape[1]
+            if grow > 0:
+                acc = torch.cat([acc, torch.zeros(num_classes, grow, w_pad)], dim=1)
+                wsum = torch.cat([wsum, torch.zeros(grow, w_pad)])
+            for j in range(0, len(xs), batch_size):
+                chunk = xs[j:j + batch_size]
+                prob = _predict(model, torch.stack([img[:, :, x:x + t] for x in chunk]),
+                                torch.stack([vt[:, x:x + t] for x in chunk]), t, size, dev,
+                                None if wl is None else wl.expand(len(chunk), -1))
+                for x, pr in zip(chunk, prob, strict=True):
+                    acc[:, y - lo:y - lo + t, x:x + t] += pr * win
+                    wsum[y - lo:y - lo + t, x:x + t] += win
+            done = min(ys[i + 1] if i + 1 < len(ys) else height, height) - lo
+            write(lo, (acc[:, :done] / wsum[:done].clamp(min=1e-6)).argmax(0)[:, :width].numpy())
+            acc, wsum, lo = acc[:, done:], wsum[done:], lo + done
+
+
+def _predict(model: torch.nn.Module, tiles: torch.Tensor, vts: torch.Tensor, t: int, size: int,
+             dev: torch.device, wl: torch.Tensor | None) -> torch.Tensor:
+    """Class probabilities ``(B, K, t, t)`` of a batch of windows (resized to ``size`` and back)."""
+    if size != t:
+        tiles = F.interpolate(tiles, size=(size, size), mode="bilinear", align_corners=False)
+        vts = F.interpolate(vts[:, None].float(), size=(size, size), mode="nearest")[:, 0] > 0.5
+    logits = model(tiles.to(dev), vts.to(dev), None if wl is None else wl.to(dev)).float().cpu()
+    if size != t:
+        logits = F.interpolate(logits, size=(t, t), mode="bilinear", align_corners=False)
+    return logits.softmax(1)

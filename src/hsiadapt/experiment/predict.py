@@ -7,8 +7,14 @@ blended with a smooth window so tile seams do not show, pixels that are nodata i
 nodata (255) in the output, and the result is written as a GeoTIFF with the input's CRS and
 transform (atomically). A mission product as downloaded (EnMAP L2A ``-SPECTRAL_IMAGE.TIF``, EMIT
 L2A ``.nc``, PRISMA L2D ``.he5``) is read with its own band table and scale factors, EMIT
-orthorectified through its GLT, and the map takes the product's CRS and geotransform. Weights are read from the run's best checkpoint with
-``torch.load(weights_only=True)``.
+orthorectified through its GLT, and the map takes the product's CRS and geotransform. Weights
+are read from the run's best checkpoint with ``torch.load(weights_only=True)``.
+
+The scene is never held in memory: it is read in strips of one row of windows
+(:mod:`hsiadapt.datasets.scene`), each strip adapted, normalised and predicted
+(:func:`~hsiadapt.experiment.inference.class_map_strips`), and the finished rows of the map
+written to the GeoTIFF by windows; the map equals the one predicted from the whole scene in
+memory. The scale check reads the scene once more, strip by strip, before predicting.
 """
 
 from __future__ import annotations
@@ -25,10 +31,11 @@ from hsiadapt._atomic import atomic_path, atomic_write_text
 from hsiadapt.adapters import SpectralAdapter
 from hsiadapt.data.transforms import Normalize
 from hsiadapt.datasets.product import Georef
+from hsiadapt.datasets.scene import SceneStrips, open_scene
 from hsiadapt.experiment.inference import (
     BATCH_SIZE,
     OVERLAP,
-    class_map,
+    class_map_strips,
     input_wavelengths,
     prepare_image,
     window_sizes,
@@ -42,6 +49,8 @@ __all__ = ["LoadedRun", "check_scene_bands", "class_legend", "load_run_model", "
            "scene_files"]
 
 NODATA = 255
+#: rows read at once by the scale check's pass over the scene
+SCALE_ROWS = 128
 NODATA_16 = 65535
 
 
@@ -177,44 +186,46 @@ def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
 
     import rasterio
     from rasterio.errors import NotGeoreferencedWarning
+    from rasterio.windows import Window
 
     data = scene_files(image)
     run = load_run_model(run_dir)
     fix = _scale_fix(run.train_scale)
-    x, valid, georef, bands = _read_scene(image, data, wavelengths, run.bands, reflectance_scale,
-                                          None if allow_scale_mismatch else fix)
-    vt = torch.from_numpy(valid)
-
-    def check_scale(adapted: torch.Tensor) -> None:
-        if run.normalize is None or allow_scale_mismatch or not valid.any():
-            return
-        scene = float(adapted[:, vt].mean(dim=1).abs().median())
-        train = float(run.normalize.mean.abs().median())
-        if train > 0 and scene > 0 and not 0.1 <= scene / train <= 10:
-            raise ValueError(
-                f"{image}: its values (median band mean {scene:.4g} after the adapter, on the "
-                f"loaders' reflectance x 10000 scale) differ from the training data's statistics "
-                f"(median band mean {train:.4g}) by a factor of {scene / train:.3g}: the scene "
-                f"is in other units (reflectance 0-1 without a scale tag? radiance?): {fix}")
-
-    img = prepare_image(torch.from_numpy(x), vt, run.adapter, run.normalize, check=check_scale)
-    h, w = valid.shape
+    scene, bands = _open_scene(image, data, wavelengths, run.bands, reflectance_scale,
+                               None if allow_scale_mismatch else fix)
+    h, w = scene.height, scene.width
+    if run.normalize is not None and not allow_scale_mismatch:
+        _check_scale(image, scene, run, fix)
     t, size = window_sizes(tile, run.chip_px, run.image_size, run.patch)
     k = len(run.classes)
-    ordinal = class_map(run.model, img, vt, k, tile=t, size=size, overlap=overlap,
-                        batch_size=batch_size, wavelengths=input_wavelengths(run.adapter, bands))
     codes = run.class_codes if run.class_codes else list(range(k))
     legend = class_legend(run.classes, codes)
     dtype, nodata = ("uint8", NODATA) if max(codes) < NODATA else ("uint16", NODATA_16)
-    cls = np.asarray(codes, dtype=np.int64)[ordinal].astype(dtype)
-    cls[~valid] = nodata
+    lut = np.asarray(codes, dtype=np.int64)
+    valid = np.zeros((h, w), dtype=bool)  # filled strip by strip (1 byte a pixel)
+
+    def read(r0: int, r1: int) -> tuple[torch.Tensor, torch.Tensor]:
+        x, v = scene.read(r0, r1)
+        valid[r0:r1] = v
+        vt = torch.from_numpy(v)
+        return prepare_image(torch.from_numpy(x), vt, run.adapter, run.normalize), vt
+
     profile = {"driver": "GTiff", "height": h, "width": w, "count": 1, "dtype": dtype,
-               "nodata": nodata, "compress": "deflate", **_georef_profile(data, georef)}
+               "nodata": nodata, "compress": "deflate", **_georef_profile(data, scene.georef)}
     outp = Path(out)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
         with atomic_path(outp, suffix=".tif") as tmp, rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(cls[None])
+
+            def write(r0: int, ordinal: np.ndarray) -> None:
+                n = ordinal.shape[0]
+                cls = lut[ordinal].astype(dtype)
+                cls[~valid[r0:r0 + n]] = nodata
+                dst.write(cls, 1, window=Window(0, r0, w, n))
+
+            class_map_strips(run.model, read, h, w, k, write, tile=t, size=size,
+                             overlap=overlap, batch_size=batch_size,
+                             wavelengths=input_wavelengths(run.adapter, bands))
             dst.write_colormap(1, {code: (*rgb, 255) for code, _name, rgb in legend})
             dst.update_tags(classes=json.dumps({str(c): n for c, n, _ in legend}),
                             run=str(Path(run_dir).name), nodata_meaning="no valid input pixel")
@@ -232,13 +243,37 @@ def _scale_fix(train_scale: float | None) -> str:
             "training data's units; or pass --allow-scale-mismatch to predict anyway")
 
 
-def _read_scene(image: str | Path, data: Path, wavelengths: BandSet | str | Path | None,
+def _check_scale(image: str | Path, scene: SceneStrips, run: LoadedRun, fix: str) -> None:
+    """Refuse a scene on another scale than the training data's statistics: the median band
+    mean after the adapter over the scene's valid pixels, summed strip by strip."""
+    assert run.normalize is not None
+    total: torch.Tensor | None = None
+    count = 0
+    for r0 in range(0, scene.height, SCALE_ROWS):
+        x, v = scene.read(r0, r0 + SCALE_ROWS)
+        vt = torch.from_numpy(v)
+        adapted = prepare_image(torch.from_numpy(x), vt, run.adapter, None)
+        part = adapted[:, vt].double().sum(dim=1)
+        total = part if total is None else total + part
+        count += int(v.sum())
+    if total is None or count == 0:
+        return
+    scene_mean = float((total / count).abs().median())
+    train = float(run.normalize.mean.abs().median())
+    if train > 0 and scene_mean > 0 and not 0.1 <= scene_mean / train <= 10:
+        raise ValueError(
+            f"{image}: its values (median band mean {scene_mean:.4g} after the adapter, on the "
+            f"loaders' reflectance x 10000 scale) differ from the training data's statistics "
+            f"(median band mean {train:.4g}) by a factor of {scene_mean / train:.3g}: the scene "
+            f"is in other units (reflectance 0-1 without a scale tag? radiance?): {fix}")
+
+
+def _open_scene(image: str | Path, data: Path, wavelengths: BandSet | str | Path | None,
                 trained: BandSet, reflectance_scale: float | None, unscaled_fix: str | None
-                ) -> tuple[np.ndarray, np.ndarray, Georef | None, BandSet]:
-    """The scene on the sample scale, its valid mask, a product's georeferencing (else
-    ``None``: the raster's own is used) and its band table, checked against the run's."""
-    from hsiadapt.datasets.product import is_product, read_product_image
-    from hsiadapt.datasets.raster import read_image
+                ) -> tuple[SceneStrips, BandSet]:
+    """The scene opened for strips on the sample scale (a product with its georeferencing)
+    and its band table, checked against the run's."""
+    from hsiadapt.datasets.product import is_product
     from hsiadapt.spectral.io import load_bandset
 
     if isinstance(wavelengths, BandSet):
@@ -246,14 +281,11 @@ def _read_scene(image: str | Path, data: Path, wavelengths: BandSet | str | Path
     else:
         bands = load_bandset(wavelengths if wavelengths is not None else image)
     check_scene_bands(image, bands, trained)
-    if is_product(data):  # EnMAP / EMIT / PRISMA as downloaded: scaled, orthorectified, georef
-        if reflectance_scale is not None:
-            raise ValueError(f"{image}: a mission product carries its own scale factors; drop "
-                             "--reflectance-scale")
-        return (*read_product_image(data, len(bands), valid_bands=bands.valid), bands)
-    x, valid = read_image(data, len(bands), valid_bands=bands.valid,
-                          reflectance_scale=reflectance_scale, unscaled_fix=unscaled_fix)
-    return x, valid, None, bands
+    if is_product(data) and reflectance_scale is not None:
+        raise ValueError(f"{image}: a mission product carries its own scale factors; drop "
+                         "--reflectance-scale")
+    return open_scene(data, len(bands), valid_bands=bands.valid,
+                      reflectance_scale=reflectance_scale, unscaled_fix=unscaled_fix), bands
 
 
 def _georef_profile(data: Path, georef: Georef | None) -> dict[str, object]:

@@ -1,11 +1,10 @@
 """``hsiadapt init FOLDER``: look at a folder of hyperspectral cubes and write a starter config.
 
 What is read, not assumed: the images (any layout :class:`~hsiadapt.datasets.folder.HSIFolder`
-reads: GeoTIFFs, ENVI pairs with or without extension), their band table (the one most images
-share; the odd files are listed), which built-in sensor it is (band centres within 1 nm of a
-sensor's, else a custom table from the files), the class codes in the masks (or the targets of a
-``labels.csv``), the splits (split lists or CSVs when present, else a seeded split proposed
-here), and the value scale and nodata value (data check's inference, :func:`infer_scale`).
+reads: GeoTIFFs, ENVI pairs, mission products), their band table (the one most images share; the
+odd files are listed), which built-in sensor it is (centres within 1 nm of a sensor's, else a
+custom table), the class codes in the masks (or a ``labels.csv``'s targets), the splits (lists
+or CSVs when present, else a seeded split), the value scale and nodata (:func:`infer_scale`).
 
 What is written: a commented config comparing ``select``, ``srf`` and ``full_spectrum`` on
 TerraMind v1 tiny (``pretrained: false`` - how to get the weights is in a comment), with small
@@ -23,10 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from hsiadapt.data.check import infer_scale
 from hsiadapt.datasets.folder import HSIFolder
 from hsiadapt.datasets.label_audit import audit_folder
-from hsiadapt.datasets.raster import declared_scale
+from hsiadapt.experiment.starter_scale import describe_scale
 from hsiadapt.spectral import BandSet, SpectralError, build_map, get_sensor, list_sensors
 
 __all__ = ["FolderSummary", "dataset_args", "inspect_folder", "next_commands",
@@ -97,32 +95,6 @@ def _mask_nodata(ds: HSIFolder) -> int | None:
     return int(nd) if nd is not None and np.isfinite(nd) and float(nd).is_integer() else None
 
 
-def _raw_values(ds: HSIFolder, n: int = 8) -> tuple[np.ndarray, float | None, float | None, str,
-                                                     int]:
-    """Valid raw values of up to ``n`` images, nodata, declared scale (or ``None``), dtype,
-    chip size."""
-    import rasterio
-    from rasterio.errors import NotGeoreferencedWarning
-
-    vals: list[np.ndarray] = []
-    nodata, tag, dtype, size = None, None, "float32", 0
-    for f in ds.files[:n]:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", NotGeoreferencedWarning)
-            with rasterio.open(ds.image_dir / f) as src:
-                a = src.read(out_dtype="float64")
-                nodata, dtype = src.nodata, src.dtypes[0]
-                tag = declared_scale(ds.image_dir / f, src)
-                size = max(size, src.height, src.width)
-        good = np.isfinite(a)
-        if nodata is not None:
-            good &= a != nodata
-        good[~ds.bands.valid] = False
-        v = a[good]
-        vals.append(v[:: max(1, v.size // 50_000)])
-    return np.concatenate(vals) if vals else np.zeros(0), nodata, tag, dtype, size
-
-
 def _init_fix(codes: list[int]) -> str:
     return (f"rerun init with --background-codes {','.join(map(str, codes))}" if codes
             else "rerun init without --background-codes")
@@ -148,31 +120,6 @@ def _propose_splits(s: FolderSummary, root: Path, n: int, seed: int,
             s.splits[split] = len(HSIFolder(root, split, **kw, **s.split_args))
         except (FileNotFoundError, ValueError) as err:
             s.notes.append(f"split {split}: {err}")
-
-
-def _describe_scale(s: FolderSummary, ds: HSIFolder) -> None:
-    """The images' reflectance scale and nodata value, through data check's inference."""
-    raw, nodata, tag, dtype, s.chip_px = _raw_values(ds)
-    if raw.size:
-        p99 = float(np.percentile(raw, 99))
-        if tag is not None:
-            s.reflectance_scale = None
-            how = f"the files' scale tag ({tag:g})"
-            scale = tag
-        elif np.issubdtype(np.dtype(dtype), np.floating) and 0 < p99 <= 2.0:
-            s.reflectance_scale, scale = 1.0, 1.0
-            how = f"float values up to ~1 (99th percentile {p99:.3g}): reflectance 0-1"
-        else:
-            s.reflectance_scale, scale = None, 1e-4
-            how = "no scale tag: the loaders' default, value x 0.0001 = reflectance"
-        loaded = raw * scale * 10_000
-        desc, problem = infer_scale(float(np.median(loaded)), float(np.percentile(loaded, 99)))
-        s.scale_note = f"scale: {how}; values as loaded -> {desc}"
-        if problem:
-            s.notes.append("scale problem: " + problem)
-    s.nodata_note = (f"nodata: {nodata:g} (the files' nodata value; those pixels are ignored)"
-                     if nodata is not None else "nodata: the files declare none; non-finite "
-                     "values are treated as nodata")
 
 
 def inspect_folder(root: str | Path, *, background_codes: list[int] | None = None,
@@ -220,7 +167,7 @@ def inspect_folder(root: str | Path, *, background_codes: list[int] | None = Non
                            "background_codes (or rerun init with --background-codes CODE)")
         s.label_warnings = [f.message for f in audit_folder(ds, declare=_init_fix)]
     _propose_splits(s, root, n, seed, kw)
-    _describe_scale(s, ds)
+    describe_scale(s, ds)
     # -- which Sentinel-2 bands the source does not cover
     from hsiadapt.spectral.resampling import CoverageError
 

@@ -2,8 +2,10 @@
 
 :func:`detect_product` says which reader a file needs; :func:`product_bands` reads only the band
 table (what ``hsiadapt spectral`` needs); :func:`read_product` reads the whole cube with its
-georeferencing (:class:`ProductCube`). Supported: EnMAP L2A / L1C (GeoTIFF + ``-METADATA.XML``),
-EMIT L2A RFL (netCDF4), PRISMA L2D (HDF-EOS5 ``.he5``; L2B/L2C swaths read the same way).
+georeferencing (:class:`ProductCube`); :func:`open_product` opens it for row strips
+(:class:`ProductWindows`). Supported: EnMAP L2A / L1C (GeoTIFF + ``-METADATA.XML``), DESIS L2A
+(GeoTIFF + ``-METADATA.xml``), EMIT L2A RFL (netCDF4), PRISMA L2D (HDF-EOS5 ``.he5``; L2B/L2C
+swaths read the same way).
 """
 
 from __future__ import annotations
@@ -12,16 +14,31 @@ from pathlib import Path
 
 from hsiadapt.spectral.band import BandSet, SpectralError
 from hsiadapt.spectral.products._cube import ProductCube
-from hsiadapt.spectral.products.emit import is_emit, read_emit, read_emit_bands
+from hsiadapt.spectral.products._windows import ProductWindows
+from hsiadapt.spectral.products.desis import (
+    is_desis_image,
+    is_desis_metadata,
+    open_desis,
+    read_desis,
+    read_desis_bands,
+)
+from hsiadapt.spectral.products.emit import is_emit, open_emit, read_emit, read_emit_bands
 from hsiadapt.spectral.products.enmap import (
     is_enmap_image,
     is_enmap_metadata,
+    open_enmap,
     read_enmap,
     read_enmap_bands,
 )
-from hsiadapt.spectral.products.prisma import is_prisma_l2, read_prisma, read_prisma_bands
+from hsiadapt.spectral.products.prisma import (
+    is_prisma_l2,
+    open_prisma,
+    read_prisma,
+    read_prisma_bands,
+)
 
-__all__ = ["ProductCube", "detect_product", "product_bands", "read_product"]
+__all__ = ["ProductCube", "ProductWindows", "detect_product", "open_product", "product_bands",
+           "read_product"]
 
 
 def _hdf5_kind(path: Path) -> str | None:
@@ -41,7 +58,7 @@ def _hdf5_kind(path: Path) -> str | None:
 
 
 def detect_product(path: str | Path) -> str | None:
-    """``"enmap"``, ``"emit"``, ``"prisma"``, or ``None`` for a file that is none of these.
+    """``"enmap"``, ``"desis"``, ``"emit"``, ``"prisma"``, or ``None`` for a file that is none.
 
     EnMAP is recognised by the product's file names (``ENMAP...-SPECTRAL_IMAGE...`` or an XML
     with root ``level_X`` named ``...-METADATA.XML``); EMIT and PRISMA by their HDF5 contents, not
@@ -52,6 +69,8 @@ def detect_product(path: str | Path) -> str | None:
         return None
     if is_enmap_image(p) or is_enmap_metadata(p):
         return "enmap"
+    if is_desis_image(p) or is_desis_metadata(p):
+        return "desis"
     return _hdf5_kind(p)
 
 
@@ -64,11 +83,28 @@ def product_bands(path: str | Path) -> BandSet:
     kind = detect_product(path)
     if kind == "enmap":
         return read_enmap_bands(path)
+    if kind == "desis":
+        return read_desis_bands(path)
     if kind == "emit":
         return read_emit_bands(path)
     if kind == "prisma":
         return read_prisma_bands(path)
-    raise SpectralError(f"{path}: not an EnMAP, EMIT or PRISMA product")
+    raise SpectralError(f"{path}: not an EnMAP, DESIS, EMIT or PRISMA product")
+
+
+def open_product(path: str | Path) -> ProductWindows:
+    """The product opened for reading in row strips (what ``predict`` uses; see
+    :class:`ProductWindows`)."""
+    kind = detect_product(path)
+    if kind == "enmap":
+        return open_enmap(path)
+    if kind == "desis":
+        return open_desis(path)
+    if kind == "emit":
+        return open_emit(path)
+    if kind == "prisma":
+        return open_prisma(path)
+    raise SpectralError(f"{path}: not an EnMAP, DESIS, EMIT or PRISMA product")
 
 
 def read_product(path: str | Path) -> ProductCube:
@@ -76,8 +112,10 @@ def read_product(path: str | Path) -> ProductCube:
     kind = detect_product(path)
     if kind == "enmap":
         return read_enmap(path)
+    if kind == "desis":
+        return read_desis(path)
     if kind == "emit":
         return read_emit(path)
     if kind == "prisma":
         return read_prisma(path)
-    raise SpectralError(f"{path}: not an EnMAP, EMIT or PRISMA product")
+    raise SpectralError(f"{path}: not an EnMAP, DESIS, EMIT or PRISMA product")

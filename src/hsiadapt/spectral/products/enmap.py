@@ -23,8 +23,9 @@ import numpy as np
 from hsiadapt.spectral._parse import floats, unit_scale
 from hsiadapt.spectral.band import BandSet, SpectralError
 from hsiadapt.spectral.products._cube import ProductCube
+from hsiadapt.spectral.products._windows import ProductWindows
 
-__all__ = ["is_enmap_image", "metadata_xml_for", "read_enmap", "read_enmap_bands"]
+__all__ = ["is_enmap_image", "metadata_xml_for", "open_enmap", "read_enmap", "read_enmap_bands"]
 
 _MARKER = "-SPECTRAL_IMAGE"
 _BANDS = "specific/bandCharacterisation/bandID"
@@ -160,22 +161,40 @@ def read_enmap_bands(path: str | Path) -> BandSet:
     return _checked(image)[1].bands
 
 
-def read_enmap(path: str | Path) -> ProductCube:
-    """The whole EnMAP product: DN x gain + offset as float32, NaN at the image's nodata."""
+def open_enmap(path: str | Path) -> ProductWindows:
+    """An EnMAP product opened for strips: DN x gain + offset as float32, NaN at nodata.
+
+    Raises:
+        SpectralError: the XML is missing or damaged, or disagrees with the image's band count.
+    """
     import rasterio
+    from rasterio.windows import Window
 
     p = Path(path)
     image = image_for(p) if is_enmap_metadata(p) else p
     xml, table = _checked(image)
     with rasterio.open(image) as src:
-        raw = src.read()
-        nodata, crs, gt = src.nodata, src.crs, src.transform.to_gdal()
-    data = raw.astype(np.float32) * table.gains[:, None, None].astype(np.float32)
-    data += table.offsets[:, None, None].astype(np.float32)
-    if nodata is not None:
-        data[raw == nodata] = np.nan
+        crs, gt, height, width = src.crs, src.transform.to_gdal(), src.height, src.width
+    gains = table.gains[:, None, None].astype(np.float32)
+    offsets = table.offsets[:, None, None].astype(np.float32)
+
+    def rows(r0: int, r1: int) -> np.ndarray:
+        with rasterio.open(image) as src:
+            raw = src.read(window=Window(0, r0, width, r1 - r0))
+            nodata = src.nodata
+        data = raw.astype(np.float32) * gains
+        data += offsets
+        if nodata is not None:
+            data[raw == nodata] = np.nan
+        return data
+
     notes = [f"band table from {xml.name}; DN x GainOfBand + OffsetOfBand applied"]
     if not table.bands.valid.all():
         notes.append(f"{int((~table.bands.valid).sum())} bands filled with no data marked bad")
-    return ProductCube(data, table.bands, crs.to_wkt() if crs else None, tuple(gt),
-                       f"enmap_{table.level.lower()}", tuple(notes))
+    return ProductWindows(table.bands, height, width, crs.to_wkt() if crs else None, tuple(gt),
+                          f"enmap_{table.level.lower()}", tuple(notes), rows)
+
+
+def read_enmap(path: str | Path) -> ProductCube:
+    """The whole EnMAP product: DN x gain + offset as float32, NaN at the image's nodata."""
+    return open_enmap(path).cube()

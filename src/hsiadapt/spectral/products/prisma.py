@@ -29,8 +29,9 @@ import numpy as np
 
 from hsiadapt.spectral.band import BandSet, SpectralError
 from hsiadapt.spectral.products._cube import ProductCube
+from hsiadapt.spectral.products._windows import ProductWindows
 
-__all__ = ["OVERLAP", "is_prisma_l2", "read_prisma", "read_prisma_bands"]
+__all__ = ["OVERLAP", "is_prisma_l2", "open_prisma", "read_prisma", "read_prisma_bands"]
 
 Overlap = Literal["vnir", "swir", "keep"]
 OVERLAP: tuple[str, ...] = ("vnir", "swir", "keep")
@@ -106,8 +107,12 @@ def read_prisma_bands(path: str | Path, *, overlap: Overlap = "vnir") -> BandSet
         return _plan(h5, str(path), overlap)[1]
 
 
-def read_prisma(path: str | Path, *, overlap: Overlap = "vnir") -> ProductCube:
-    """A PRISMA L2 product: reflectance 0-1 ``(bands, rows, cols)``, NaN where it has no data."""
+def open_prisma(path: str | Path, *, overlap: Overlap = "vnir") -> ProductWindows:
+    """A PRISMA L2 product opened for strips: reflectance 0-1, NaN where it has no data.
+
+    Raises:
+        SpectralError: not a PRISMA L2 file, or its metadata disagree with its cubes.
+    """
     import h5py
 
     where = str(path)
@@ -115,20 +120,34 @@ def read_prisma(path: str | Path, *, overlap: Overlap = "vnir") -> ProductCube:
         if not is_prisma_l2(h5):
             raise SpectralError(f"{where}: not a PRISMA L2 product")
         plan, bands, note = _plan(h5, where, overlap)
+        fields = _swath(h5)
+        scale = {det: (float(_attr(h5, f"L2Scale{det}Min", where)[0]),
+                       float(_attr(h5, f"L2Scale{det}Max", where)[0])) for det in ("Vnir", "Swir")}
+        rows, _n, cols = h5[f"{fields}/VNIR_Cube"].shape
+        crs, gt = _georef(h5, where, (rows, cols))
+
+    def strip(r0: int, r1: int) -> np.ndarray:
         parts, empty = [], None
-        for det in ("Vnir", "Swir"):
-            dn = np.asarray(h5[f"{_swath(h5)}/{det.upper()}_Cube"][()])  # (rows, bands, cols)
-            lo = float(_attr(h5, f"L2Scale{det}Min", where)[0])
-            hi = float(_attr(h5, f"L2Scale{det}Max", where)[0])
-            zero = np.all(dn == 0, axis=1)
-            empty = zero if empty is None else empty & zero
-            sel = np.transpose(dn[:, plan[det], :], (1, 0, 2)).astype(np.float32)
-            parts.append(np.float32(lo) + sel * np.float32((hi - lo) / 65535.0))
+        with h5py.File(path, "r") as h5:
+            for det in ("Vnir", "Swir"):
+                dn = np.asarray(h5[f"{fields}/{det.upper()}_Cube"][r0:r1])  # (rows, bands, cols)
+                lo, hi = scale[det]
+                zero = np.all(dn == 0, axis=1)
+                empty = zero if empty is None else empty & zero
+                sel = np.transpose(dn[:, plan[det], :], (1, 0, 2)).astype(np.float32)
+                parts.append(np.float32(lo) + sel * np.float32((hi - lo) / 65535.0))
         data = np.concatenate(parts)[plan["sort"]]
         data[:, empty] = np.nan
-        crs, gt = _georef(h5, where, data.shape[1:])
-    return ProductCube(data, bands, crs, gt, "prisma_l2d",
-                       (note, "reflectance = L2ScaleMin + DN x (L2ScaleMax - L2ScaleMin) / 65535"))
+        return data
+
+    return ProductWindows(bands, rows, cols, crs, gt, "prisma_l2d",
+                          (note, "reflectance = L2ScaleMin + DN x (L2ScaleMax - L2ScaleMin) / "
+                           "65535"), strip)
+
+
+def read_prisma(path: str | Path, *, overlap: Overlap = "vnir") -> ProductCube:
+    """A PRISMA L2 product: reflectance 0-1 ``(bands, rows, cols)``, NaN where it has no data."""
+    return open_prisma(path, overlap=overlap).cube()
 
 
 def _georef(h5: Any, where: str, shape: tuple[int, ...]) -> tuple[str | None, Any]:
