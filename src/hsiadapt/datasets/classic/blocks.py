@@ -5,10 +5,10 @@ nearly the same spectrum, and the same image patch a convolutional model sees - 
 set, so test scores measure memorised neighbourhoods, not generalisation. Here the scene is cut
 into a grid of square blocks and whole blocks go to train, val or test.
 
-The split is deterministic for a seed: blocks are shuffled once; then, rarest class first, each
-class gets a block in test, train and val (when it occurs in enough blocks; a class in a single
-block goes to train and is reported missing from test); the remaining blocks go, one by one, to
-the split furthest below its share of labelled pixels.
+The split is deterministic for a seed: blocks are shuffled once; then every class, rarest first,
+gets a block in train, then in test, then in val, while it has blocks left (a class in a single
+block is in train only, and reported missing from the others); the remaining blocks go, one by
+one, to the split furthest below its share of labelled pixels.
 """
 
 from __future__ import annotations
@@ -91,14 +91,14 @@ def split_blocks(gt: np.ndarray, tile: int, n_classes: int, *,
         counts[split] += per_block[key]
 
     totals = sum(per_block.values())
-    for k in np.argsort(totals, kind="stable"):  # rarest class first
-        for split in ("train", "test", "val"):
-            if counts[split][k] or fr[SPLITS.index(split)] == 0:
+    rarest_first = np.argsort(totals, kind="stable")
+    for split in ("train", "test", "val"):  # every class into train first, then test, val
+        if fr[SPLITS.index(split)] == 0:
+            continue
+        for k in rarest_first:
+            if counts[split][k]:
                 continue
             free = [b for b in order if b not in assigned and per_block[b][k]]
-            # keep one block of the class for train when test would take the last one
-            if split != "train" and not counts["train"][k] and len(free) < 2:
-                continue
             if free:
                 give(free[0], split)
     labelled = float(totals.sum())
