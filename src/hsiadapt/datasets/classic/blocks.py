@@ -90,7 +90,7 @@ def split_blocks(gt: np.ndarray, tile: int, n_classes: int, *,
         assigned[key] = split
         counts[split] += per_block[key]
 
-    totals = sum(per_block.values())
+    totals = np.sum(list(per_block.values()), axis=0)
     rarest_first = np.argsort(totals, kind="stable")
     for split in ("train", "test", "val"):  # every class into train first, then test, val
         if fr[SPLITS.index(split)] == 0:
@@ -107,9 +107,9 @@ def split_blocks(gt: np.ndarray, tile: int, n_classes: int, *,
             continue
         have = np.array([counts[s].sum() for s in SPLITS], dtype=float)
         give(b, SPLITS[int(np.argmax(fr * labelled - have))])
-    split = BlockSplit(tile=tile, blocks=assigned, counts=counts)
+    result = BlockSplit(tile=tile, blocks=assigned, counts=counts)
     for k in range(n_classes):
         if totals[k]:
-            split.missing += [f"class code {k + 1}: no pixel in {s}" for s in SPLITS
-                              if fr[SPLITS.index(s)] > 0 and not counts[s][k]]
-    return split
+            result.missing += [f"class code {k + 1}: no pixel in {s}" for s in SPLITS
+                               if fr[SPLITS.index(s)] > 0 and not counts[s][k]]
+    return result

@@ -36,7 +36,7 @@ _DHX = "nshaud/DeepHyperX@176e582e:datasets.py"
 
 #: where each claim comes from; "unconfirmed" where no citable source was found
 SOURCES: dict[str, str] = {
-    "urls_keys_classes": f"{_DHX}:24-69 (URLs), 140-290 (variable names, class names), e.g. "
+    "urls_keys_classes": f"{_DHX}:24-69 (URLs), 140-292 (variable names, class names), e.g. "
                          "line 215 'img = open_file(folder + \"Indian_pines_corrected.mat\")'",
     "indian_pines_removed": "helmenov/IndianPines@0e78549d:src/IndianPines/dataset.py:104 "
                             "'[features[:, :103], features[:, 108:149], features[:, 163:219]],' "
