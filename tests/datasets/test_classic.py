@@ -132,6 +132,8 @@ def test_block_split_says_what_is_missing():
     s = split_blocks(gt, 16, 2, seed=0)
     assert s.counts["train"][1] == 4
     assert "class code 2: no pixel in test" in s.missing
+    named = split_blocks(gt, 16, 2, seed=0, class_names=["a", "b"])
+    assert "class 'b' (code 2): no pixel in test" in named.missing
     with pytest.raises(ValueError, match="smaller block size"):
         split_blocks(gt, 64, 2)
 

@@ -13,6 +13,7 @@ one, to the split furthest below its share of labelled pixels.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,8 +64,9 @@ def _block_counts(gt: np.ndarray, tile: int, n_classes: int) -> dict[tuple[int, 
 
 def split_blocks(gt: np.ndarray, tile: int, n_classes: int, *,
                  fractions: tuple[float, float, float] = (0.6, 0.2, 0.2),
-                 seed: int = 0) -> BlockSplit:
-    """Split the label image ``gt`` (0 = unlabelled, classes 1..``n_classes``) into blocks.
+                 seed: int = 0, class_names: Sequence[str] | None = None) -> BlockSplit:
+    """Split the label image ``gt`` (0 = unlabelled, classes 1..``n_classes``) into blocks;
+    ``class_names`` (codes 1..N) name the classes in :attr:`BlockSplit.missing`.
 
     Raises:
         ValueError: ``tile`` < 1, fractions that are not three non-negative numbers summing to
@@ -110,6 +112,8 @@ def split_blocks(gt: np.ndarray, tile: int, n_classes: int, *,
     result = BlockSplit(tile=tile, blocks=assigned, counts=counts)
     for k in range(n_classes):
         if totals[k]:
-            result.missing += [f"class code {k + 1}: no pixel in {s}" for s in SPLITS
+            what = f"class {class_names[k]!r} (code {k + 1})" if class_names else \
+                f"class code {k + 1}"
+            result.missing += [f"{what}: no pixel in {s}" for s in SPLITS
                                if fr[SPLITS.index(s)] > 0 and not counts[s][k]]
     return result

@@ -74,7 +74,8 @@ def write_scene_folder(scene: ClassicScene, image: np.ndarray, gt: np.ndarray, b
         raise ValueError(f"band table with {len(bands)} bands for a {image.shape[2]}-band "
                          f"{scene.title} image")
     out = Path(out)
-    split = split_blocks(gt, tile, len(scene.class_names), fractions=fractions, seed=seed)
+    split = split_blocks(gt, tile, len(scene.class_names), fractions=fractions, seed=seed,
+                         class_names=scene.class_names)
     for sub in ("images", "masks", "splits", "scene"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     cube = np.moveaxis(image.astype(np.float32), 2, 0)
