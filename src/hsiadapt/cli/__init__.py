@@ -242,6 +242,10 @@ def _add_demo_commands(sub: Any) -> None:
     s.add_argument("--cache-dir", default=None, help="default $HSIADAPT_CACHE or ~/.cache/hsiadapt")
     s.set_defaults(func=_cmd_pretrain)
 
+    from hsiadapt.cli.classic import add_classic_parser
+
+    add_classic_parser(sub)
+
     s = sub.add_parser("sensors", help="list the built-in sensors")
     s.set_defaults(func=_cmd_sensors)
 
