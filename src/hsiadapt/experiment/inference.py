@@ -21,7 +21,7 @@ from hsiadapt.adapters import SpectralAdapter
 from hsiadapt.data.transforms import Normalize
 from hsiadapt.spectral import BandSet
 
-__all__ = ["BATCH_SIZE", "OVERLAP", "class_map", "input_wavelengths", "prepare_image",
+__all__ = ["BATCH_SIZE", "OVERLAP", "class_map", "input_fwhm", "input_wavelengths", "prepare_image",
            "window_sizes"]
 
 #: default share of a window that overlaps its neighbour (``predict --overlap``)
@@ -69,6 +69,13 @@ def input_wavelengths(adapter: SpectralAdapter | None, bands: BandSet) -> torch.
     return torch.as_tensor(centers, dtype=torch.float32)
 
 
+def input_fwhm(adapter: SpectralAdapter | None, bands: BandSet) -> torch.Tensor:
+    """The band FWHM (nm, float32, NaN where unknown) of the model's input, as
+    :func:`input_wavelengths` gives its centres."""
+    fwhm = adapter.target.fwhm if adapter is not None else bands.fwhm
+    return torch.as_tensor(fwhm, dtype=torch.float32)
+
+
 def _window(n: int) -> torch.Tensor:
     w = torch.sin(torch.linspace(0.5, n - 0.5, n) / n * torch.pi) ** 2
     return (w[:, None] * w[None, :]).clamp(min=1e-3)
@@ -84,7 +91,8 @@ def _starts(n: int, t: int, stride: int) -> list[int]:
 def class_map(model: torch.nn.Module, image: torch.Tensor, valid: torch.Tensor,
               num_classes: int, *, tile: int, size: int, overlap: float = OVERLAP,
               batch_size: int = BATCH_SIZE,
-              wavelengths: torch.Tensor | None = None) -> np.ndarray:
+              wavelengths: torch.Tensor | None = None,
+              fwhm: torch.Tensor | None = None) -> np.ndarray:
     """The class ordinal of every pixel of ``image`` (``(H, W)`` int64; see the module
     docstring).
 
@@ -98,6 +106,8 @@ def class_map(model: torch.nn.Module, image: torch.Tensor, valid: torch.Tensor,
         overlap: share of a window overlapping its neighbour (0 to < 1).
         batch_size: windows predicted at once.
         wavelengths: ``(C,)`` band centres in nm, for backbones conditioned on them.
+        fwhm: ``(C,)`` band FWHM in nm (NaN where unknown), for backbones that read it
+            (Copernicus-FM); as a training batch carries it.
     """
     _c, h, w = image.shape
     t = tile
@@ -124,8 +134,9 @@ def class_map(model: torch.nn.Module, image: torch.Tensor, valid: torch.Tensor,
                 vts = F.interpolate(vts[:, None].float(), size=(size, size),
                                     mode="nearest")[:, 0] > 0.5
             wl = None if wavelengths is None else wavelengths.float()[None].expand(len(chunk), -1)
+            fw = None if fwhm is None else fwhm.float()[None].expand(len(chunk), -1).to(dev)
             logits = model(tiles.to(dev), vts.to(dev),
-                           None if wl is None else wl.to(dev)).float().cpu()
+                           None if wl is None else wl.to(dev), fw).float().cpu()
             if size != t:
                 logits = F.interpolate(logits, size=(t, t), mode="bilinear", align_corners=False)
             prob = logits.softmax(1)

@@ -29,6 +29,7 @@ from hsiadapt.experiment.inference import (
     BATCH_SIZE,
     OVERLAP,
     class_map,
+    input_fwhm,
     input_wavelengths,
     prepare_image,
     window_sizes,
@@ -189,7 +190,8 @@ def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
     t, size = window_sizes(tile, run.chip_px, run.image_size, run.patch)
     k = len(run.classes)
     ordinal = class_map(run.model, img, vt, k, tile=t, size=size, overlap=overlap,
-                        batch_size=batch_size, wavelengths=input_wavelengths(run.adapter, bands))
+                        batch_size=batch_size, wavelengths=input_wavelengths(run.adapter, bands),
+                        fwhm=input_fwhm(run.adapter, bands))
     codes = run.class_codes if run.class_codes else list(range(k))
     legend = class_legend(run.classes, codes)
     dtype, nodata = ("uint8", NODATA) if max(codes) < NODATA else ("uint16", NODATA_16)

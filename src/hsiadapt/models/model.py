@@ -123,7 +123,8 @@ class AdaptedModel(nn.Module):
         self.matmul_precision: str = torch.get_float32_matmul_precision()
 
     def forward(self, x: torch.Tensor, valid: torch.Tensor | None = None,
-                wavelengths: torch.Tensor | None = None) -> torch.Tensor:
+                wavelengths: torch.Tensor | None = None,
+                fwhm: torch.Tensor | None = None) -> torch.Tensor:
         size = tuple(x.shape[-2:])
         p = self.backbone_info.patch_size
         if size[0] % p or size[1] % p:
@@ -134,7 +135,7 @@ class AdaptedModel(nn.Module):
         if self.mask_channel:
             m = valid if valid is not None else torch.ones(x.shape[0], *size, device=x.device)
             x = torch.cat([x, m[:, None].to(x.dtype)], dim=1)
-        feats = self.backbone_info.features(x, wavelengths)
+        feats = self.backbone_info.features(x, wavelengths, fwhm)
         return self.head(feats, size, p, valid)
 
 
