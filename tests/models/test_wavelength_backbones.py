@@ -151,3 +151,25 @@ def test_panopticon_loads_published_layout_at_another_size(tmp_path):
     assert got["pos_embed"].shape == (1, 1 + 2 * 2, 768)
     torch.testing.assert_close(got["blocks.0.attn.qkv.weight"], state["blocks.0.attn.qkv.weight"])
     torch.testing.assert_close(got["pos_embed"][:, :1], state["pos_embed"][:, :1])
+
+
+def test_learned_adapter_in_front_gives_the_backbone_its_own_bands():
+    """``linear`` -> Copernicus-FM: the batch carries the 202 source bands' table, but the
+    backbone sees the adapter's 12 Sentinel-2 bands and must be told theirs."""
+    torch.manual_seed(0)
+    m = build_model(task="segmentation", source="enmap_spectralearth", input_mode="linear",
+                    backbone="copernicusfm_base", num_outputs=3, pretrained=False,
+                    backbone_args={"depth": 1}, head_args={"channels": 8, "num_convs": 1})
+    enmap, s2 = get_sensor("enmap_spectralearth"), m.adapter.target
+    x = torch.rand(1, len(enmap), 32, 32)
+    with torch.no_grad():
+        y = m(x, None, torch.tensor(enmap.centers, dtype=torch.float32),
+              torch.tensor(enmap.fwhm, dtype=torch.float32))
+        want = m.backbone_info.features(m.adapter(x), torch.tensor(s2.centers).float(),
+                                        torch.tensor(s2.fwhm).float())
+        got = []
+        handle = m.head.register_forward_pre_hook(lambda _m, a: got.append(a[0][-1]))
+        m(x, None, torch.tensor(enmap.centers).float(), torch.tensor(enmap.fwhm).float())
+        handle.remove()
+    assert y.shape == (1, 3, 32, 32)
+    torch.testing.assert_close(got[0], want[-1])

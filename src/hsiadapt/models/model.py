@@ -132,6 +132,12 @@ class AdaptedModel(nn.Module):
                              "resize or pad the chips (data module size=...)")
         if self.adapter is not None:
             x = self.adapter(x)
+            if wavelengths is not None and self.backbone_info.wavelength_conditioned:
+                # the backbone sees the adapter's bands, not the batch's (a learned adapter in
+                # front of a wavelength-aware backbone, e.g. linear -> DOFA)
+                target = self.adapter.target
+                wavelengths = torch.as_tensor(target.centers, dtype=x.dtype, device=x.device)
+                fwhm = torch.as_tensor(target.fwhm, dtype=x.dtype, device=x.device)
         if self.mask_channel:
             m = valid if valid is not None else torch.ones(x.shape[0], *size, device=x.device)
             x = torch.cat([x, m[:, None].to(x.dtype)], dim=1)
