@@ -135,7 +135,7 @@ class AdaptedModel(nn.Module):
             if wavelengths is not None and self.backbone_info.wavelength_conditioned:
                 # the backbone sees the adapter's bands, not the batch's (a learned adapter in
                 # front of a wavelength-aware backbone, e.g. linear -> DOFA)
-                target = self.adapter.target
+                target: BandSet = getattr(self.adapter, "target")  # noqa: B009
                 wavelengths = torch.as_tensor(target.centers, dtype=x.dtype, device=x.device)
                 fwhm = torch.as_tensor(target.fwhm, dtype=x.dtype, device=x.device)
         if self.mask_channel:
