@@ -6,7 +6,7 @@ from hsiadapt.models.backbones import BACKBONES, WeightsNotFoundError, build_bac
 SMALL = {  # name -> (kwargs, input channels)
     "terramind_v1_tiny": ({"bands": ["BLUE", "GREEN", "RED", "NIR_NARROW"]}, 4),
     "prithvi_eo_v2_100_tl": ({}, 6),
-    "dofa_base": ({}, 5),
+    "dofa_base": ({"depth": 2}, 5),
     "spectralearth_vit_s16": ({"in_chans": 20}, 20),
     "stub": ({"in_chans": 7}, 7),
 }
@@ -14,7 +14,7 @@ SMALL = {  # name -> (kwargs, input channels)
 
 def test_registry_names_are_pinned():
     assert BACKBONES.names() == [
-        "dofa_base", "prithvi_eo_v2_100_tl", "prithvi_eo_v2_300", "prithvi_eo_v2_300_tl",
+        "copernicusfm_base", "dofa_base", "panopticon_vitb14", "prithvi_eo_v2_100_tl", "prithvi_eo_v2_300", "prithvi_eo_v2_300_tl",
         "spectralearth_vit_s16", "stub", "terramind_v1_base", "terramind_v1_large",
         "terramind_v1_small", "terramind_v1_tiny", "terramind_v1_tiny_hsi",
     ]  # fmt: skip

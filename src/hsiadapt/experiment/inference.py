@@ -21,8 +21,8 @@ from hsiadapt.adapters import SpectralAdapter
 from hsiadapt.data.transforms import Normalize
 from hsiadapt.spectral import BandSet
 
-__all__ = ["BATCH_SIZE", "OVERLAP", "class_map", "class_map_strips", "input_wavelengths",
-           "prepare_image", "window_sizes"]
+__all__ = ["BATCH_SIZE", "OVERLAP", "class_map", "class_map_strips", "input_fwhm",
+           "input_wavelengths", "prepare_image", "window_sizes"]
 
 #: default share of a window that overlaps its neighbour (``predict --overlap``)
 OVERLAP = 0.25
@@ -69,6 +69,13 @@ def input_wavelengths(adapter: SpectralAdapter | None, bands: BandSet) -> torch.
     return torch.as_tensor(centers, dtype=torch.float32)
 
 
+def input_fwhm(adapter: SpectralAdapter | None, bands: BandSet) -> torch.Tensor:
+    """The band FWHM (nm, float32, NaN where unknown) of the model's input, as
+    :func:`input_wavelengths` gives its centres."""
+    fwhm = adapter.target.fwhm if adapter is not None else bands.fwhm
+    return torch.as_tensor(fwhm, dtype=torch.float32)
+
+
 def _window(n: int) -> torch.Tensor:
     w = torch.sin(torch.linspace(0.5, n - 0.5, n) / n * torch.pi) ** 2
     return (w[:, None] * w[None, :]).clamp(min=1e-3)
@@ -90,7 +97,8 @@ WriteRows = Callable[[int, np.ndarray], None]
 def class_map(model: torch.nn.Module, image: torch.Tensor, valid: torch.Tensor,
               num_classes: int, *, tile: int, size: int, overlap: float = OVERLAP,
               batch_size: int = BATCH_SIZE,
-              wavelengths: torch.Tensor | None = None) -> np.ndarray:
+              wavelengths: torch.Tensor | None = None,
+              fwhm: torch.Tensor | None = None) -> np.ndarray:
     """The class ordinal of every pixel of ``image`` (``(H, W)`` int64; see the module
     docstring): :func:`class_map_strips` over an image held in memory.
 
@@ -104,6 +112,8 @@ def class_map(model: torch.nn.Module, image: torch.Tensor, valid: torch.Tensor,
         overlap: share of a window overlapping its neighbour (0 to < 1).
         batch_size: windows predicted at once.
         wavelengths: ``(C,)`` band centres in nm, for backbones conditioned on them.
+        fwhm: ``(C,)`` band FWHM in nm (NaN where unknown), for backbones that read it
+            (Copernicus-FM); as a training batch carries it.
     """
     _c, h, w = image.shape
     out = np.zeros((h, w), dtype=np.int64)
@@ -113,14 +123,15 @@ def class_map(model: torch.nn.Module, image: torch.Tensor, valid: torch.Tensor,
 
     class_map_strips(model, lambda r0, r1: (image[:, r0:r1], valid[r0:r1]), h, w, num_classes,
                      write, tile=tile, size=size, overlap=overlap, batch_size=batch_size,
-                     wavelengths=wavelengths)
+                     wavelengths=wavelengths, fwhm=fwhm)
     return out
 
 
 def class_map_strips(model: torch.nn.Module, read: ReadRows, height: int, width: int,
                      num_classes: int, write: WriteRows, *, tile: int, size: int,
                      overlap: float = OVERLAP, batch_size: int = BATCH_SIZE,
-                     wavelengths: torch.Tensor | None = None) -> None:
+                     wavelengths: torch.Tensor | None = None,
+                     fwhm: torch.Tensor | None = None) -> None:
     """:func:`class_map` for a scene read and written in strips, so memory holds one row of
     windows (``tile`` rows of the whole width) and its blended probabilities, never the scene.
 
@@ -136,6 +147,7 @@ def class_map_strips(model: torch.nn.Module, read: ReadRows, height: int, width:
     dev = next(model.parameters()).device
     win = _window(t)
     wl = None if wavelengths is None else wavelengths.float()[None]
+    fw = None if fwhm is None else fwhm.float()[None]
     acc = torch.zeros(num_classes, 0, w_pad)
     wsum = torch.zeros(0, w_pad)
     lo = 0  # the first row not yet written
@@ -152,7 +164,8 @@ def class_map_strips(model: torch.nn.Module, read: ReadRows, height: int, width:
                 chunk = xs[j:j + batch_size]
                 prob = _predict(model, torch.stack([img[:, :, x:x + t] for x in chunk]),
                                 torch.stack([vt[:, x:x + t] for x in chunk]), t, size, dev,
-                                None if wl is None else wl.expand(len(chunk), -1))
+                                None if wl is None else wl.expand(len(chunk), -1),
+                                None if fw is None else fw.expand(len(chunk), -1))
                 for x, pr in zip(chunk, prob, strict=True):
                     acc[:, y - lo:y - lo + t, x:x + t] += pr * win
                     wsum[y - lo:y - lo + t, x:x + t] += win
@@ -162,12 +175,14 @@ def class_map_strips(model: torch.nn.Module, read: ReadRows, height: int, width:
 
 
 def _predict(model: torch.nn.Module, tiles: torch.Tensor, vts: torch.Tensor, t: int, size: int,
-             dev: torch.device, wl: torch.Tensor | None) -> torch.Tensor:
+             dev: torch.device, wl: torch.Tensor | None,
+             fw: torch.Tensor | None = None) -> torch.Tensor:
     """Class probabilities ``(B, K, t, t)`` of a batch of windows (resized to ``size`` and back)."""
     if size != t:
         tiles = F.interpolate(tiles, size=(size, size), mode="bilinear", align_corners=False)
         vts = F.interpolate(vts[:, None].float(), size=(size, size), mode="nearest")[:, 0] > 0.5
-    logits = model(tiles.to(dev), vts.to(dev), None if wl is None else wl.to(dev)).float().cpu()
+    logits = model(tiles.to(dev), vts.to(dev), None if wl is None else wl.to(dev),
+                   None if fw is None else fw.to(dev)).float().cpu()
     if size != t:
         logits = F.interpolate(logits, size=(t, t), mode="bilinear", align_corners=False)
     return logits.softmax(1)

@@ -36,6 +36,7 @@ from hsiadapt.experiment.inference import (
     BATCH_SIZE,
     OVERLAP,
     class_map_strips,
+    input_fwhm,
     input_wavelengths,
     prepare_image,
     window_sizes,
@@ -225,7 +226,8 @@ def predict_scene(run_dir: str | Path, image: str | Path, out: str | Path, *,
 
             class_map_strips(run.model, read, h, w, k, write, tile=t, size=size,
                              overlap=overlap, batch_size=batch_size,
-                             wavelengths=input_wavelengths(run.adapter, bands))
+                             wavelengths=input_wavelengths(run.adapter, bands),
+                             fwhm=input_fwhm(run.adapter, bands))
             dst.write_colormap(1, {code: (*rgb, 255) for code, _name, rgb in legend})
             dst.update_tags(classes=json.dumps({str(c): n for c, n, _ in legend}),
                             run=str(Path(run_dir).name), nodata_meaning="no valid input pixel")

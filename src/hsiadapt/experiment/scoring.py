@@ -78,6 +78,7 @@ def native_test_scores(task: HSITask, dm: HSIDataModule) -> dict[str, Any]:
     from hsiadapt.data.transforms import Normalize
     from hsiadapt.experiment.inference import (
         class_map,
+        input_fwhm,
         input_wavelengths,
         prepare_image,
         window_sizes,
@@ -92,6 +93,7 @@ def native_test_scores(task: HSITask, dm: HSIDataModule) -> dict[str, Any]:
                               model.backbone_info.patch_size)
     k = int(getattr(task, "num_classes"))  # noqa: B009 (a segmentation task)
     wavelengths = input_wavelengths(dm.adapter, ds.bands)
+    fwhm = input_fwhm(dm.adapter, ds.bands)
     stage = "native"
     task.reset_metrics(stage)
     for i in range(len(ds)):
@@ -100,7 +102,8 @@ def native_test_scores(task: HSITask, dm: HSIDataModule) -> dict[str, Any]:
             continue
         valid = s.get("valid", torch.ones(s["image"].shape[-2:], dtype=torch.bool))
         img = prepare_image(s["image"], valid, dm.adapter, normalize)
-        ordinal = class_map(model, img, valid, k, tile=tile, size=size, wavelengths=wavelengths)
+        ordinal = class_map(model, img, valid, k, tile=tile, size=size, wavelengths=wavelengths,
+                            fwhm=fwhm)
         onehot = F.one_hot(torch.from_numpy(ordinal), k).permute(2, 0, 1)[None].float()
         task.update_metrics(stage, onehot, {"mask": s["mask"][None]})
     return {f"test/{name}": v for name, v in task.compute_metrics(stage).items()}

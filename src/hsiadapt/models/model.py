@@ -55,7 +55,8 @@ class AdaptedModel(nn.Module):
         self.matmul_precision: str = torch.get_float32_matmul_precision()
 
     def forward(self, x: torch.Tensor, valid: torch.Tensor | None = None,
-                wavelengths: torch.Tensor | None = None) -> torch.Tensor:
+                wavelengths: torch.Tensor | None = None,
+                fwhm: torch.Tensor | None = None) -> torch.Tensor:
         size = tuple(x.shape[-2:])
         p = self.backbone_info.patch_size
         if size[0] % p or size[1] % p:
@@ -63,10 +64,16 @@ class AdaptedModel(nn.Module):
                              "resize or pad the chips (data module size=...)")
         if self.adapter is not None:
             x = self.adapter(x)
+            if wavelengths is not None and self.backbone_info.wavelength_conditioned:
+                # the backbone sees the adapter's bands, not the batch's (a learned adapter in
+                # front of a wavelength-aware backbone, e.g. linear -> DOFA)
+                target: BandSet = getattr(self.adapter, "target")  # noqa: B009
+                wavelengths = torch.as_tensor(target.centers, dtype=x.dtype, device=x.device)
+                fwhm = torch.as_tensor(target.fwhm, dtype=x.dtype, device=x.device)
         if self.mask_channel:
             m = valid if valid is not None else torch.ones(x.shape[0], *size, device=x.device)
             x = torch.cat([x, m[:, None].to(x.dtype)], dim=1)
-        feats = self.backbone_info.features(x, wavelengths)
+        feats = self.backbone_info.features(x, wavelengths, fwhm)
         return self.head(feats, size, p, valid)
 
 

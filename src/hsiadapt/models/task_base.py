@@ -68,7 +68,7 @@ class HSITask(L.LightningModule):
 
     def forward(self, batch: dict[str, Any]) -> torch.Tensor:
         wl = batch.get("wavelength")
-        return self.model(batch["image"], batch.get("valid"), wl)
+        return self.model(batch["image"], batch.get("valid"), wl, batch.get("fwhm"))
 
     # -- template hooks ------------------------------------------------------------------------
     def loss(self, out: torch.Tensor, batch: dict[str, Any]) -> torch.Tensor:  # pragma: no cover

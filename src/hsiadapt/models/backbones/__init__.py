@@ -1,4 +1,5 @@
-"""Backbones: a thin typed layer over terratorch (and torchgeo/timm for DOFA and the HSI-native ViT).
+"""Backbones: a thin typed layer over terratorch (and torchgeo/timm for DOFA, Copernicus-FM,
+Panopticon and the HSI-native ViT).
 
 Each entry is a :class:`~hsiadapt.models.backbones.base.BackboneDef` declaring what it is
 (pretraining band set and statistics, input-channel policy, patch embedding, token layout); its
@@ -8,7 +9,9 @@ neither, weights are random only because the caller asked for ``pretrained=False
 """
 
 from hsiadapt.models.backbones import (  # noqa: F401  (register)
+    copernicusfm,
     dofa,
+    panopticon,
     prithvi,
     stub,
     terramind,

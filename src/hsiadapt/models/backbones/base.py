@@ -25,7 +25,7 @@ __all__ = ["BACKBONES", "Backbone", "BackboneDef", "InputPolicy", "WeightsNotFou
 #: How a backbone takes its input channels:
 #: ``named_bands`` - by band name of its pretraining sensor (``bands=``), patch-embedding weights
 #: selected by name (TerraMind, Prithvi); ``channels`` - any number (``in_chans=``); ``wavelengths``
-#: - any number, conditioned on the band wavelengths (DOFA).
+#: - any number, conditioned on the band table (DOFA, Copernicus-FM, Panopticon).
 InputPolicy = Literal["named_bands", "channels", "wavelengths"]
 
 
@@ -57,11 +57,15 @@ class Backbone:
     wavelength_conditioned: bool = False
     info: dict[str, Any] = field(default_factory=dict)
 
-    def features(self, x: torch.Tensor, wavelengths: torch.Tensor | None = None) -> list[torch.Tensor]:
+    def features(self, x: torch.Tensor, wavelengths: torch.Tensor | None = None,
+                 fwhm: torch.Tensor | None = None) -> list[torch.Tensor]:
+        """Per-layer patch tokens of ``x``; a wavelength-conditioned backbone also reads the
+        band centres and (when it uses them, e.g. Copernicus-FM) the FWHM, in nm, ``(C,)`` or
+        ``(B, C)``; unknown FWHM may be ``None`` or NaN."""
         if self.wavelength_conditioned:
             if wavelengths is None:
                 raise ValueError(f"backbone {self.name} needs the band wavelengths")
-            return self.module(x, wavelengths)
+            return self.module(x, wavelengths, fwhm)
         return self.module(x)
 
 
