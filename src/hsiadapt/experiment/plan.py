@@ -70,6 +70,7 @@ class DataPlan:
     augmentation: str
     crop_scale: tuple[float, float]
     augmentation_args: dict[str, Any]  # the augmentation's own options (from the recipe)
+    augmentation_on: str  # "loader" or "device"
     raw_statistics: Path | None  # folder with mu.npy / sigma.npy (normalization "study")
     statistics_units: str | None  # "dn", "reflectance" or None (must match the data)
     study_statistics: str  # "corrected" or "paper" (the next band's statistics, as ran)
@@ -132,7 +133,7 @@ def plan_run(spec: RunSpec, *, precision: str | None = None) -> RunPlan:
         batch_size=recipe.batch_size, num_workers=spec.task.num_workers,
         size=recipe.image_size, normalization=spec.task.normalization,
         augmentation=recipe.augmentation, crop_scale=tuple(recipe.crop_scale),  # type: ignore[arg-type]
-        augmentation_args=_augmentation_args(recipe),
+        augmentation_args=_augmentation_args(recipe), augmentation_on=recipe.augmentation_on,
         raw_statistics=_resolve(spec.task.raw_statistics, spec.data_root)
         if spec.task.normalization == "study" else None,
         statistics_units=spec.task.statistics_units,
@@ -228,7 +229,7 @@ def plan_summary(plan: RunPlan) -> dict[str, Any]:
         "patience": r.patience, "primary_metric": primary[0], "batch_size": r.batch_size,
         "image_size": r.image_size, "head": r.head, "mask_channel": r.mask_channel,
         "augmentation": r.augmentation, "crop_scale": list(r.crop_scale),
-        "augmentation_args": d.augmentation_args,
+        "augmentation_args": d.augmentation_args, "augmentation_on": d.augmentation_on,
         "clip_after_projection": bool({**args, **d.adapter_args}.get("clip_after_projection")),
         "test_checkpoint": r.test_checkpoint,
         "min_delta": r.min_delta, "regression_loss": r.regression_loss
@@ -256,7 +257,7 @@ def build_datamodule(plan: RunPlan, cache_dir: Path | None = None) -> HSIDataMod
         adapter_args=d.adapter_args if d.adapter else None, target=d.target,
         batch_size=d.batch_size, num_workers=d.num_workers, size=d.size,
         augmentation=d.augmentation, crop_scale=d.crop_scale,
-        augmentation_args=d.augmentation_args,
+        augmentation_args=d.augmentation_args, augmentation_on=d.augmentation_on,
         normalization=d.normalization,  # type: ignore[arg-type]
         raw_statistics=raw_stats, statistics_units=d.statistics_units,
         statistics_offset=1 if d.study_statistics == "paper" else 0,
