@@ -38,8 +38,8 @@ step install 40 bash -c 'rm -rf /tmp/whl && mkdir -p /tmp/whl &&
     --target /tmp/site /tmp/whl/*.whl' >> "$log" 2>&1 || { echo "install failed"; tail -20 "$log"; exit 1; }
 export PYTHONPATH=/tmp/site:src${PYTHONPATH:+:$PYTHONPATH}
 $py -m pip list 2>/dev/null | grep -iE "^(torch|torchvision|lightning|pytorch-lightning|timm|numpy|huggingface.hub|typing.extensions|terratorch|torchgeo|kornia|rasterio|diffusers|pydantic) " >> "$log"
-# 1. the CUDA tests (the `gpu` marker, deselected by default, and tests named gpu/cuda)
-step pytest 60 $py -m pytest -q -p no:cacheprovider -m "gpu or not slow" -k "gpu or cuda" tests/ \
+# 1. the CUDA tests (the `gpu` marker, deselected by default)
+step pytest 60 $py -m pytest -q -p no:cacheprovider -m gpu tests/ \
   > "$out/pytest.log" 2>&1
 tail -3 "$out/pytest.log"
 # 2. end-to-end throughput, TerraMind base at 224 px, 2,100 chips (Table 1's size), 1 and 8

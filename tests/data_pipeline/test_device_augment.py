@@ -27,7 +27,8 @@ def test_segmentation_is_torchvision_resize_then_resized_crop_of_kornias_boxes()
     aug = DeviceAugment("study_segmentation", 32, crop_scale=(0.4, 1.0))
     torch.manual_seed(3)
     out = aug(b)
-    crop, vflip, hflip = (p.data for p in aug._pipeline(("image", "mask", "valid"))._params)
+    [crop] = (p.data for p in aug._pipeline(("image", "masks"))._params)
+    vflip, hflip = aug.flips
     assert out["image"].shape == (6, 5, 32, 32) and out["mask"].dtype == torch.int64
     assert out["valid"].dtype == torch.bool
     image = TF.resize(b["image"], [32, 32], antialias=False)
@@ -40,7 +41,7 @@ def test_segmentation_is_torchvision_resize_then_resized_crop_of_kornias_boxes()
         want_m = {k: TF.resized_crop(v[i], *box, [32, 32],
                                      interpolation=InterpolationMode.NEAREST_EXACT)[0]
                   for k, v in masks.items()}
-        for flip, dim in ((vflip["batch_prob"][i], -2), (hflip["batch_prob"][i], -1)):
+        for flip, dim in ((vflip[i], -2), (hflip[i], -1)):
             if flip:
                 want, want_m = want.flip(dim), {k: v.flip(dim) for k, v in want_m.items()}
         torch.testing.assert_close(out["image"][i], want, atol=1e-6, rtol=0)
@@ -58,8 +59,9 @@ def test_every_draw_comes_from_the_cpu_generator():
         outs.append(aug(_batch()))
     for k in ("image", "mask", "valid"):
         assert torch.equal(outs[0][k], outs[1][k])
-    assert all(p.data["batch_prob"].device.type == "cpu"
-               for p in aug._pipeline(("image", "mask", "valid"))._params)
+    assert all(p.data["src"].device.type == "cpu"
+               for p in aug._pipeline(("image", "masks"))._params)
+    assert aug.flips.device.type == "cpu" and aug.flips.any() and not aug.flips.all()
 
 
 @pytest.mark.parametrize("name", ["study_hyperview", "d4"])
@@ -128,6 +130,7 @@ def test_unknown_setting_names_the_recipe_key(data_dir, tmp_path):
         _dm(data_dir, tmp_path, "gpu")
 
 
+@pytest.mark.gpu
 @CUDA
 def test_same_batches_on_cpu_and_gpu():
     aug = DeviceAugment("study_segmentation", 32)

@@ -3,10 +3,10 @@
 augmentation and normalisation run where the model runs.
 
 * ``study_segmentation``: resize to ``size`` (image bilinear, masks nearest, as the loader
-  path), then Kornia's random resized crop and vertical / horizontal flips, per chip. The crop
-  is torchvision's ``resized_crop`` of the same box (image bilinear, exactly); masks are
-  resampled with ``nearest-exact`` (Kornia's), where the loader path's torchvision uses
-  ``nearest``.
+  path), then Kornia's random resized crop and random vertical / horizontal flips, per chip.
+  The crop is torchvision's ``resized_crop`` of the same box (image bilinear, exactly); masks
+  are resampled with ``nearest-exact`` (Kornia's), where the loader path's torchvision uses
+  ``nearest``. The flips (p = 0.5 each) flip only the chips drawn.
 * ``d4`` and ``study_hyperview``: the loader path's own per-chip transforms
   (:mod:`hsiadapt.data.transforms`) applied to each chip of the batch on the device.
 
@@ -75,7 +75,6 @@ class DeviceAugment(nn.Module):
             self._pipelines[keys] = K.AugmentationSequential(
                 K.RandomResizedCrop(size, scale=scale, align_corners=False,
                                     cropping_mode="slice"),
-                K.RandomVerticalFlip(), K.RandomHorizontalFlip(),
                 data_keys=["input", *(["mask"] * (len(keys) - 1))])
         return self._pipelines[keys]
 
@@ -94,23 +93,52 @@ class DeviceAugment(nn.Module):
 
     def _segmentation(self, batch: dict[str, Any]) -> dict[str, Any]:
         size = self._crop[0]
-        masks = [k for k in _MASKS if k in batch]
         image = batch["image"].float()
         if tuple(image.shape[-2:]) != size:
             image = TF.resize(image, list(size), antialias=False)
         planes = [image]
-        for k in masks:
-            m = batch[k][:, None].float()
-            if tuple(m.shape[-2:]) != size:
-                m = TF.resize(m, list(size), interpolation=InterpolationMode.NEAREST)
-            planes.append(m)
-        out = self._pipeline(("image", *masks))(*planes)
-        out = out if isinstance(out, (list, tuple)) else [out]
+        masks = _pack_masks(batch)  # mask and valid as one plane: resampled once
+        if masks is not None:
+            if tuple(masks.shape[-2:]) != size:
+                masks = TF.resize(masks, list(size), interpolation=InterpolationMode.NEAREST)
+            planes.append(masks)
+        out = self._pipeline(("image", *(["masks"] if masks is not None else [])))(*planes)
+        out = list(out) if isinstance(out, (list, tuple)) else [out]
+        # vertical, then horizontal flip, each of the chips drawn (Kornia's flips would flip
+        # the whole batch and select: twice the work)
+        self.flips = torch.rand(2, image.shape[0]) < 0.5
+        for drawn, dim in zip(self.flips, (-2, -1), strict=True):
+            idx = drawn.nonzero()[:, 0].to(image.device)
+            if len(idx):
+                for plane in out:
+                    plane[idx] = plane[idx].flip(dim)
         batch["image"] = out[0]
-        for k, v in zip(masks, out[1:], strict=True):
-            v = v[:, 0]
-            batch[k] = v.bool() if k == "valid" else v.round().to(batch[k].dtype)
+        if masks is not None:
+            batch.update(_unpack_masks(out[1], batch))
         return batch
+
+
+def _pack_masks(batch: dict[str, Any]) -> torch.Tensor | None:
+    """``mask`` (class index >= -1) and ``valid`` as one float plane ``(mask + 1) * 2 + valid``
+    (exact in float32 for indices below 2**22), shape (B, 1, H, W)."""
+    if "mask" not in batch and "valid" not in batch:
+        return None
+    code = torch.zeros_like(batch.get("mask", batch.get("valid")), dtype=torch.float32)
+    if "mask" in batch:
+        code += (batch["mask"].float() + 1) * 2
+    if "valid" in batch:
+        code += batch["valid"].float()
+    return code[:, None]
+
+
+def _unpack_masks(code: torch.Tensor, batch: dict[str, Any]) -> dict[str, torch.Tensor]:
+    c = code[:, 0].round().long()
+    out = {}
+    if "mask" in batch:
+        out["mask"] = (c // 2 - 1).to(batch["mask"].dtype)
+    if "valid" in batch:
+        out["valid"] = (c % 2).bool()
+    return out
 
 
 def normalize_batch(batch: dict[str, Any], mean: torch.Tensor,
