@@ -1,8 +1,7 @@
-"""``input_mode: tokenizer`` in an experiment config: the run plan folds the same normalisations
-as for ``full_spectrum`` (step 0 = the adapter run, after each run's own normalisation), a tiny
-grid trains end to end, and a finished run reloads with its tokenizer's statistics."""
+"""``input_mode: tokenizer`` in an experiment config: a tiny grid trains end to end, and a
+finished run reloads with its tokenizer's statistics (step 0 after each run's own normalisation:
+``test_full_spectrum_fold.py``)."""
 
-import dataclasses
 import re
 
 import numpy as np
@@ -11,40 +10,10 @@ import torch
 
 from hsiadapt.experiment._values import ConfigError
 from hsiadapt.experiment.config import load_config
-from hsiadapt.experiment.plan import build_run, plan_run
 from hsiadapt.experiment.sweep import run_sweep
 from hsiadapt.models.tokenizer import find_tokenizer
 
 from .conftest import write_tiny_config
-
-
-@pytest.mark.parametrize("init", ["srf", "select"])
-@pytest.mark.parametrize("normalization", ["data", "study"])
-def test_tokenizer_run_step0_equals_adapter_run(tmp_path, init, normalization):
-    cfg = load_config(write_tiny_config(tmp_path, adapters=(init, "tokenizer")))
-    stats = tmp_path / "stats"
-    stats.mkdir()
-    rng = np.random.default_rng(0)
-    np.save(stats / "mu.npy", 2000 + 500 * rng.random(202))
-    np.save(stats / "sigma.npy", 300 + 200 * rng.random(202))
-    out = {}
-    for spec in cfg.runs({"seed": ["0"]}):
-        task = dataclasses.replace(spec.task, normalization=normalization,
-                                   raw_statistics=str(stats), statistics_units="dn")
-        args = {"init": init} if spec.adapter.input_mode == "tokenizer" else {}
-        spec = dataclasses.replace(spec, task=task,
-                                   adapter=dataclasses.replace(spec.adapter, args=args))
-        torch.manual_seed(0)  # the same backbone weights in both runs
-        built = build_run(plan_run(spec), tmp_path / "runs" / spec.run_id)
-        dm = built.datamodule
-        batch = next(iter(torch.utils.data.DataLoader(dm.splits["val"], batch_size=2,
-                                                      collate_fn=dm.val_dataloader().collate_fn)))
-        model = built.task.model.eval()
-        with torch.no_grad():
-            x = batch["image"] if model.adapter is None else model.adapter(batch["image"])
-            out[spec.adapter.input_mode] = model.backbone_info.features(x)[-1]
-    assert out[init].abs().mean() > 0.05
-    torch.testing.assert_close(out["tokenizer"], out[init], rtol=1e-4, atol=1e-4)
 
 
 def test_tokenizer_grid_trains_and_reloads(tmp_path):

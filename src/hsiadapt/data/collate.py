@@ -8,7 +8,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-__all__ = ["pad_collate"]
+__all__ = ["pad_collate", "same_size_collate"]
 
 
 def pad_collate(samples: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -30,3 +30,14 @@ def pad_collate(samples: Sequence[dict[str, Any]]) -> dict[str, Any]:
         else:
             out[key] = vals
     return out
+
+
+def same_size_collate(samples: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Collate samples of one size (``augmentation_on: device`` augments whole batches, so the
+    loader cannot resize chips to a common size first)."""
+    sizes = sorted({tuple(s["image"].shape[-2:]) for s in samples})
+    if len(sizes) > 1:
+        raise ValueError(f"augmentation_on: device needs training chips of one size, but a batch "
+                         f"holds chips of {', '.join(f'{h} x {w}' for h, w in sizes)} px; use "
+                         "augmentation_on: loader (the recipe key), which resizes each chip")
+    return pad_collate(samples)

@@ -9,11 +9,13 @@ from typing import Any
 
 import lightning as L
 import numpy as np
+import torch
 from torch.utils.data import DataLoader, Dataset
 
 from hsiadapt.adapters import SpectralAdapter, build_adapter
 from hsiadapt.data.cache import AdaptedCache
-from hsiadapt.data.collate import pad_collate
+from hsiadapt.data.collate import pad_collate, same_size_collate
+from hsiadapt.data.device_augment import DeviceAugment, normalize_batch
 from hsiadapt.data.pipeline import MEMORY_MB, AdaptSample, Memo, Pipeline, sample_bytes
 from hsiadapt.data.plan import DataPlan, Normalization, StatisticsLookup
 from hsiadapt.data.stats import BandStatistics, compute_statistics, propagated_statistics
@@ -62,6 +64,9 @@ class HSIDataModule(L.LightningDataModule):
         crop_scale: area range of the segmentation pipeline's random resized crop.
         augmentation_args: further keyword arguments of the augmentation (e.g.
             ``study_hyperview``'s ``noise_variance`` and ``noise_clip``).
+        augmentation_on: ``"loader"`` (each chip, in the loader workers) or ``"device"`` (each
+            training batch after its transfer, where the model runs:
+            :mod:`hsiadapt.data.device_augment`; the training chips must share one size).
         normalization: ``"data"`` (from the adapted training data, cached), ``"study"``
             (raw statistics propagated through the map; needs ``raw_statistics``),
             ``"pretraining"`` (the backbone's pretraining statistics by band name, from
@@ -92,6 +97,7 @@ class HSIDataModule(L.LightningDataModule):
         augmentation: str = "study_segmentation",
         crop_scale: tuple[float, float] = (0.4, 1.0),
         augmentation_args: dict[str, Any] | None = None,
+        augmentation_on: str = "loader",
         normalization: Normalization = "data",
         raw_statistics: tuple[np.ndarray, np.ndarray] | None = None,
         statistics_units: str | None = None,
@@ -116,6 +122,12 @@ class HSIDataModule(L.LightningDataModule):
                              "'augmentation')")
         self.augmentation, self.crop_scale = augmentation, tuple(crop_scale)
         self.augmentation_args = dict(augmentation_args or {})
+        if augmentation_on not in ("loader", "device"):
+            raise ValueError(f"augmentation_on must be loader or device (recipe key "
+                             f"'augmentation_on'), got {augmentation_on!r}")
+        self.augmentation_on = augmentation_on
+        self.device_augment: DeviceAugment | None = None
+        self._device_stats: tuple[torch.Tensor, torch.Tensor] | None = None
         if normalization not in ("data", "study", "pretraining", "none"):
             raise ValueError(f"unknown normalization {normalization!r}: use data, study, "
                              "pretraining or none")
@@ -155,7 +167,8 @@ class HSIDataModule(L.LightningDataModule):
                  adapter_args=plan.adapter_args if plan.adapter else None, target=plan.target,
                  batch_size=plan.batch_size, num_workers=plan.num_workers, size=plan.size,
                  augmentation=plan.augmentation, crop_scale=plan.crop_scale,
-                 augmentation_args=plan.augmentation_args, normalization=plan.normalization,
+                 augmentation_args=plan.augmentation_args, augmentation_on=plan.augmentation_on,
+                 normalization=plan.normalization,
                  raw_statistics=raw_stats, statistics_units=plan.statistics_units,
                  statistics_offset=plan.statistics_offset,
                  pretraining_statistics=plan.pretraining_statistics,
@@ -215,7 +228,14 @@ class HSIDataModule(L.LightningDataModule):
             budget = int(os.environ.get("HSIADAPT_MEMORY_MB", MEMORY_MB)) * 2**20
             if n and sample_bytes(base[0]) * n <= budget:
                 base = Memo(base)
-            if self.size is not None:
+            on_device = split == "train" and self.augment and self.augmentation_on == "device"
+            if on_device:
+                self.device_augment = DeviceAugment(
+                    self.augmentation, self.size, crop_scale=self.crop_scale,  # type: ignore[arg-type]
+                    augmentation_args=self.augmentation_args)
+                if self.statistics is not None and not early:
+                    self._device_stats = self.statistics.tensors()
+            elif self.size is not None:
                 is_train = split == "train" and self.augment
                 if self.augmentation == "study_segmentation":
                     steps.append(StudyAugment(self.size, train=is_train,
@@ -223,7 +243,7 @@ class HSIDataModule(L.LightningDataModule):
                 else:
                     steps.append(AUGMENTATIONS[self.augmentation](
                         self.size, train=is_train, **self.augmentation_args))
-            if self.statistics is not None and not early:
+            if self.statistics is not None and not early and not on_device:
                 steps.append(Normalize(*self.statistics.tensors()))
             self.splits[split] = Pipeline(base, steps)
 
@@ -288,9 +308,22 @@ class HSIDataModule(L.LightningDataModule):
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
         if split not in self.splits:
             raise RuntimeError(f"split {split!r} is not available; call setup() first")
+        collate = (same_size_collate if split == "train" and self.device_augment is not None
+                   else pad_collate)
         return DataLoader(self.splits[split], batch_size=self.batch_size, shuffle=shuffle,
-                          num_workers=self.num_workers, collate_fn=pad_collate,
+                          num_workers=self.num_workers, collate_fn=collate,
                           persistent_workers=self.num_workers > 0)
+
+    def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+        """``augmentation_on: device``: augment (and normalise) each training batch on the
+        device it was moved to."""
+        trainer = getattr(self, "trainer", None)
+        if self.device_augment is None or trainer is None or not trainer.training:
+            return batch
+        batch = self.device_augment(batch)
+        if self._device_stats is not None:
+            batch = normalize_batch(batch, *self._device_stats)
+        return batch
 
     def train_dataloader(self) -> DataLoader:
         return self._loader("train", True)

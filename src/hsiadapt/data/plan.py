@@ -47,6 +47,8 @@ class DataPlan:
     statistics_units: StatisticsUnits | None  # None: must match the data (checked at start)
     study_statistics: StudyStatistics
     cache: bool
+    #: where the training augmentation runs: ``loader`` (per chip) or ``device`` (per batch)
+    augmentation_on: str = "loader"
     #: the backbone's pretraining statistics by band name (normalization "pretraining")
     pretraining_statistics: StatisticsLookup | None = field(default=None, compare=False,
                                                             repr=False)

@@ -109,7 +109,9 @@ class HyperviewAugment:
             if torch.rand(()) < 0.2:
                 n = img.shape[0] if self.noise_variance == "per_channel" else 1
                 var = 0.001 + 0.009 * torch.rand(n, 1, 1)
-                img = img + torch.randn_like(img) * var.sqrt()
+                # drawn by the CPU's generator on any device (the same noise on a GPU)
+                noise = torch.randn(img.shape, dtype=img.dtype) * var.sqrt()
+                img = img + noise.to(img.device)
                 if self.noise_clip:
                     img = img.clamp(0.0, 1.0)
             sample["image"] = img

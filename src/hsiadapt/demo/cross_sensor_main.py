@@ -102,20 +102,6 @@ def _table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    import csv
-    import io
-
-    from hsiadapt._atomic import atomic_write_text
-
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k]) for k in COLUMNS})
-    atomic_write_text(path, buf.getvalue())
-
-
 def demo_cross_sensor(mode: str = "default", out: str | Path = "hsiadapt-demo", *,
                       data: str | Path | None = None, echo=print) -> int:
     """Run the cross-sensor demo; returns 0 when every run finished and was scored."""
@@ -123,6 +109,7 @@ def demo_cross_sensor(mode: str = "default", out: str | Path = "hsiadapt-demo", 
     from hsiadapt.demo.main import _priors, _sweep
     from hsiadapt.experiment.config import load_config
     from hsiadapt.experiment.record import read_record
+    from hsiadapt.experiment.results import write_results_csv
 
     t0 = time.time()
     m = MODES[mode]
@@ -148,7 +135,7 @@ def demo_cross_sensor(mode: str = "default", out: str | Path = "hsiadapt-demo", 
     t2 = time.time()
     rows = cross_sensor_rows(_scores(records, scenes, echo))
     t_score = time.time() - t2
-    _write_csv(out / "results.csv", rows)
+    write_results_csv(out / "results.csv", rows, COLUMNS)
     md = _table(rows)
     atomic_write_text(out / "table.md", md + "\n")
     wall = time.time() - t0

@@ -28,8 +28,10 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -250,17 +252,23 @@ def ensure_benchmark(cache_dir: str | Path | None = None,
                      spec: BenchmarkSpec = BenchmarkSpec()) -> Path:
     """The benchmark folder, generated on first use and reused afterwards."""
     base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    root = base / f"benchmark-v{GENERATOR_VERSION}-{spec.key()}"
-    done = root / "COMPLETE.json"
-    if done.is_file():
+    return build_once(base / f"benchmark-v{GENERATOR_VERSION}-{spec.key()}",
+                      lambda tmp: build_benchmark(tmp, spec),
+                      {"version": GENERATOR_VERSION, "spec": asdict(spec)})
+
+
+def build_once(root: Path, build: Callable[[Path], Any], complete: dict[str, Any]) -> Path:
+    """``root``, built on first use by ``build(tmp)`` in a temporary sibling that is renamed
+    into place once ``COMPLETE.json`` (``complete``) is written: an interrupted build leaves no
+    folder that looks finished."""
+    if (root / "COMPLETE.json").is_file():
         return root
-    tmp = base / f".{root.name}.tmp{os.getpid()}"
+    tmp = root.parent / f".{root.name}.tmp{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    build_benchmark(tmp, spec)
-    (tmp / "COMPLETE.json").write_text(json.dumps({"version": GENERATOR_VERSION,
-                                                   "spec": asdict(spec)}))
+    build(tmp)
+    (tmp / "COMPLETE.json").write_text(json.dumps(complete))
     if root.exists():
         shutil.rmtree(root)
     os.replace(tmp, root)

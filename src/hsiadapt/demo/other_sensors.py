@@ -18,9 +18,6 @@ count, the benchmark's masks and split lists), so the demo loaders read them wit
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 import zlib
 from dataclasses import asdict
 from pathlib import Path
@@ -85,7 +82,7 @@ def _render(recipes: list[Any], spectra: np.ndarray, snr: np.ndarray, noise: np.
 def render_segmentation_tasks(root: Path, sensor: str, spec: BenchmarkSpec | None = None,
                               ) -> Path:
     """Write the benchmark's landcover and minerals chips (every split) for ``sensor`` under
-    ``root/spectralearth/enmap`` (``root`` must not exist); masks and split lists are those of
+    ``root/spectralearth/enmap`` (a new or empty folder); masks and split lists are those of
     the replayed stream (identical to the benchmark's)."""
     spec = spec or BenchmarkSpec()
     lib = load_library()
@@ -127,21 +124,10 @@ def ensure_sensor_benchmark(sensor: str, spec: BenchmarkSpec | None = None,
                             cache_dir: str | Path | None = None) -> Path:
     """The folder of the benchmark's segmentation scenes rendered for ``sensor``, built on first
     use (atomically) beside the benchmark and reused afterwards."""
-    from hsiadapt.demo.generate import default_cache_dir
+    from hsiadapt.demo.generate import build_once, default_cache_dir
 
     spec = spec or BenchmarkSpec()
     base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    root = base / f"benchmark-v{GENERATOR_VERSION}-{spec.key()}-{sensor}"
-    done = root / "COMPLETE.json"
-    if done.is_file():
-        return root
-    tmp = base / f".{root.name}.tmp{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    render_segmentation_tasks(tmp, sensor, spec)
-    (tmp / "COMPLETE.json").write_text(json.dumps({"version": GENERATOR_VERSION, "sensor": sensor,
-                                                   "spec": asdict(spec)}))
-    if root.exists():
-        shutil.rmtree(root)
-    os.replace(tmp, root)
-    return root
+    return build_once(base / f"benchmark-v{GENERATOR_VERSION}-{spec.key()}-{sensor}",
+                      lambda tmp: render_segmentation_tasks(tmp, sensor, spec),
+                      {"version": GENERATOR_VERSION, "sensor": sensor, "spec": asdict(spec)})

@@ -112,6 +112,8 @@ class RunSpec:
             d[part].pop(key, None)
         if d["recipe"]["test_scoring"] == "resized_chips":  # as before it was a setting
             d["recipe"].pop("test_scoring")
+        if d["recipe"].get("augmentation_on") == "loader":  # as before it was a setting
+            d["recipe"].pop("augmentation_on")
         payload = json.dumps(d, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 

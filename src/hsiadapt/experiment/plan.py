@@ -97,7 +97,7 @@ def plan_run(spec: RunSpec, *, precision: str | None = None) -> RunPlan:
         batch_size=recipe.batch_size, num_workers=spec.task.num_workers,
         size=recipe.image_size, normalization=spec.task.normalization,  # type: ignore[arg-type]
         augmentation=recipe.augmentation, crop_scale=tuple(recipe.crop_scale),  # type: ignore[arg-type]
-        augmentation_args=_augmentation_args(recipe),
+        augmentation_args=_augmentation_args(recipe), augmentation_on=recipe.augmentation_on,
         raw_statistics=_resolve(spec.task.raw_statistics, spec.data_root)
         if spec.task.normalization == "study" else None,
         statistics_units=spec.task.statistics_units,  # type: ignore[arg-type]
@@ -188,7 +188,7 @@ def plan_summary(plan: RunPlan) -> dict[str, Any]:
         "patience": r.patience, "primary_metric": primary[0], "batch_size": r.batch_size,
         "image_size": r.image_size, "head": r.head, "mask_channel": r.mask_channel,
         "augmentation": r.augmentation, "crop_scale": list(r.crop_scale),
-        "augmentation_args": d.augmentation_args,
+        "augmentation_args": d.augmentation_args, "augmentation_on": d.augmentation_on,
         "clip_after_projection": bool({**args, **d.adapter_args}.get("clip_after_projection")),
         "test_checkpoint": r.test_checkpoint,
         "min_delta": r.min_delta, "regression_loss": r.regression_loss

@@ -88,12 +88,13 @@ def beyond_spread(diff: float, a: dict[str, Any], b: dict[str, Any]) -> bool | N
     return bool(abs(diff) > max(a["std"], b["std"]))
 
 
-def write_results_csv(path: str | Path, rows: list[dict[str, Any]]) -> Path:
-    """Write the rows (atomically)."""
+def write_results_csv(path: str | Path, rows: list[dict[str, Any]],
+                      columns: tuple[str, ...] = COLUMNS) -> Path:
+    """Write the rows (atomically), floats to 6 significant digits."""
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow({k: (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k]) for k in COLUMNS})
+        w.writerow({k: (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k]) for k in columns})
     atomic_write_text(path, buf.getvalue())
     return Path(path)

@@ -57,6 +57,9 @@ class Recipe:
     augmentation: Literal["study_segmentation", "study_hyperview", "d4"] = "study_segmentation"
     #: area range of the segmentation augmentation's random resized crop
     crop_scale: tuple[float, float] = (0.4, 1.0)
+    #: where the training augmentation runs: ``loader`` (each chip, in the loader workers) or
+    #: ``device`` (each batch, on the accelerator after the transfer; Kornia for the crops)
+    augmentation_on: Literal["loader", "device"] = "loader"
     #: ``study_hyperview``'s Gaussian noise: ``per_channel`` draws a variance per band;
     #: ``per_image`` one per image (albumentations' GaussNoise, which the study used)
     gauss_noise_variance: Literal["per_channel", "per_image"] = "per_channel"
