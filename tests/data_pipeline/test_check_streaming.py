@@ -118,7 +118,7 @@ def test_data_check_memory_does_not_grow_with_the_chip():
         _BIG.clear()
     assert rep.checked_samples == 3
     # the check held two float64 copies of the chip's valid pixels (4 x the chip) before;
-    # now a block of 64 k pixels and the chip's pixel index (8 bytes a pixel): under 1/3 chip
+    # now a block of 32 k pixels and the chip's pixel index (8 bytes a pixel): under 1/3 chip
     assert peak < chip / 3, (peak / 2**20, chip / 2**20)
     assert len(rep.band_mean) == _BANDS
     assert rep.band_mean[0] == pytest.approx(2000, abs=2) and rep.band_std[0] == pytest.approx(

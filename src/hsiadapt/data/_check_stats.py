@@ -14,8 +14,8 @@ __all__ = ["ChipStatistics"]
 
 #: values kept per chip for the percentiles
 SAMPLE = 20_000
-#: pixels per block (x bands x 8 bytes: 64 k pixels of 30 bands are 15 MB)
-BLOCK_PX = 1 << 16
+#: pixels per block (x bands x 8 bytes: 32 k pixels of 30 bands are 7.5 MB)
+BLOCK_PX = 1 << 15
 
 
 class ChipStatistics:
@@ -48,9 +48,14 @@ class ChipStatistics:
             return finite
         for p0 in range(0, pix.size, BLOCK_PX):
             block = flat[:, pix[p0:p0 + BLOCK_PX]]
-            self.stats.update(block.T.astype(np.float64))
-            if self.threshold is not None:
-                self.n_above += int((block[self.good].max(axis=0) > self.threshold).sum())
+            if self.threshold is not None:  # each pixel's largest good-band value, row by row
+                top = block[self.good[0]].copy()
+                for g in self.good[1:]:
+                    np.maximum(top, block[g], out=top)
+                self.n_above += int((top > self.threshold).sum())
+            block = block.T.astype(np.float64)  # (the float32 block is freed here)
+            self.stats.update(block)
+            del block
         # every step-th value of the good bands' valid values, band by band (as the check
         # always sampled them)
         size = len(self.good) * pix.size

@@ -123,7 +123,8 @@ def _pack_masks(batch: dict[str, Any]) -> torch.Tensor | None:
     (exact in float32 for indices below 2**22), shape (B, 1, H, W)."""
     if "mask" not in batch and "valid" not in batch:
         return None
-    code = torch.zeros_like(batch.get("mask", batch.get("valid")), dtype=torch.float32)
+    ref = batch["mask"] if "mask" in batch else batch["valid"]
+    code = torch.zeros(ref.shape, dtype=torch.float32, device=ref.device)
     if "mask" in batch:
         code += (batch["mask"].float() + 1) * 2
     if "valid" in batch:
