@@ -27,12 +27,9 @@ ALLOWED = {
     ("demo/generate.py", "_segmentation_task"): "the generated tree is written under a "
                                                 "temporary name",
     ("demo/generate.py", "_canopy_task"): "the generated tree is written under a temporary name",
-    ("demo/generate.py", "ensure_benchmark"): "the generated tree's COMPLETE.json, before its "
-                                              "rename",
+    ("demo/generate.py", "build_once"): "a generated tree's COMPLETE.json, before its rename",
     ("demo/other_sensors.py", "render_segmentation_tasks"): "the generated tree is written "
                                                             "under a temporary name",
-    ("demo/other_sensors.py", "ensure_sensor_benchmark"): "the generated tree's COMPLETE.json, "
-                                                          "before its rename",
 }
 
 _NP = {"save", "savez", "savez_compressed", "open_memmap"}

@@ -2,6 +2,7 @@
 for one epoch through terratorch's own CLI (``terratorch fit -c``, in process), and
 ``hsiadapt_spectral`` is built from terratorch's backbone registry for each input mode."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,10 @@ def test_terratorch_fit_runs_the_config(tmp_path, monkeypatch):
 
     monkeypatch.chdir(ROOT)  # the config's paths are relative to the repository root
     monkeypatch.setattr("sys.argv", ["terratorch"])
+    # terratorch's CLI sets GDAL options in os.environ for good (terratorch==1.2.11:
+    # terratorch/cli_tools.py:580 `os.environ.update(rasterio_best_practices)`), among them
+    # GDAL_DISABLE_READDIR_ON_OPEN=EMPTY_DIR, which hides ENVI headers from later readers
+    monkeypatch.setattr("os.environ", dict(os.environ))
     torch.manual_seed(0)
     cli = build_lightning_cli(["fit", "-c", str(CONFIG), "--trainer.default_root_dir",
                                str(tmp_path)])

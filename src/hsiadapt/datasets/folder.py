@@ -142,15 +142,8 @@ class HSIFolder(HSIDataset):
             self.task = "segmentation" if self.mask_dir is not None else "unlabelled"
 
         # -- bands (the table most images agree on; the others are left out and listed) -------
-        override: BandSet | None = None
-        if wavelengths is not None:
-            override = wavelengths if isinstance(wavelengths, BandSet) else load_bandset(
-                wavelengths)
-        else:
-            table = next((self.root / n for n in ("wavelengths.txt", "wavelengths.csv")
-                          if (self.root / n).is_file()), None)
-            override = load_bandset(table) if table is not None else None
-        self.bands, self.odd_files = cached_majority(self.image_dir, all_images, override)
+        self.bands, self.odd_files = cached_majority(self.image_dir, all_images,
+                                                     self._given_bands(wavelengths))
         self.assumptions: list[str] = []
         if self.odd_files:
             self.assumptions.append(
@@ -180,6 +173,14 @@ class HSIFolder(HSIDataset):
             self._set_classes(class_codes, class_names, unknown_labels)
 
     # -- construction helpers ------------------------------------------------------------------
+    def _given_bands(self, wavelengths: BandSet | str | Path | None) -> BandSet | None:
+        """The band table given (argument, else the folder's ``wavelengths.txt``/``.csv``)."""
+        if wavelengths is not None:
+            return wavelengths if isinstance(wavelengths, BandSet) else load_bandset(wavelengths)
+        table = next((self.root / n for n in ("wavelengths.txt", "wavelengths.csv")
+                      if (self.root / n).is_file()), None)
+        return load_bandset(table) if table is not None else None
+
     def _set_classes(self, class_codes: Sequence[int] | None,
                      class_names: Sequence[str] | None, unknown_labels: str) -> None:
         """A segmentation folder's classes: the codes given (or every code in the masks), their

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from hsiadapt.data.check import infer_scale
 from hsiadapt.datasets.folder import HSIFolder
 from hsiadapt.datasets.raster import declared_scale
-
-if TYPE_CHECKING:
-    from hsiadapt.experiment.starter import FolderSummary
 
 __all__ = ["describe_scale"]
 
@@ -49,8 +46,9 @@ def _raw_values(ds: HSIFolder, n: int = 8) -> tuple[np.ndarray, float | None, fl
     return np.concatenate(vals) if vals else np.zeros(0), nodata, tag, dtype, size
 
 
-def describe_scale(s: FolderSummary, ds: HSIFolder) -> None:
-    """The images' reflectance scale and nodata value, through data check's inference."""
+def describe_scale(s: Any, ds: HSIFolder) -> None:
+    """Fill ``s`` (a :class:`~hsiadapt.experiment.starter.FolderSummary`) with the images'
+    reflectance scale and nodata value, through data check's inference."""
     raw, nodata, tag, dtype, s.chip_px = _raw_values(ds)
     if raw.size:
         p99 = float(np.percentile(raw, 99))
