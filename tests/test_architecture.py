@@ -143,10 +143,7 @@ MAX_FILE_LINES = 350
 #: the longest function in src/, in lines (signature, docstring and body)
 MAX_FUNCTION_LINES = 80
 #: functions allowed past MAX_FUNCTION_LINES, each with its reason (module:function -> lines)
-LONG_FUNCTIONS = {
-    # rewritten this session by the labels/scale work (issue on label checks); split after merge
-    "data/check.py:check_dataset": 160,
-}
+LONG_FUNCTIONS: dict[str, int] = {}
 
 
 @pytest.mark.parametrize("path", sorted(SRC.rglob("*.py")), ids=lambda p: str(p.relative_to(SRC)))

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from hsiadapt.data._check_stats import ChipStatistics
+from hsiadapt.data._check_tally import SampleTally
 from hsiadapt.data.at_sensor import at_sensor_problem
 from hsiadapt.datasets.base import (
     DATASETS,
@@ -19,7 +20,7 @@ from hsiadapt.datasets.base import (
     HSIDataError,
     HSIDataset,
 )
-from hsiadapt.datasets.label_audit import audit_folder, code_counts
+from hsiadapt.datasets.label_audit import audit_folder
 from hsiadapt.spectral.sanity import spectral_sanity
 
 __all__ = ["CheckReport", "at_sensor_problem", "check_dataset", "exit_code", "format_report",
@@ -110,14 +111,7 @@ def check_dataset(
         f"{Path(where) / f}: {why}; left out. The dataset's band table ({len(b)} bands, "
         f"{b.centers.min():.1f}-{b.centers.max():.1f} nm) is the one the other images share: "
         "remove or fix this file" for f, why in odd.items()]
-    unknown: dict[int, int] = {}
-    raw_counts: dict[int, int] = {}
-    unknown_chips = 0
-    hist: dict[str, int] = {}
-    chips = ChipStatistics(b.valid, above=SAMPLE_SCALE)
-    invalid = total = 0
-    tmin: np.ndarray | None = None
-    tmax: np.ndarray | None = None
+    tally = SampleTally(ChipStatistics(b.valid, above=SAMPLE_SCALE))
     for split, ds in opened.items():
         n = len(ds) if max_samples is None else min(len(ds), max_samples)
         for i in range(n):
@@ -126,52 +120,28 @@ def check_dataset(
             except (HSIDataError, OSError, ValueError) as err:
                 rep.problems.append(f"{split}[{i}]: {err}")
                 continue
-            img = s["image"].numpy()
-            if img.shape[0] != len(b):
+            if s["image"].shape[0] != len(b):
                 name = ds.files[i] if hasattr(ds, "files") else f"sample {i}"
-                rep.problems.append(f"{split}[{i}] ({name}): {img.shape[0]} bands, but the "
-                                    f"band table has {len(b)}")
+                rep.problems.append(f"{split}[{i}] ({name}): {s['image'].shape[0]} bands, but "
+                                    f"the band table has {len(b)}")
                 continue
             rep.checked_samples += 1
-            valid = s["valid"].numpy() if "valid" in s else np.ones(img.shape[1:], bool)
-            invalid += int((~valid).sum())
-            total += valid.size
-            if not chips.add(img, valid):
-                rep.problems.append(f"{split}[{i}]: non-finite values in image")
-            label_map = getattr(ds, "label_map", None)
-            if label_map is not None and hasattr(ds, "raw_labels"):
-                raw = ds.raw_labels(i)
-                found = label_map.unknown_codes(raw)
-                for code, c in code_counts([raw]).items():
-                    raw_counts[code] = raw_counts.get(code, 0) + c
-                unknown_chips += bool(found)
-                for code, c in found.items():
-                    unknown[code] = unknown.get(code, 0) + c
-            if "mask" in s:
-                m = s["mask"].numpy()
-                names = list(getattr(ds, "classes", ()))
-                vals, cnt = np.unique(m, return_counts=True)
-                for v, c in zip(vals.tolist(), cnt.tolist(), strict=True):
-                    key = "ignore" if v == ds.ignore_index else (
-                        names[v] if 0 <= v < len(names) else str(v))
-                    hist[key] = hist.get(key, 0) + c
-                if (m == ds.ignore_index).all():
-                    rep.problems.append(f"{split}[{i}]: no labelled pixel")
-            elif "label" in s and getattr(ds, "task", "") == "multilabel":
-                names = list(ds.classes)
-                for k in np.flatnonzero(s["label"].numpy()):
-                    hist[names[k]] = hist.get(names[k], 0) + 1
-            elif "label" in s:
-                y = s["label"].numpy()
-                tmin = y if tmin is None else np.minimum(tmin, y)
-                tmax = y if tmax is None else np.maximum(tmax, y)
-    rep.class_histogram = dict(sorted(hist.items(), key=lambda kv: -kv[1]))
-    if unknown:
-        rep.unknown_codes = dict(sorted(unknown.items()))
+            rep.problems += tally.add(f"{split}[{i}]", s, ds, i)
+    _report_labels(rep, tally, first, policy)
+    _report_values(rep, tally, b, statistics, mean_spectrum)
+    return rep
+
+
+def _report_labels(rep: CheckReport, tally: SampleTally, first: HSIDataset,
+                   policy: str | None) -> None:
+    """The labels' part of the report: class histogram, unknown and stray codes, targets."""
+    rep.class_histogram = dict(sorted(tally.hist.items(), key=lambda kv: -kv[1]))
+    if tally.unknown:
+        rep.unknown_codes = dict(sorted(tally.unknown.items()))
         lm = first.label_map  # type: ignore[attr-defined]
-        what = (f"{sum(unknown.values())} pixels in {unknown_chips} chips carry mask codes "
-                f"{sorted(unknown)} that are neither classes {list(lm.class_codes)} nor "
-                f"background {list(lm.background_codes)}")
+        what = (f"{sum(tally.unknown.values())} pixels in {tally.unknown_chips} chips carry mask "
+                f"codes {sorted(tally.unknown)} that are neither classes {list(lm.class_codes)} "
+                f"nor background {list(lm.background_codes)}")
         if policy is None:
             rep.problems.append(
                 what + "; a run stops on them. Add them to the classes, or choose a policy: "
@@ -179,13 +149,22 @@ def check_dataset(
                 "(count them as background, as the published study did)")
         else:
             rep.assumptions.append(what + f"; policy unknown_labels={policy}")
-    if raw_counts and hasattr(first, "scanned_codes"):
-        for f in audit_folder(first, declare=_declare, counts=raw_counts):
+    if tally.raw_counts and hasattr(first, "scanned_codes"):
+        for f in audit_folder(first, declare=_declare, counts=tally.raw_counts):
             (rep.problems if f.severity == "problem" else rep.label_warnings).append(f.message)
-    if tmin is not None and tmax is not None:
+    if tally.tmin is not None and tally.tmax is not None:
         rep.target_ranges = {t: (float(a), float(z)) for t, a, z in
-                             zip(getattr(first, "targets", ()), tmin, tmax, strict=False)}
-    rep.invalid_pixel_share = invalid / total if total else 0.0
+                             zip(getattr(first, "targets", ()), tally.tmin, tally.tmax,
+                                 strict=False)}
+
+
+def _report_values(rep: CheckReport, tally: SampleTally, b: Any,
+                   statistics: tuple[np.ndarray, np.ndarray] | None,
+                   mean_spectrum: np.ndarray | None) -> None:
+    """The values' part of the report: invalid share, band statistics, scale, units of the
+    normalisation statistics, spectral sanity and at-sensor radiance."""
+    chips = tally.chips
+    rep.invalid_pixel_share = tally.invalid / tally.total if tally.total else 0.0
     mean = chips.mean
     if mean is not None:
         rep.band_mean, rep.band_std = mean.tolist(), chips.std.tolist()  # type: ignore[union-attr]
@@ -213,7 +192,6 @@ def check_dataset(
         radiance = at_sensor_problem(b, spectrum, chips.above_share)
         if radiance:
             rep.problems.append(radiance)
-    return rep
 
 
 def _declare(codes: list[int]) -> str:
