@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
 
 import torch
+from _timing import median_time
 
 from hsiadapt.data.collate import pad_collate, same_size_collate
 from hsiadapt.data.device_augment import DeviceAugment, normalize_batch
@@ -36,16 +35,6 @@ def _chips(n: int, side: int) -> list[dict[str, torch.Tensor]]:
     return [{"image": torch.rand(BANDS, side, side, generator=g),
              "mask": torch.randint(-1, 10, (side, side), generator=g),
              "valid": torch.ones(side, side, dtype=torch.bool)} for _ in range(n)]
-
-
-def _time(fn, repeats: int) -> float:
-    fn()  # warm-up (lazy imports, allocator)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -73,8 +62,8 @@ def main() -> None:
     # alternate the two, so that a disturbance of the machine hits both
     lo, de = [], []
     for _ in range(2):
-        lo.append(_time(loader, a.repeats))
-        de.append(_time(device, a.repeats))
+        lo.append(median_time(loader, a.repeats))
+        de.append(median_time(device, a.repeats))
     t_loader, t_device = min(lo), min(de)
     print(json.dumps({
         "smoke": a.smoke, "benchmark": "augment", "batch": a.batch, "side": a.side,

@@ -25,7 +25,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -38,12 +37,16 @@ ROOT = Path(__file__).resolve().parents[1]
 CHIP = 32
 
 
-def _fixture_writer():
-    spec = importlib.util.spec_from_file_location(
-        "enmap_fixture", ROOT / "tests" / "data" / "enmap_l2a" / "data.py")
+def _test_module(name: str, relpath: str):
+    """A module of the test suite, loaded by path (benchmarks/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / relpath)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def _fixture_writer():
+    return _test_module("enmap_fixture", "data/enmap_l2a/data.py")
 
 
 def write_product(folder: Path, side: int) -> Path:
@@ -70,9 +73,6 @@ def write_product(folder: Path, side: int) -> Path:
 
 def train_run(root: Path, bands) -> Path:
     """A finished one-epoch run on five chips with the product's band table."""
-    from hsiadapt.experiment.config import load_config
-    from hsiadapt.experiment.sweep import run_sweep
-
     rng = np.random.default_rng(1)
     chips = root / "chips"
     for d in ("images", "masks", "splits"):
@@ -90,31 +90,13 @@ def train_run(root: Path, bands) -> Path:
             dst.write(rng.integers(0, 3, (1, CHIP, CHIP)).astype(np.uint8))
     for split, names in (("train", "c0 c1 c2"), ("val", "c3"), ("test", "c4")):
         (chips / "splits" / f"{split}.txt").write_text("".join(f"{n}.tif\n" for n in names.split()))
-    cfg_path = root / "run.yaml"
-    cfg_path.write_text(textwrap.dedent(f"""
-    name: predict_memory
-    data_root: {chips}
-    output: {root / "runs"}
-    seeds: [0]
-    tasks:
-      - name: chips
-        dataset: hsi_folder
-        root: .
-        dataset_args: {{class_names: [a, b, c]}}
-        recipe: study_segmentation
-        recipe_overrides: {{max_epochs: 1, batch_size: 2, image_size: {CHIP}, lr: 0.001,
-                            head: {{channels: 8, num_convs: 3, dropout: 0.0}}}}
-    adapters:
-      - {{name: srf, input_mode: srf}}
-    backbones:
-      - {{name: stub, pretrained: false}}
-    trainer: {{accelerator: cpu}}
-    """))
-    cfg = load_config(cfg_path)
-    [res] = run_sweep(cfg, cfg.runs(), echo=lambda s: None)
+    runs = _test_module("tiny_run", "tiny_run.py")
+    res = runs.tiny_run(chips, root / "runs", task="chips", name="predict_memory",
+                        adapter=runs.SRF, image_size=CHIP,
+                        dataset_args={"class_names": ["a", "b", "c"]})
     if res.status != "finished":
         raise SystemExit(f"the run did not finish: {res.error}")
-    return Path(cfg.output) / res.run_id
+    return root / "runs" / res.run_id
 
 
 def measure(run_dir: Path, image: Path, out: Path) -> tuple[float, float]:

@@ -22,26 +22,14 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import statistics
-import time
 
 import numpy as np
 import torch
+from _timing import median_time
 
 from hsiadapt.adapters import SRFAdapter
 
 B, C, H, W = 16, 202, 128, 128
-
-
-def _median_time(fn, repeats: int = 15, warmup: int = 3) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -50,7 +38,7 @@ def main() -> None:
                     help="a (2, 202, 16, 16) batch timed once: checks that the benchmark runs")
     args = ap.parse_args()
     b, h, w = (2, 16, 16) if args.smoke else (B, H, W)
-    rep = {"repeats": 1, "warmup": 0} if args.smoke else {}
+    rep = {"repeats": 1, "warmup": 0} if args.smoke else {"warmup": 3}
     torch.manual_seed(0)
     x = torch.rand(b, C, h, w)
     adapter = SRFAdapter("enmap_spectralearth", "sentinel2_l2a", integration="boxcar").eval()
@@ -74,10 +62,10 @@ def main() -> None:
         pub = torch.stack(published())
         assert torch.allclose(got, ref, rtol=1e-4, atol=1e-5), "fast path differs from dense"
         assert torch.allclose(pub, ref, rtol=1e-4, atol=1e-5), "published path differs"
-        read_s = _median_time(lambda: x.sum(), **rep)
-        srf_s = _median_time(lambda: adapter(x), **rep)
-        dense_s = _median_time(lambda: dense(x), **{"repeats": 7, **rep})
-        published_s = _median_time(published, **{"repeats": 7, **rep})
+        read_s = median_time(lambda: x.sum(), **rep)
+        srf_s = median_time(lambda: adapter(x), **rep)
+        dense_s = median_time(lambda: dense(x), **{"repeats": 7, **rep})
+        published_s = median_time(published, **{"repeats": 7, **rep})
 
     gb = x.numel() * 4 / 1e9
     print(f"batch {tuple(x.shape)} float32 = {gb:.3f} GB; torch {torch.__version__}, "

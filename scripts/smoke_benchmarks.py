@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Run every benchmark in ``benchmarks/`` in its ``--smoke`` mode: do they still execute?
 
-Each ``benchmarks/*.py`` (found by glob, so a new benchmark is covered without editing this file)
-runs as ``python benchmarks/NAME.py --smoke`` with ``src/`` first on ``PYTHONPATH``. A benchmark
+Each ``benchmarks/*.py`` (found by glob, so a new benchmark is covered without editing this file;
+``_*.py`` are helpers the benchmarks share, not benchmarks) runs as ``python benchmarks/NAME.py --smoke`` with ``src/`` first on ``PYTHONPATH``. A benchmark
 passes when it exits 0 and its last JSON line is an object with ``"smoke": true``. Prints that
 line per benchmark with the seconds it took; exits 1 when any failed (its output is shown). Smoke
 figures are not speeds: the sizes are tiny.
@@ -63,7 +63,7 @@ def run_one(path: Path) -> tuple[bool, str]:
 
 
 def main(argv: list[str]) -> int:
-    paths = sorted(BENCHMARKS.glob("*.py"))
+    paths = sorted(BENCHMARKS.glob("[!_]*.py"))  # _name.py: shared helpers
     if argv:
         paths = [p for p in paths if p.stem in argv]
         missing = sorted(set(argv) - {p.stem for p in paths})

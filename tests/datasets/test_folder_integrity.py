@@ -5,7 +5,6 @@ the code before the fix."""
 from __future__ import annotations
 
 import re
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ from rasterio.transform import from_origin
 from hsiadapt.cli import main
 from hsiadapt.data.check import check_dataset, exit_code
 from hsiadapt.datasets import HSIDataError, HSIFolder
+from tests.tiny_run import tiny_run
 
 N = 30
 WL = np.linspace(400, 2450, N)
@@ -45,35 +45,6 @@ def make_folder(root: Path, *, n: int = 8, size: int = 6, mask_nodata: float | N
                            **dict(prof, count=1, dtype="uint8", nodata=mask_nodata)) as dst:
             dst.write(m[None])
     return root
-
-
-def run_tiny(root: Path, tmp: Path):
-    """One run of the stub backbone on ``root`` (one epoch); its RunResult."""
-    from hsiadapt.experiment.config import load_config
-    from hsiadapt.experiment.sweep import run_sweep
-
-    cfg_path = tmp / "tiny.yaml"
-    cfg_path.write_text(textwrap.dedent(f"""
-    name: tiny
-    data_root: {root}
-    output: {tmp / "runs"}
-    seeds: [0]
-    tasks:
-      - name: folder
-        dataset: hsi_folder
-        root: .
-        recipe: study_segmentation
-        recipe_overrides: {{max_epochs: 1, batch_size: 2, image_size: 16, lr: 0.001,
-                            head: {{channels: 8, num_convs: 3, dropout: 0.0}}}}
-    adapters:
-      - {{name: select, input_mode: select, args: {{coverage: nearest}}}}
-    backbones:
-      - {{name: stub, pretrained: false}}
-    trainer: {{accelerator: cpu}}
-    """))
-    cfg = load_config(cfg_path)
-    [res] = run_sweep(cfg, cfg.runs(), echo=lambda s: None)
-    return res
 
 
 # -- item 9: a mask's nodata tag ---------------------------------------------------------------
@@ -122,7 +93,7 @@ def test_mask_off_its_image_grid_is_a_problem(tmp_path, capsys, move, says):
 def test_run_refuses_a_mask_off_grid_before_training(tmp_path):
     root = make_folder(tmp_path / "r")
     _move_mask(root, "s0.tif", dx=50_000.0)
-    res = run_tiny(root, tmp_path)
+    res = tiny_run(root, tmp_path / "runs")
     assert res.status == "failed" and "not on the grid of its image" in res.error
     assert "s0.tif" in res.error and not list((tmp_path / "runs").rglob("*.ckpt"))
 
@@ -184,5 +155,5 @@ def test_nan_in_one_band_of_a_pixel_is_damage_but_nodata_pixels_are_not(tmp_path
 def test_run_refuses_a_damaged_chip(tmp_path):
     root = make_folder(tmp_path / "r")
     flip_bit(root / "images" / "s0.tif", 1, 0x80)
-    res = run_tiny(root, tmp_path)
+    res = tiny_run(root, tmp_path / "runs")
     assert res.status == "failed" and "s0.tif: band 0 (0-based)" in res.error

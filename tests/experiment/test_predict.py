@@ -1,47 +1,26 @@
 import json
 import shutil
-import textwrap
 
 import numpy as np
 import pytest
 import rasterio
 
-from hsiadapt.experiment.config import load_config
 from hsiadapt.experiment.predict import NODATA, predict_scene
-from hsiadapt.experiment.sweep import run_sweep
+from tests.tiny_run import SRF, tiny_run_dir
 
 
 def test_predict_on_real_potsdam_tiles(realdata, tmp_path):
-    cfg_path = tmp_path / "potsdam.yaml"
-    cfg_path.write_text(textwrap.dedent(f"""
-    name: potsdam
-    data_root: {realdata}
-    output: {tmp_path / "runs"}
-    seeds: [0]
-    tasks:
-      - name: potsdam
-        dataset: hsi_folder
-        root: enmap_potsdam_tiles
-        dataset_args: {{mask_dir: labels, background_codes: [0]}}
-        recipe: study_segmentation
-        recipe_overrides: {{max_epochs: 1, batch_size: 4, image_size: 32, lr: 0.001,
-                            head: {{channels: 8, num_convs: 3, dropout: 0.0}}}}
-    adapters:
-      - {{name: srf, input_mode: srf}}
-    backbones:
-      - {{name: stub, pretrained: false}}
-    trainer: {{accelerator: cpu}}
-    """))
-    cfg = load_config(cfg_path)
-    [res] = run_sweep(cfg, cfg.runs(), echo=lambda s: None)
-    assert res.status == "finished", res.error
+    run_dir = tiny_run_dir(realdata, tmp_path / "runs", root="enmap_potsdam_tiles",
+                           task="potsdam", name="potsdam", adapter=SRF, image_size=32,
+                           batch_size=4,
+                           dataset_args={"mask_dir": "labels", "background_codes": [0]})
     scene = tmp_path / "scene.tif"
     shutil.copy(realdata / "enmap_potsdam_tiles/images/enmap_potsdam_tile_96_96.tif", scene)
     with rasterio.open(scene, "r+") as dst:
         a = dst.read()
         a[:, 5:9, 20:25] = -32768  # a nodata hole
         dst.write(a)
-    out = predict_scene(tmp_path / "runs" / res.run_id, scene, tmp_path / "pred.tif", tile=16)
+    out = predict_scene(run_dir, scene, tmp_path / "pred.tif", tile=16)
     with rasterio.open(scene) as src, rasterio.open(out) as pred:
         assert pred.crs == src.crs and pred.transform == src.transform
         assert (pred.width, pred.height) == (src.width, src.height)

@@ -4,7 +4,6 @@ file, shifted band centres (named, with the fix), and --wavelengths overriding t
 from __future__ import annotations
 
 import shutil
-import textwrap
 import warnings
 from pathlib import Path
 
@@ -13,10 +12,9 @@ import pytest
 import rasterio
 
 from hsiadapt.cli import main
-from hsiadapt.experiment.config import load_config
 from hsiadapt.experiment.predict import predict_scene
-from hsiadapt.experiment.sweep import run_sweep
 from tests.spectral.envi_files import write_image
+from tests.tiny_run import tiny_run_dir
 
 DATA = Path(__file__).resolve().parents[1] / "data/hsi_folder/root"
 WL_NM = np.linspace(400, 2450, 30)
@@ -29,30 +27,7 @@ def run_dir(tmp_path_factory) -> Path:
 
 def train_tiny_run(tmp: Path) -> Path:
     """One finished stub run on the tiny folder fixture (make_bad_inputs_doc.py uses it too)."""
-    cfg_path = tmp / "tiny.yaml"
-    cfg_path.write_text(textwrap.dedent(f"""
-    name: tiny
-    data_root: {DATA}
-    output: runs
-    seeds: [0]
-    tasks:
-      - name: folder
-        dataset: hsi_folder
-        root: .
-        dataset_args: {{class_names: [a, b, c, d]}}
-        recipe: study_segmentation
-        recipe_overrides: {{max_epochs: 1, batch_size: 2, image_size: 16, lr: 0.001,
-                            head: {{channels: 8, num_convs: 3, dropout: 0.0}}}}
-    adapters:
-      - {{name: select, input_mode: select, args: {{coverage: nearest}}}}
-    backbones:
-      - {{name: stub, pretrained: false}}
-    trainer: {{accelerator: cpu}}
-    """))
-    cfg = load_config(cfg_path)
-    [res] = run_sweep(cfg, cfg.runs(), echo=lambda s: None)
-    assert res.status == "finished", res.error
-    return Path(cfg.output) / res.run_id
+    return tiny_run_dir(DATA, tmp / "runs", dataset_args={"class_names": ["a", "b", "c", "d"]})
 
 
 def envi_scene(folder: Path, wl_nm=WL_NM) -> Path:

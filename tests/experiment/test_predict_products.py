@@ -4,7 +4,6 @@ its GLT, the map in the product's CRS and geotransform, nodata where the product
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +12,9 @@ import rasterio
 from rasterio.transform import from_origin
 
 from hsiadapt.cli import main
-from hsiadapt.experiment.config import load_config
-from hsiadapt.experiment.sweep import run_sweep
 from hsiadapt.spectral.io import load_bandset
 from hsiadapt.spectral.products import read_product
+from tests.tiny_run import tiny_run_dir
 
 NC = next((Path(__file__).resolve().parents[1] / "data" / "emit_l2a" / "root").glob("*.nc"))
 
@@ -49,30 +47,8 @@ def _chips(root: Path) -> None:
 def run_dir(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("predict_products")
     _chips(tmp / "chips")
-    cfg_path = tmp / "emit.yaml"
-    cfg_path.write_text(textwrap.dedent(f"""
-    name: emit
-    data_root: {tmp / "chips"}
-    output: {tmp / "runs"}
-    seeds: [0]
-    tasks:
-      - name: emit_chips
-        dataset: hsi_folder
-        root: .
-        dataset_args: {{class_names: [a, b, c]}}
-        recipe: study_segmentation
-        recipe_overrides: {{max_epochs: 1, batch_size: 2, image_size: 16, lr: 0.001,
-                            head: {{channels: 8, num_convs: 3, dropout: 0.0}}}}
-    adapters:
-      - {{name: select, input_mode: select, args: {{coverage: nearest}}}}
-    backbones:
-      - {{name: stub, pretrained: false}}
-    trainer: {{accelerator: cpu}}
-    """))
-    cfg = load_config(cfg_path)
-    [res] = run_sweep(cfg, cfg.runs(), echo=lambda s: None)
-    assert res.status == "finished", res.error
-    return Path(cfg.output) / res.run_id
+    return tiny_run_dir(tmp / "chips", tmp / "runs", task="emit_chips", name="emit",
+                        dataset_args={"class_names": ["a", "b", "c"]})
 
 
 def test_predict_an_emit_granule(run_dir, tmp_path):

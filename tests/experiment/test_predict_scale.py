@@ -5,7 +5,6 @@ the code before predict had --reflectance-scale."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +14,7 @@ from rasterio.transform import from_origin
 
 from hsiadapt.cli import main
 from hsiadapt.datasets import HSIFolder
-from hsiadapt.experiment.config import load_config
-from hsiadapt.experiment.sweep import run_sweep
+from tests.tiny_run import tiny_run_dir
 
 N = 30
 WL = np.linspace(400, 2450, N)
@@ -50,30 +48,9 @@ def run_dir(tmp_path_factory) -> Path:
                            height=8, count=1, dtype="uint8", crs="EPSG:32633",
                            transform=from_origin(0, 0, 30, 30)) as dst:
             dst.write(rng.integers(1, 3, (1, 8, 8)).astype(np.uint8))
-    cfg_path = root / "c.yaml"
-    cfg_path.write_text(textwrap.dedent(f"""
-    name: f01
-    data_root: {root / "data"}
-    output: runs
-    seeds: [0]
-    tasks:
-      - name: f01
-        dataset: hsi_folder
-        root: .
-        dataset_args: {{reflectance_scale: 1.0, split_fractions: [0.5, 0.17, 0.33]}}
-        recipe: study_segmentation
-        recipe_overrides: {{max_epochs: 1, batch_size: 2, image_size: 16, lr: 0.001,
-                            head: {{channels: 8, num_convs: 3, dropout: 0.0}}}}
-    adapters:
-      - {{name: select, input_mode: select, args: {{coverage: nearest}}}}
-    backbones:
-      - {{name: stub, pretrained: false}}
-    trainer: {{accelerator: cpu}}
-    """))
-    cfg = load_config(cfg_path)
-    [res] = run_sweep(cfg, cfg.runs(), echo=lambda s: None)
-    assert res.status == "finished", res.error
-    return Path(cfg.output) / res.run_id
+    return tiny_run_dir(root / "data", root / "runs", task="f01", name="f01",
+                        dataset_args={"reflectance_scale": 1.0,
+                                      "split_fractions": [0.5, 0.17, 0.33]})
 
 
 def _predict(run_dir, scene, out, *flags):
