@@ -15,7 +15,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "hsiadapt"
 
 #: package (or top-level module) -> floor
 FLOORS: dict[str, float] = {
-    "_atomic": 0, "hints": 0, "registry": 0.5,
+    "_atomic": 0, "_process": 0, "hints": 0, "registry": 0.5,
     "spectral": 1,
     "adapters": 2, "datasets": 2,
     "data": 3, "models": 3,

@@ -22,6 +22,8 @@ import socket
 import time
 from pathlib import Path
 
+from hsiadapt._process import pid_alive
+
 __all__ = ["CacheSpaceError", "allocate", "check_cache_space", "filled", "remove_partial_builds"]
 
 log = logging.getLogger(__name__)
@@ -83,16 +85,6 @@ def filled(err: OSError, folder: Path) -> OSError:
         f"({err.strerror}); {_advice(folder)}"))
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return pid > 0
-
-
 def _abandoned(p: Path, pid: int, host: str) -> bool:
     """Whether the build folder ``p`` of process ``pid`` was left by a killed build."""
     try:
@@ -100,12 +92,12 @@ def _abandoned(p: Path, pid: int, host: str) -> bool:
     except OSError:
         owner = ""
     if owner == host:
-        return not _pid_alive(pid)
+        return not pid_alive(pid)
     try:  # another host's (or an unmarked) build: only once nothing touched it for a while
         newest = max([p.stat().st_mtime, *(q.stat().st_mtime for q in p.iterdir())])
     except OSError:
         return False
-    return time.time() - newest >= _FOREIGN_AGE_S and not _pid_alive(pid)
+    return time.time() - newest >= _FOREIGN_AGE_S and not pid_alive(pid)
 
 
 def remove_partial_builds(folder: Path) -> list[Path]:

@@ -39,6 +39,16 @@ class BaselineRow:
                 "std": float(v.std(ddof=1)) if len(v) > 1 else 0.0, "n": len(v)}
 
 
+def _train_test(dataset: str, root: str | Path, train_subset: int | None,
+                dataset_args: dict[str, Any] | None) -> tuple[Any, Any]:
+    """The (first ``train_subset``) training split and the test split of a registered dataset."""
+    from hsiadapt.datasets import DATASETS
+
+    cls: Any = DATASETS.get(dataset)
+    args = dict(dataset_args or {})
+    return cls(root, "train", train_subset=train_subset, **args), cls(root, "test", **args)
+
+
 def segmentation_baselines(dataset: str, root: str | Path, *, task: str,
                            train_subset: int | None = None, seeds: tuple[int, ...] = (0, 1, 2),
                            models: tuple[str, ...] = ("lda", "random_forest"),
@@ -47,7 +57,6 @@ def segmentation_baselines(dataset: str, root: str | Path, *, task: str,
     """Per-pixel classifiers trained on the (first ``train_subset``) training chips, scored on
     the test split with the deep runs' mIoU."""
     from hsiadapt.adapters import build_adapter
-    from hsiadapt.datasets import DATASETS
     from hsiadapt.models.classical import (
         make_classifier,
         score_classifiers,
@@ -55,10 +64,7 @@ def segmentation_baselines(dataset: str, root: str | Path, *, task: str,
         training_pixels,
     )
 
-    cls: Any = DATASETS.get(dataset)
-    args = dict(dataset_args or {})
-    train = cls(root, "train", train_subset=train_subset, **args)
-    test = cls(root, "test", **args)
+    train, test = _train_test(dataset, root, train_subset, dataset_args)
     rows = []
     for band_set in ("full", "srf"):
         adapter = None if band_set == "full" else build_adapter("srf", train.bands)
@@ -80,14 +86,10 @@ def canopy_baselines(dataset: str, root: str | Path, *, task: str,
                      dataset_args: dict[str, Any] | None = None) -> list[BaselineRow]:
     """Ridge and PLS on field-mean spectra, scored with the HYPERVIEW score on the test split."""
     from hsiadapt.adapters import build_adapter
-    from hsiadapt.datasets import DATASETS
     from hsiadapt.models.classical import field_means, make_regressor
     from hsiadapt.models.metrics import hyperview_score
 
-    cls: Any = DATASETS.get(dataset)
-    args = dict(dataset_args or {})
-    train = cls(root, "train", train_subset=train_subset, **args)
-    test = cls(root, "test", **args)
+    train, test = _train_test(dataset, root, train_subset, dataset_args)
     rows = []
     for band_set in ("full", "srf"):
         adapter = None if band_set == "full" else build_adapter("srf", train.bands,

@@ -21,6 +21,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from hsiadapt._process import pid_alive
+
 __all__ = ["LOCK_FILE", "STALE_AFTER_S", "RunLock", "pid_alive"]
 
 log = logging.getLogger(__name__)
@@ -30,19 +32,6 @@ LOCK_FILE = "run.lock"
 STALE_AFTER_S = 3600.0
 _GRACE_S = 30.0  # a lock that is still empty (being written) is live for this long
 _HELD: set[str] = set()  # locks this process holds
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether process ``pid`` exists on this host."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
 
 
 def _started_after(pid: int, when: float) -> bool:
