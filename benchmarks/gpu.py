@@ -11,6 +11,7 @@ Prints one JSON line:
   second between consecutive batch starts: data loading included), and
   ``chips_per_s_workers_<n>`` for each;
 * ``gflop_per_chip``: forward + backward FLOPs of one chip (torch's FLOP counter, batch 1);
+  ``--flops-only`` prints it alone (with ``--head CHANNELS CONVS``) and ``chips_per_s_at_peak``;
 * ``utilisation``: ``chips_per_s * gflop_per_chip`` over ``--peak-tflops`` (default 989, the
   H100/H200 dense bf16 peak);
 * ``loader_bound``: whether more loader workers still raised the throughput by > 10 %;
@@ -69,7 +70,7 @@ def _model(a: argparse.Namespace, classes: int) -> torch.nn.Module:
     torch.manual_seed(0)
     m = build_model(task="segmentation", source="sentinel2_l2a", input_mode="none",
                     backbone=a.model, num_outputs=classes, pretrained=False,
-                    head_args={"channels": 256, "num_convs": 4, "dropout": 0.21})
+                    head_args={"channels": a.head[0], "num_convs": a.head[1], "dropout": 0.21})
     return m.to(memory_format=torch.channels_last) if a.channels_last else m
 
 
@@ -117,9 +118,20 @@ def main() -> None:
     ap.add_argument("--channels-last", action="store_true")
     ap.add_argument("--augmentation-on", nargs="+", default=["loader"],
                     choices=["loader", "device"], help="where the augmentation runs (each)")
+    ap.add_argument("--head", type=int, nargs=2, default=[256, 4], metavar=("CHANNELS", "CONVS"),
+                    help="the FCN decoder's channels and convolutions (the study's: 256 4)")
+    ap.add_argument("--flops-only", action="store_true",
+                    help="only count the FLOPs per chip and the throughput they allow at the peak")
     ap.add_argument("--smoke", action="store_true",
                     help="TerraMind tiny, 8 chips of 32 px, 2 steps, batch 2 (seconds)")
     a = ap.parse_args()
+    if a.flops_only:
+        gf = gflop_per_chip(a, 10, "cuda" if torch.cuda.is_available() else "cpu")
+        print(json.dumps({"smoke": a.smoke, "benchmark": "gpu", "model": a.model,
+                          "image_size": a.image_size, "head": a.head,
+                          "gflop_per_chip": round(gf, 1), "peak_tflops": a.peak_tflops,
+                          "chips_per_s_at_peak": round(a.peak_tflops * 1e3 / gf)}))
+        return
     if a.smoke:
         a.chips, a.side, a.image_size, a.batch, a.steps, a.warmup = 8, 32, 32, 2, 2, 1
         a.workers, a.model, a.augmentation_on = [0], "terramind_v1_tiny", ["loader", "device"]
