@@ -266,3 +266,40 @@ def test_step0_model_equals_the_srf_model_for_a_seed(backbone):
             out[mode] = m(x)
     assert out["srf"].abs().mean() > 0.01
     torch.testing.assert_close(out["tokenizer"], out["srf"], rtol=1e-5, atol=1e-5)
+
+
+def _s2_tokenizer(**kw) -> SpectralTokenizer:
+    torch.manual_seed(0)
+    return SpectralTokenizer(torch.randn(8, 4 * 12) * 0.02, None, get_sensor("sentinel2_l2a"),
+                             **kw)
+
+
+@pytest.mark.parametrize("fwhm_frequencies", [2, pytest.param(8, marks=pytest.mark.xfail(
+    strict=True, reason="8 octaves of log-FWHM: 8.5 nm and 10 nm bands get unrelated features"))])
+def test_offset_hardly_changes_when_the_bands_are_a_little_narrower(fwhm_frequencies):
+    # EnMAP-like 10 nm bands vs EMIT-like 8.5 nm bands at the same centres: the offset per unit
+    # of band width (the MLP's coefficients) should be nearly the same, so a tokenizer trained
+    # on one sensor transfers to the other
+    tok = _s2_tokenizer(fwhm_frequencies=fwhm_frequencies)
+    torch.nn.init.normal_(tok.mlp[-1].weight, std=0.5)  # a trained-looking offset
+    centers = np.linspace(420.0, 2450.0, 150)
+    per_width = []
+    for fwhm in (10.0, 8.5):
+        tok.set_bands(BandSet.from_wavelengths(centers, np.full(150, fwhm)))
+        per_width.append(tok.offset().detach() / tok.quadrature.float())
+    rel = (per_width[0] - per_width[1]).norm() / per_width[0].norm()
+    assert rel < 0.2
+
+
+def test_gain_multiplies_the_offsets_first_adam_step():
+    offsets = []
+    for gain in (1.0, 10.0):
+        tok = _s2_tokenizer(gain=gain)
+        tok.set_bands(get_sensor("enmap_spectralearth"))
+        assert float(tok.offset().detach().abs().max()) == 0.0  # zero at step 0, any gain
+        opt = torch.optim.Adam(tok.parameters(), lr=1e-3, eps=1e-20)  # steps of +-lr
+        x = torch.randn(5, tok.in_features, generator=torch.Generator().manual_seed(1))
+        tok(x).square().mean().backward()
+        opt.step()
+        offsets.append(tok.offset().detach())
+    torch.testing.assert_close(offsets[1], 10.0 * offsets[0], rtol=1e-4, atol=1e-9)
