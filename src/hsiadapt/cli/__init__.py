@@ -13,13 +13,13 @@ from hsiadapt.cli.commands import (
     _cmd_figures,
     _cmd_init,
     _cmd_predict,
-    _cmd_pretrain,
     _cmd_reproduce,
     _cmd_run,
     _cmd_sensors,
     _cmd_spectral,
     _cmd_table,
 )
+from hsiadapt.cli.pretrain import _cmd_pretrain
 
 __all__ = ["build_parser", "main"]
 

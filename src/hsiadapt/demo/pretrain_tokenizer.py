@@ -125,8 +125,9 @@ def train_tokenizer(backbone: Any, tok: Any, batches: Callable[[int], np.ndarray
     nn.init.zeros_(head.weight)  # predicts zero at first: the relative loss starts at 1
     nn.init.zeros_(head.bias)
     # the head reads 192-wide tokens: a tenth of the rate keeps its first steps from overshooting
-    opt = torch.optim.AdamW([{"params": learned}, {"params": head.parameters(), "lr": lr / 10}],
-                            lr=lr, weight_decay=0.0)
+    groups: list[dict[str, Any]] = [{"params": learned},
+                                    {"params": list(head.parameters()), "lr": lr / 10}]
+    opt = torch.optim.AdamW(groups, lr=lr, weight_decay=0.0)
     backbone.module.eval()  # frozen: no dropout
     losses: list[float] = []
     t0 = time.time()
