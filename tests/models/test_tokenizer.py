@@ -213,7 +213,8 @@ def test_step0_behind_every_terramind_size(backbone):
     ref = build_model(task="segmentation", source=bands, input_mode="srf", backbone=backbone,
                       num_outputs=3, pretrained=False).eval()
     tok = build_model(task="segmentation", source=bands, input_mode="tokenizer",
-                      backbone=backbone, num_outputs=3, pretrained=False).eval()
+                      backbone=backbone, num_outputs=3, pretrained=False,
+                      adapter_args={"init": "srf"}).eval()
     tok_emb = embedding(tok)
     tok_emb.weight.data.copy_(embedding(ref).weight.data.reshape(tok_emb.weight.shape))
     x = torch.rand(1, len(bands), 32, 32)
@@ -251,21 +252,25 @@ def test_retarget_to_a_sensor_missing_target_bands_reads_them_as_their_mean(ckpt
     assert a.abs().mean() > 0.05 and (a - b).abs().max() <= 1e-5
 
 
+@pytest.mark.parametrize("init", ["srf", "select", None])  # None: the default (select)
 @pytest.mark.parametrize("backbone", ["stub", "terramind_v1_tiny"])
-def test_step0_model_equals_the_srf_model_for_a_seed(backbone):
+def test_step0_model_equals_the_adapter_model_for_a_seed(backbone, init):
     """Building the tokenizer leaves the global RNG alone: with one seed, the whole tokenizer
-    model (head included) computes what the srf model computes at step 0."""
+    model (head included) computes what the srf (select) model computes at step 0."""
     bands = get_sensor("enmap_spectralearth")
     x = torch.rand(2, 202, 32, 32)
+    ref = init or "select"
     out = {}
-    for mode in ("srf", "tokenizer"):
+    for mode in (ref, "tokenizer"):
         torch.manual_seed(0)
         m = build_model(task="segmentation", source=bands, input_mode=mode, backbone=backbone,
-                        num_outputs=3, pretrained=False).eval()
+                        num_outputs=3, pretrained=False,
+                        adapter_args={"init": init} if mode == "tokenizer" and init else None
+                        ).eval()
         with torch.no_grad():
             out[mode] = m(x)
-    assert out["srf"].abs().mean() > 0.01
-    torch.testing.assert_close(out["tokenizer"], out["srf"], rtol=1e-5, atol=1e-5)
+    assert out[ref].abs().mean() > 0.01
+    torch.testing.assert_close(out["tokenizer"], out[ref], rtol=1e-5, atol=1e-5)
 
 
 def _s2_tokenizer(**kw) -> SpectralTokenizer:
