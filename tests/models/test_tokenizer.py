@@ -308,3 +308,26 @@ def test_gain_multiplies_the_offsets_first_adam_step():
         opt.step()
         offsets.append(tok.offset().detach())
     torch.testing.assert_close(offsets[1], 10.0 * offsets[0], rtol=1e-4, atol=1e-9)
+
+
+def test_spectrum_offset_is_zero_at_step_0_and_learns_only_where_the_bands_see():
+    enmap = get_sensor("enmap_spectralearth")
+    tok = _s2_tokenizer(offset="spectrum", grid_nm=5.0)
+    tok.set_bands(enmap)
+    assert float(tok.offset().detach().abs().max()) == 0.0
+    opt = torch.optim.Adam(tok.parameters(), lr=1e-3)
+    x = torch.randn(5, tok.in_features, generator=torch.Generator().manual_seed(1))
+    for _ in range(2):
+        opt.zero_grad()
+        tok(x).square().mean().backward()
+        opt.step()
+    table = tok.mlp.weight.detach()  # (grid points, rank)
+    grid = torch.linspace(350.0, 2550.0, table.shape[0])
+    seen = torch.zeros_like(grid, dtype=torch.bool)
+    for c, f in zip(enmap.centers, enmap.effective_fwhm(), strict=True):
+        seen |= (grid - c).abs() <= 1.5 * f
+    moved = table.abs().amax(1) > 0
+    assert moved.any() and not (moved & ~seen).any()  # nothing beyond EnMAP's responses
+    # another sensor's bands read the same filters: PRISMA gets a non-zero offset
+    tok.set_bands(get_sensor("prisma"))
+    assert float(tok.offset().detach().abs().max()) > 0

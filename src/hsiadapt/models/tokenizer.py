@@ -46,13 +46,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from hsiadapt.models.backbones import BACKBONES, Backbone
+from hsiadapt.models.tokenizer_offset import LAMBDA_NM, SpectrumTable, fourier
 from hsiadapt.spectral import BandSet, build_map
 from hsiadapt.spectral.resampling import DEFAULT_INTEGRATION, Coverage, Integration
 
 __all__ = ["SpectralTokenizer", "find_tokenizer", "install_tokenizer", "retarget", "tokenizer_args"]
 
-#: wavelength range (nm) mapped to [0, 1] for the Fourier features of the band centre
-_LAMBDA_NM = (350.0, 2550.0)
 #: quadrature weights are band widths in units of this many nm
 _WIDTH_UNIT_NM = 10.0
 
@@ -60,13 +59,18 @@ _WIDTH_UNIT_NM = 10.0
 def tokenizer_args(*, init: Literal["srf", "select"] = "select", coverage: Coverage = "error",
                    integration: Integration = DEFAULT_INTEGRATION, rank: int = 64,
                    hidden: int = 128, frequencies: int = 8, fwhm_frequencies: int = 2,
-                   gain: float = 10.0, pretrained: str | None = None) -> None:
+                   gain: float = 10.0, offset: Literal["mlp", "spectrum"] = "mlp",
+                   grid_nm: float = 5.0, pretrained: str | None = None) -> None:
     """The arguments ``input_mode: tokenizer`` takes: ``init`` - the projection the kernels are
     generated from (``srf`` or ``select``); ``coverage``, ``integration`` - as for those
     adapters; ``rank``, ``hidden``, ``frequencies``, ``fwhm_frequencies`` - the learned offset's
     basis kernels, MLP width and Fourier frequencies of the band centre and of its FWHM;
     ``gain`` - a constant the offset's coefficients are multiplied by (with Adam, about a
     learning-rate multiplier for the learned part; the offset is still zero at step 0);
+    ``offset`` - ``mlp`` (coefficients from an MLP over Fourier features of centre and FWHM)
+    or ``spectrum`` (coefficients are a table over a ``grid_nm`` wavelength grid, integrated
+    with each band's Gaussian response - the same continuous spectral filters, read through
+    each sensor's bands);
     ``pretrained`` - a file from ``hsiadapt pretrain --tokenizer`` whose learned part (MLP and
     basis) the tokenizer starts from (then step 0 is no longer the projection)."""
 
@@ -83,21 +87,6 @@ class _Fold(Protocol):
     def target_mean(self) -> np.ndarray: ...
     @property
     def target_std(self) -> np.ndarray: ...
-
-
-def _fourier(centers: torch.Tensor, fwhm: torch.Tensor, n: int, n_fwhm: int) -> torch.Tensor:
-    """``(C, 2 + 2 n + 2 n_fwhm)`` features: scaled centre and log-FWHM, and their sines and
-    cosines at ``n`` (centre) and ``n_fwhm`` (FWHM) octave-spaced frequencies. The FWHM gets few:
-    at high frequencies a sensor whose bands are 8.5 nm wide instead of 10 nm would get
-    unrelated features (and an unrelated offset)."""
-    t = (centers - _LAMBDA_NM[0]) / (_LAMBDA_NM[1] - _LAMBDA_NM[0])
-    u = torch.log2(fwhm.clamp_min(0.5)) / 8.0
-    parts = [t[:, None], u[:, None]]
-    for v, k in ((t, n), (u, n_fwhm)):
-        freqs = math.pi * 2.0 ** torch.arange(k, dtype=centers.dtype, device=centers.device)
-        arg = v[:, None] * freqs[None, :]
-        parts += [torch.sin(arg), torch.cos(arg)]
-    return torch.cat(parts, dim=1)
 
 
 class SpectralTokenizer(nn.Module):
@@ -132,7 +121,8 @@ class SpectralTokenizer(nn.Module):
                  extra_channels: int = 0, init: Literal["srf", "select"] = "select",
                  integration: Integration = DEFAULT_INTEGRATION, coverage: Coverage = "error",
                  rank: int = 64, hidden: int = 128, frequencies: int = 8,
-                 fwhm_frequencies: int = 2, gain: float = 10.0) -> None:
+                 fwhm_frequencies: int = 2, gain: float = 10.0,
+                 offset: Literal["mlp", "spectrum"] = "mlp", grid_nm: float = 5.0) -> None:
         super().__init__()
         if init not in ("srf", "select"):
             raise ValueError(f"tokenizer init {init!r}: use 'srf' or 'select'")
@@ -153,12 +143,20 @@ class SpectralTokenizer(nn.Module):
         self.weight = nn.Parameter(w[..., :k].clone())
         self.extra = nn.Parameter(w[..., k:].clone()) if e else None
         self.bias = nn.Parameter(bias.detach().clone()) if bias is not None else None
-        self.mlp = nn.Sequential(nn.Linear(2 + 2 * (frequencies + fwhm_frequencies), hidden), nn.GELU(),
-                                 nn.Linear(hidden, hidden), nn.GELU(), nn.Linear(hidden, rank))
-        last = self.mlp[-1]
-        assert isinstance(last, nn.Linear)
-        nn.init.zeros_(last.weight)
-        nn.init.zeros_(last.bias)
+        if offset not in ("mlp", "spectrum"):
+            raise ValueError(f"tokenizer offset {offset!r}: use 'mlp' or 'spectrum'")
+        self.mlp: nn.Module
+        if offset == "spectrum":
+            self.mlp = SpectrumTable(round((LAMBDA_NM[1] - LAMBDA_NM[0]) / grid_nm) + 1,
+                                      rank)
+        else:
+            self.mlp = nn.Sequential(
+                nn.Linear(2 + 2 * (frequencies + fwhm_frequencies), hidden), nn.GELU(),
+                nn.Linear(hidden, hidden), nn.GELU(), nn.Linear(hidden, rank))
+            last = self.mlp[-1]
+            assert isinstance(last, nn.Linear)
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
         scale = float(self.weight.detach().std()) or 1.0
         self.basis = nn.Parameter(torch.randn(rank, d, self.pix) * scale)
         self.register_buffer("target_mean", torch.zeros(k))
@@ -222,9 +220,12 @@ class SpectralTokenizer(nn.Module):
     def offset(self) -> torch.Tensor:
         """The learned per-band kernel offset ``(D, pix, C)`` (zero at step 0)."""
         dt = self.basis.dtype
-        feats = _fourier(self.centers.to(dt), self.fwhm.to(dt), self.frequencies,
-                         self.fwhm_frequencies)
-        coef = self.mlp(feats) * (self.gain * self.quadrature.to(dt))[:, None]  # (C, rank)
+        c, f = self.centers.to(dt), self.fwhm.to(dt)
+        if isinstance(self.mlp, SpectrumTable):
+            raw = self.mlp(c, f)
+        else:
+            raw = self.mlp(fourier(c, f, self.frequencies, self.fwhm_frequencies))
+        coef = raw * (self.gain * self.quadrature.to(dt))[:, None]  # (C, rank)
         return torch.einsum("jr,rdp->dpj", coef, self.basis)
 
     def kernel(self) -> tuple[torch.Tensor, torch.Tensor | None]:
