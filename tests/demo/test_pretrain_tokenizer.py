@@ -18,7 +18,7 @@ from hsiadapt.models.model import build_model
 from hsiadapt.models.tokenizer import find_tokenizer, install_tokenizer
 from hsiadapt.spectral import build_map, get_sensor
 
-ARGS = {"init": "select", "gain": 10.0}
+ARGS = {"init": "select", "gain": 10.0, "offset": "mlp"}
 TINY = TokenizerRecipe(prior=PretrainRecipe(corpus_chips=8, steps=2, batch_size=2, chip=32),
                        args=ARGS, corpus_chips=8, steps=3, batch_size=2)
 
@@ -79,7 +79,8 @@ def test_fine_tuning_starts_from_the_pretrained_tokenizer(pretrained, source):
     with pytest.raises(ValueError, match="pretrained.*made with args"):
         build_model(task="segmentation", source=source, input_mode="tokenizer",
                     backbone="terramind_v1_tiny", num_outputs=3, pretrained=False,
-                    adapter_args={"init": "select", "pretrained": str(pretrained)})
+                    adapter_args={"init": "select", "offset": "mlp", "gain": 1.0,
+                                  "pretrained": str(pretrained)})
 
 
 def test_cli_pretrain_tokenizer(tmp_path, capsys):

@@ -166,7 +166,7 @@ def test_offset_learns_and_a_trained_tokenizer_reads_other_sensors(ckpts):
     torch.manual_seed(0)
     model = build_model(task="segmentation", source=enmap, input_mode="tokenizer",
                         backbone="terramind_v1_tiny", num_outputs=3, pretrained=False,
-                        ckpt_path=ckpts["terramind_v1_tiny"])
+                        ckpt_path=ckpts["terramind_v1_tiny"], adapter_args={"offset": "mlp"})
     tok = find_tokenizer(model)
     assert tok is not None and float(tok.offset().detach().abs().max()) == 0.0  # zero at step 0
     x = torch.rand(2, 202, 32, 32)
@@ -184,7 +184,8 @@ def test_offset_learns_and_a_trained_tokenizer_reads_other_sensors(ckpts):
         before = model(x)
     torch.manual_seed(5)
     other = build_model(task="segmentation", source=prisma, input_mode="tokenizer",
-                        backbone="terramind_v1_tiny", num_outputs=3, pretrained=False)
+                        backbone="terramind_v1_tiny", num_outputs=3, pretrained=False,
+                        adapter_args={"offset": "mlp"})
     other.load_state_dict(model.state_dict())
     other.eval()
     with torch.no_grad():
@@ -285,7 +286,7 @@ def test_offset_hardly_changes_when_the_bands_are_a_little_narrower(fwhm_frequen
     # EnMAP-like 10 nm bands vs EMIT-like 8.5 nm bands at the same centres: the offset per unit
     # of band width (the MLP's coefficients) should be nearly the same, so a tokenizer trained
     # on one sensor transfers to the other
-    tok = _s2_tokenizer(fwhm_frequencies=fwhm_frequencies)
+    tok = _s2_tokenizer(fwhm_frequencies=fwhm_frequencies, offset="mlp")
     torch.nn.init.normal_(tok.mlp[-1].weight, std=0.5)  # a trained-looking offset
     centers = np.linspace(420.0, 2450.0, 150)
     per_width = []
