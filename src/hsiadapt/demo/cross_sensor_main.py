@@ -40,7 +40,8 @@ ROWS: dict[str, tuple[str, str, list[str]]] = {
 
 
 #: the tokenizer row's arguments (measured: README, "One tokenizer for every sensor")
-TOKENIZER_ARGS: dict[str, Any] = {"init": "select", "rank": 64, "hidden": 128, "gain": 10.0}
+TOKENIZER_ARGS: dict[str, Any] = {"init": "select", "offset": "spectrum", "rank": 64,
+                                  "gain": 30.0}
 #: whether the tokenizer row starts from ``hsiadapt pretrain --tokenizer`` (measured: README)
 PRETRAIN_TOKENIZER = False
 

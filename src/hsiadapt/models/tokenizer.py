@@ -23,11 +23,11 @@ whose kernel for input band ``j`` is computed at run time from the band table::
   layer starts at zero: at step 0 the tokenizer *is* the projection. A constant ``gain``
   multiplies the coefficients: under Adam it is the learned part's learning-rate multiplier.
 
-Defaults (measured on the demo's minerals task, README "One tokenizer for every sensor"):
-``init: select``, ``rank: 64``, ``hidden: 128``, ``gain: 10``. With the first defaults
-(``srf``, rank 16, gain 1) the offset hardly moved in 25 epochs (its last layer's weights
-stayed near 0.002) and the tokenizer scored as ``srf``; rank 16 with gain 10 still fell short
-of ``full_spectrum``.
+Defaults (measured on the demo's tasks, README "One tokenizer for every sensor"):
+``init: select``, ``offset: spectrum`` (5 nm grid), ``rank: 64``, ``gain: 30``. With the first
+defaults (``srf``, MLP, rank 16, gain 1) the offset hardly moved in 25 epochs (its last
+layer's weights stayed near 0.002) and the tokenizer scored as ``srf``; the MLP at rank 64 and
+gain 10 reached ``full_spectrum`` on EnMAP but did not transfer to other sensors.
 
 The state dict holds ``W``, ``b``, the MLP, ``B`` and ``m, s`` - nothing per input sensor, so a
 tokenizer trained on EnMAP loads and runs on PRISMA, EMIT or AVIRIS-NG bands (:func:`retarget`).
@@ -59,7 +59,7 @@ _WIDTH_UNIT_NM = 10.0
 def tokenizer_args(*, init: Literal["srf", "select"] = "select", coverage: Coverage = "error",
                    integration: Integration = DEFAULT_INTEGRATION, rank: int = 64,
                    hidden: int = 128, frequencies: int = 8, fwhm_frequencies: int = 2,
-                   gain: float = 10.0, offset: Literal["mlp", "spectrum"] = "mlp",
+                   gain: float = 30.0, offset: Literal["mlp", "spectrum"] = "spectrum",
                    grid_nm: float = 5.0, pretrained: str | None = None) -> None:
     """The arguments ``input_mode: tokenizer`` takes: ``init`` - the projection the kernels are
     generated from (``srf`` or ``select``); ``coverage``, ``integration`` - as for those
@@ -121,8 +121,8 @@ class SpectralTokenizer(nn.Module):
                  extra_channels: int = 0, init: Literal["srf", "select"] = "select",
                  integration: Integration = DEFAULT_INTEGRATION, coverage: Coverage = "error",
                  rank: int = 64, hidden: int = 128, frequencies: int = 8,
-                 fwhm_frequencies: int = 2, gain: float = 10.0,
-                 offset: Literal["mlp", "spectrum"] = "mlp", grid_nm: float = 5.0) -> None:
+                 fwhm_frequencies: int = 2, gain: float = 30.0,
+                 offset: Literal["mlp", "spectrum"] = "spectrum", grid_nm: float = 5.0) -> None:
         super().__init__()
         if init not in ("srf", "select"):
             raise ValueError(f"tokenizer init {init!r}: use 'srf' or 'select'")
