@@ -131,6 +131,7 @@ def test_step0_with_the_fold_from_build_model():
     torch.manual_seed(0)
     tok = build_model(task="segmentation", source=bands, input_mode="tokenizer",
                       backbone="stub", num_outputs=3, pretrained=False,
+                      adapter_args={"init": "srf"},
                       full_spectrum_fold=NormalizationFold(r, q, m, s)).eval()
     proj = tok.backbone.proj
     proj.weight.data.copy_(ref.backbone.proj.weight.data.reshape(proj.weight.shape))
