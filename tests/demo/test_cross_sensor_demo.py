@@ -28,6 +28,19 @@ def test_cross_sensor_grid_is_a_valid_config_with_the_tokenizer(tmp_path):
     assert len(got) == 2 * 5
 
 
+def test_cross_sensor_grid_starts_the_tokenizer_from_a_pretrained_one(tmp_path):
+    import yaml
+
+    priors = {p: tmp_path / f"{p}.pt" for p in ("s2", "hsi", "tokenizer")}
+    for p in priors.values():
+        p.write_bytes(b"")
+    cfg = cross_sensor_config("quick", tmp_path / "data", tmp_path / "out", priors)
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    tok = {r.adapter.name: r.adapter for r in load_config(path).runs()}["tokenizer"]
+    assert tok.args["pretrained"] == str(priors["tokenizer"].resolve())
+
+
 def test_cross_sensor_flag_refuses_a_checkpoint_path(tmp_path):
     with pytest.raises(SystemExit, match="--cross-sensor fine-tunes from the priors"):
         main(["demo", "--quick", "--cross-sensor", "--ckpt-path", "x.pt", "--out",

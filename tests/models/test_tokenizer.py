@@ -131,6 +131,7 @@ def test_step0_with_the_fold_from_build_model():
     torch.manual_seed(0)
     tok = build_model(task="segmentation", source=bands, input_mode="tokenizer",
                       backbone="stub", num_outputs=3, pretrained=False,
+                      adapter_args={"init": "srf"},
                       full_spectrum_fold=NormalizationFold(r, q, m, s)).eval()
     proj = tok.backbone.proj
     proj.weight.data.copy_(ref.backbone.proj.weight.data.reshape(proj.weight.shape))
@@ -166,7 +167,7 @@ def test_offset_learns_and_a_trained_tokenizer_reads_other_sensors(ckpts):
     torch.manual_seed(0)
     model = build_model(task="segmentation", source=enmap, input_mode="tokenizer",
                         backbone="terramind_v1_tiny", num_outputs=3, pretrained=False,
-                        ckpt_path=ckpts["terramind_v1_tiny"])
+                        ckpt_path=ckpts["terramind_v1_tiny"], adapter_args={"offset": "mlp"})
     tok = find_tokenizer(model)
     assert tok is not None and float(tok.offset().detach().abs().max()) == 0.0  # zero at step 0
     x = torch.rand(2, 202, 32, 32)
@@ -184,7 +185,8 @@ def test_offset_learns_and_a_trained_tokenizer_reads_other_sensors(ckpts):
         before = model(x)
     torch.manual_seed(5)
     other = build_model(task="segmentation", source=prisma, input_mode="tokenizer",
-                        backbone="terramind_v1_tiny", num_outputs=3, pretrained=False)
+                        backbone="terramind_v1_tiny", num_outputs=3, pretrained=False,
+                        adapter_args={"offset": "mlp"})
     other.load_state_dict(model.state_dict())
     other.eval()
     with torch.no_grad():
@@ -213,7 +215,8 @@ def test_step0_behind_every_terramind_size(backbone):
     ref = build_model(task="segmentation", source=bands, input_mode="srf", backbone=backbone,
                       num_outputs=3, pretrained=False).eval()
     tok = build_model(task="segmentation", source=bands, input_mode="tokenizer",
-                      backbone=backbone, num_outputs=3, pretrained=False).eval()
+                      backbone=backbone, num_outputs=3, pretrained=False,
+                      adapter_args={"init": "srf"}).eval()
     tok_emb = embedding(tok)
     tok_emb.weight.data.copy_(embedding(ref).weight.data.reshape(tok_emb.weight.shape))
     x = torch.rand(1, len(bands), 32, 32)
@@ -251,18 +254,82 @@ def test_retarget_to_a_sensor_missing_target_bands_reads_them_as_their_mean(ckpt
     assert a.abs().mean() > 0.05 and (a - b).abs().max() <= 1e-5
 
 
+@pytest.mark.parametrize("init", ["srf", "select", None])  # None: the default (select)
 @pytest.mark.parametrize("backbone", ["stub", "terramind_v1_tiny"])
-def test_step0_model_equals_the_srf_model_for_a_seed(backbone):
+def test_step0_model_equals_the_adapter_model_for_a_seed(backbone, init):
     """Building the tokenizer leaves the global RNG alone: with one seed, the whole tokenizer
-    model (head included) computes what the srf model computes at step 0."""
+    model (head included) computes what the srf (select) model computes at step 0."""
     bands = get_sensor("enmap_spectralearth")
     x = torch.rand(2, 202, 32, 32)
+    ref = init or "select"
     out = {}
-    for mode in ("srf", "tokenizer"):
+    for mode in (ref, "tokenizer"):
         torch.manual_seed(0)
         m = build_model(task="segmentation", source=bands, input_mode=mode, backbone=backbone,
-                        num_outputs=3, pretrained=False).eval()
+                        num_outputs=3, pretrained=False,
+                        adapter_args={"init": init} if mode == "tokenizer" and init else None
+                        ).eval()
         with torch.no_grad():
             out[mode] = m(x)
-    assert out["srf"].abs().mean() > 0.01
-    torch.testing.assert_close(out["tokenizer"], out["srf"], rtol=1e-5, atol=1e-5)
+    assert out[ref].abs().mean() > 0.01
+    torch.testing.assert_close(out["tokenizer"], out[ref], rtol=1e-5, atol=1e-5)
+
+
+def _s2_tokenizer(**kw) -> SpectralTokenizer:
+    torch.manual_seed(0)
+    return SpectralTokenizer(torch.randn(8, 4 * 12) * 0.02, None, get_sensor("sentinel2_l2a"),
+                             **kw)
+
+
+@pytest.mark.parametrize("fwhm_frequencies", [2, pytest.param(8, marks=pytest.mark.xfail(
+    strict=True, reason="8 octaves of log-FWHM: 8.5 nm and 10 nm bands get unrelated features"))])
+def test_offset_hardly_changes_when_the_bands_are_a_little_narrower(fwhm_frequencies):
+    # EnMAP-like 10 nm bands vs EMIT-like 8.5 nm bands at the same centres: the offset per unit
+    # of band width (the MLP's coefficients) should be nearly the same, so a tokenizer trained
+    # on one sensor transfers to the other
+    tok = _s2_tokenizer(fwhm_frequencies=fwhm_frequencies, offset="mlp")
+    torch.nn.init.normal_(tok.mlp[-1].weight, std=0.5)  # a trained-looking offset
+    centers = np.linspace(420.0, 2450.0, 150)
+    per_width = []
+    for fwhm in (10.0, 8.5):
+        tok.set_bands(BandSet.from_wavelengths(centers, np.full(150, fwhm)))
+        per_width.append(tok.offset().detach() / tok.quadrature.float())
+    rel = (per_width[0] - per_width[1]).norm() / per_width[0].norm()
+    assert rel < 0.2
+
+
+def test_gain_multiplies_the_offsets_first_adam_step():
+    offsets = []
+    for gain in (1.0, 10.0):
+        tok = _s2_tokenizer(gain=gain)
+        tok.set_bands(get_sensor("enmap_spectralearth"))
+        assert float(tok.offset().detach().abs().max()) == 0.0  # zero at step 0, any gain
+        opt = torch.optim.Adam(tok.parameters(), lr=1e-3, eps=1e-20)  # steps of +-lr
+        x = torch.randn(5, tok.in_features, generator=torch.Generator().manual_seed(1))
+        tok(x).square().mean().backward()
+        opt.step()
+        offsets.append(tok.offset().detach())
+    torch.testing.assert_close(offsets[1], 10.0 * offsets[0], rtol=1e-4, atol=1e-9)
+
+
+def test_spectrum_offset_is_zero_at_step_0_and_learns_only_where_the_bands_see():
+    enmap = get_sensor("enmap_spectralearth")
+    tok = _s2_tokenizer(offset="spectrum", grid_nm=5.0)
+    tok.set_bands(enmap)
+    assert float(tok.offset().detach().abs().max()) == 0.0
+    opt = torch.optim.Adam(tok.parameters(), lr=1e-3)
+    x = torch.randn(5, tok.in_features, generator=torch.Generator().manual_seed(1))
+    for _ in range(2):
+        opt.zero_grad()
+        tok(x).square().mean().backward()
+        opt.step()
+    table = tok.mlp.weight.detach()  # (grid points, rank)
+    grid = torch.linspace(350.0, 2550.0, table.shape[0])
+    seen = torch.zeros_like(grid, dtype=torch.bool)
+    for c, f in zip(enmap.centers, enmap.effective_fwhm(), strict=True):
+        seen |= (grid - c).abs() <= 1.5 * f
+    moved = table.abs().amax(1) > 0
+    assert moved.any() and not (moved & ~seen).any()  # nothing beyond EnMAP's responses
+    # another sensor's bands read the same filters: PRISMA gets a non-zero offset
+    tok.set_bands(get_sensor("prisma"))
+    assert float(tok.offset().detach().abs().max()) > 0

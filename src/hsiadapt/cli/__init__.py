@@ -13,13 +13,13 @@ from hsiadapt.cli.commands import (
     _cmd_figures,
     _cmd_init,
     _cmd_predict,
-    _cmd_pretrain,
     _cmd_reproduce,
     _cmd_run,
     _cmd_sensors,
     _cmd_spectral,
     _cmd_table,
 )
+from hsiadapt.cli.pretrain import _cmd_pretrain
 
 __all__ = ["build_parser", "main"]
 
@@ -240,6 +240,13 @@ def _add_demo_commands(sub: Any) -> None:
     s.add_argument("--lr", type=float, default=1e-3)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--cache-dir", default=None, help="default $HSIADAPT_CACHE or ~/.cache/hsiadapt")
+    s.add_argument("--tokenizer", action="store_true",
+                   help="then pretrain the spectral tokenizer's learned part behind that (frozen) "
+                   "S2 prior on the corpus in EnMAP bands, without labels (--tokenizer-steps)")
+    s.add_argument("--tokenizer-steps", type=int, default=200)
+    s.add_argument("--tokenizer-args", default=None,
+                   help="the tokenizer's args as YAML, e.g. '{init: select, gain: 10}' (the runs "
+                   "that load it must use the same)")
     s.set_defaults(func=_cmd_pretrain)
 
     from hsiadapt.cli.classic import add_classic_parser

@@ -321,17 +321,3 @@ def _cmd_demo(args: argparse.Namespace) -> int:
                              "here; drop --ckpt-path")
         return demo_cross_sensor(mode, args.out, data=args.data)
     return demo(mode, args.out, data=args.data, ckpt_path=args.ckpt_path)
-
-
-def _cmd_pretrain(args: argparse.Namespace) -> int:
-    from hsiadapt.demo.pretrain import PretrainRecipe, pretrain
-
-    recipe = PretrainRecipe(prior=args.prior, chip=args.chip, corpus_chips=args.corpus_chips,
-                            steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                            seed=args.seed)
-    path = pretrain(recipe, cache_dir=args.cache_dir)
-    print(f"prior weights: {path}\nuse them with backbone: {{name: terramind_v1_tiny, "
-          f"ckpt_path: {path}}}")
-    return 0
-
-

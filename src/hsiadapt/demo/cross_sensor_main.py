@@ -39,14 +39,26 @@ ROWS: dict[str, tuple[str, str, list[str]]] = {
 }
 
 
+#: the tokenizer row's arguments (measured: README, "One tokenizer for every sensor")
+TOKENIZER_ARGS: dict[str, Any] = {"init": "select", "offset": "spectrum", "rank": 64,
+                                  "gain": 30.0}
+#: whether the tokenizer row starts from ``hsiadapt pretrain --tokenizer`` (measured: README)
+PRETRAIN_TOKENIZER = False
+
+
 def cross_sensor_config(mode: str, data: Path, out: Path,
                         priors: dict[str, Path]) -> dict[str, Any]:
-    """The experiment config of the EnMAP fine-tuning behind the cross-sensor table."""
+    """The experiment config of the EnMAP fine-tuning behind the cross-sensor table;
+    ``priors``: the ``s2`` and ``hsi`` priors' files and, when the tokenizer row starts from a
+    pretrained tokenizer, its file under ``tokenizer``."""
     m = MODES[mode]
     tasks = [t for t in _tasks(m) if t["name"] in ("landcover", "minerals")]
     adapters: list[dict[str, Any]] = [{"name": a, "input_mode": a} for a in
                                       ("select", "srf", "full_spectrum", "native")]
-    adapters.insert(2, {"name": "tokenizer", "input_mode": "tokenizer", "args": {"init": "srf"}})
+    targs = dict(TOKENIZER_ARGS)
+    if "tokenizer" in priors:
+        targs["pretrained"] = str(Path(priors["tokenizer"]).resolve())
+    adapters.insert(2, {"name": "tokenizer", "input_mode": "tokenizer", "args": targs})
     backbones = [{"name": name, "label": label, "adapters": row, "pretrained": True,
                   "ckpt_path": str(Path(priors[prior]).resolve()), "prior": prior}
                  for label, (name, prior, row) in ROWS.items()]
@@ -121,6 +133,14 @@ def demo_cross_sensor(mode: str = "default", out: str | Path = "hsiadapt-demo", 
     echo(f"[hsiadapt demo] benchmark {root}; test scenes rendered for {', '.join(scenes)} "
          f"({time.time() - t0:.0f} s)")
     paths, _ = _priors(m, echo)
+    if PRETRAIN_TOKENIZER:
+        from hsiadapt.demo.pretrain_tokenizer import TokenizerRecipe, pretrain_tokenizer
+
+        prior = m.priors["s2"]  # the tokenizer's corpus and length follow the prior's scale
+        recipe = TokenizerRecipe(prior=prior, args=dict(TOKENIZER_ARGS),
+                                 corpus_chips=prior.corpus_chips, steps=min(200, prior.steps),
+                                 batch_size=min(8, prior.batch_size))
+        paths["tokenizer"] = pretrain_tokenizer(recipe, echo=echo)
     cfg_path = out / "demo_config.yaml"
     atomic_write_text(cfg_path, yaml.safe_dump(cross_sensor_config(mode, root, out, paths),
                                                sort_keys=False))

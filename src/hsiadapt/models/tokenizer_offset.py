@@ -1,0 +1,50 @@
+"""The coefficient functions of the spectral tokenizer's learned offset
+(:mod:`hsiadapt.models.tokenizer`): what turns a band's centre and FWHM into ``rank``
+coefficients - Fourier features for an MLP, or a table of spectral filters over wavelength read
+through the band's response."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+__all__ = ["LAMBDA_NM", "SpectrumTable", "fourier"]
+
+#: wavelength range (nm) mapped to [0, 1] for the Fourier features of the band centre, and the
+#: range the spectrum table covers
+LAMBDA_NM = (350.0, 2550.0)
+
+
+def fourier(centers: torch.Tensor, fwhm: torch.Tensor, n: int, n_fwhm: int) -> torch.Tensor:
+    """``(C, 2 + 2 n + 2 n_fwhm)`` features: scaled centre and log-FWHM, and their sines and
+    cosines at ``n`` (centre) and ``n_fwhm`` (FWHM) octave-spaced frequencies. The FWHM gets few:
+    at high frequencies a sensor whose bands are 8.5 nm wide instead of 10 nm would get
+    unrelated features (and an unrelated offset)."""
+    t = (centers - LAMBDA_NM[0]) / (LAMBDA_NM[1] - LAMBDA_NM[0])
+    u = torch.log2(fwhm.clamp_min(0.5)) / 8.0
+    parts = [t[:, None], u[:, None]]
+    for v, k in ((t, n), (u, n_fwhm)):
+        freqs = math.pi * 2.0 ** torch.arange(k, dtype=centers.dtype, device=centers.device)
+        arg = v[:, None] * freqs[None, :]
+        parts += [torch.sin(arg), torch.cos(arg)]
+    return torch.cat(parts, dim=1)
+
+
+class SpectrumTable(nn.Module):
+    """``rank`` spectral filters tabulated on a wavelength grid (zero at first); a band's
+    coefficients are the filters averaged under its Gaussian response (cut at 1.5 FWHM, so a
+    band's gradient reaches only the grid points it sees)."""
+
+    def __init__(self, n: int, rank: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(n, rank))
+
+    def forward(self, centers: torch.Tensor, fwhm: torch.Tensor) -> torch.Tensor:
+        grid = torch.linspace(*LAMBDA_NM, self.weight.shape[0], dtype=centers.dtype,
+                              device=centers.device)
+        d = (grid[None, :] - centers[:, None]) / fwhm.clamp_min(1e-3)[:, None]
+        resp = torch.exp(-4.0 * math.log(2.0) * d.square()) * (d.abs() <= 1.5)
+        resp = resp / resp.sum(1, keepdim=True).clamp_min(1e-12)
+        return resp @ self.weight.to(centers.dtype)
