@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 __all__ = ["DataPlan", "Normalization", "StatisticsLookup", "StatisticsUnits", "StudyStatistics"]
 
@@ -20,9 +20,12 @@ StatisticsLookup = Callable[[list[str]], tuple[list[float], list[float]]]
 
 Normalization = Literal["data", "study", "pretraining", "none"]
 #: ``dn``: reflectance x 10000 (the loaders' scale); ``reflectance``: 0-1
-StatisticsUnits = Literal["dn", "reflectance"]
+StatisticsUnits = Annotated[Literal["dn", "reflectance"],
+                            "dn: reflectance x 10000; reflectance: 0-1"]
 #: ``corrected``: a selected band gets its own statistics; ``paper``: the next band's
-StudyStatistics = Literal["corrected", "paper"]
+StudyStatistics = Annotated[Literal["corrected", "paper"],
+                            "corrected: a selected band's own statistics; paper: the next band's, "
+                            "as the study's code did"]
 
 
 @dataclass(frozen=True)
