@@ -12,11 +12,11 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from hsiadapt.adapters import SpectralAdapter, build_adapter
 from hsiadapt.data.cache import AdaptedCache
 from hsiadapt.data.collate import pad_collate, same_size_collate
 from hsiadapt.data.device_augment import DeviceAugment, normalize_batch
-from hsiadapt.data.pipeline import MEMORY_MB, AdaptSample, Memo, Pipeline, sample_bytes
+from hsiadapt.data.fixed_adapter import FixedAdapter
+from hsiadapt.data.pipeline import MEMORY_MB, Memo, Pipeline, sample_bytes
 from hsiadapt.data.plan import DataPlan, Normalization, StatisticsLookup
 from hsiadapt.data.stats import BandStatistics, compute_statistics, propagated_statistics
 from hsiadapt.data.transforms import AUGMENTATIONS, Normalize, StudyAugment
@@ -149,7 +149,7 @@ class HSIDataModule(L.LightningDataModule):
         self.statistics_offset = statistics_offset
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.stats_samples = stats_samples
-        self.adapter: SpectralAdapter | None = None
+        self.adapter: FixedAdapter | None = None
         self.statistics: BandStatistics | None = None
         self.splits: dict[str, Dataset] = {}
         self.raw: dict[str, HSIDataset] = {}
@@ -193,16 +193,13 @@ class HSIDataModule(L.LightningDataModule):
             return raw, []
         if self.cache_dir is not None:
             return AdaptedCache(raw, self.adapter, self.cache_dir / "adapted"), []
-        return raw, [AdaptSample(self.adapter)]
+        return raw, [self.adapter.sample]
 
     def setup(self, stage: str | None = None) -> None:
         train = self._raw("train")
         if self.adapter_name is not None and self.adapter is None:
-            a = build_adapter(self.adapter_name, train.bands, self.target, **self.adapter_args)
-            if any(p.requires_grad for p in a.parameters()):
-                raise ValueError(f"adapter {self.adapter_name!r} is trainable: put it in the "
-                                 "model and pass adapter=None here")
-            self.adapter = a.eval()
+            self.adapter = FixedAdapter.build(self.adapter_name, train.bands, self.target,
+                                              **self.adapter_args)
         if self.statistics is None and self.normalization != "none":
             self.statistics = self._statistics()
         for split in ("train", "val", "test"):
