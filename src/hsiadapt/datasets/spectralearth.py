@@ -37,7 +37,12 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from hsiadapt.datasets._splits import check_split_lists, other_split_lists
+from hsiadapt.datasets._splits import (
+    check_split_lists,
+    check_train_subset,
+    other_split_lists,
+    train_subset_of,
+)
 from hsiadapt.datasets.base import (
     DATASETS,
     HSIDataError,
@@ -61,13 +66,6 @@ __all__ = [
 
 SPLITS = ("train", "val", "test")
 _URL = "https://geoai.eu/spectralearth (SpectralEarth downstream tasks; see Braham et al. 2024)"
-
-
-def _check_subset(n: int | None) -> int | None:
-    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
-        raise ValueError(f"train_subset must be a positive number of training samples (a label "
-                         f"budget), got {n!r}")
-    return n
 
 
 def _find_split_dir(root: Path, name: str) -> Path:
@@ -97,6 +95,7 @@ class _SpectralEarthBase(HSIDataset):
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
         self.root = Path(root)
         self.split = split
+        self.train_subset = check_train_subset(train_subset)
         self.bands = bands if isinstance(bands, BandSet) else load_bandset(bands)
         if not (self.root / "enmap").is_dir():
             raise self._not_found(self.root, "image folder 'enmap/'")
@@ -108,9 +107,7 @@ class _SpectralEarthBase(HSIDataset):
                                    inside=(self.root / "enmap", self.root / self.mask_dir))
         check_split_lists(type(self).__name__, split, self.ids, self.split_file,
                           other_split_lists(split, lambda s: _other_list(sdir / f"{s}.txt")))
-        self.train_subset = _check_subset(train_subset)
-        if split == "train" and train_subset is not None:
-            self.ids = self.ids[:train_subset]  # a label budget: the first N training chips
+        self.ids = train_subset_of(self.ids, split, self.train_subset)
         self.source_url = _URL
 
     def __len__(self) -> int:
