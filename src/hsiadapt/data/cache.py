@@ -95,7 +95,7 @@ class AdaptedCache(Dataset):
 
     def __init__(self, dataset, adapter: SpectralAdapter | FixedAdapter, cache_dir: str | Path,
                  batch_size: int = 16) -> None:
-        self.fixed = adapter if isinstance(adapter, FixedAdapter) else FixedAdapter(adapter)
+        self.fixed = FixedAdapter.of(adapter)
         self.dataset = dataset
         self.key = cache_key(dataset, self.fixed.module)
         digest = hashlib.sha256(json.dumps(self.key, sort_keys=True).encode()).hexdigest()[:20]

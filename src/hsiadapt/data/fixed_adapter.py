@@ -40,6 +40,11 @@ class FixedAdapter:
         self.module = adapter.eval()
 
     @classmethod
+    def of(cls, adapter: SpectralAdapter | FixedAdapter) -> FixedAdapter:
+        """``adapter`` as applied here (itself when it is one already)."""
+        return adapter if isinstance(adapter, FixedAdapter) else cls(adapter)
+
+    @classmethod
     def build(cls, name: str, bands: BandSet, target: str = "sentinel2_l2a",
               **args: Any) -> FixedAdapter:
         """The registered adapter ``name`` from ``bands`` to the sensor ``target``."""

@@ -155,8 +155,7 @@ def compute_statistics(
 
     from hsiadapt.data.collate import pad_collate
 
-    fixed = None if adapter is None else (
-        adapter if isinstance(adapter, FixedAdapter) else FixedAdapter(adapter))
+    fixed = None if adapter is None else FixedAdapter.of(adapter)
     key = dataset_fingerprint(dataset)
     weight = getattr(fixed and fixed.module, "weight", None)
     if isinstance(weight, torch.Tensor):

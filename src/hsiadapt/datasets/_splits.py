@@ -10,17 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar, cast, get_args
 
 from hsiadapt.datasets.base import HSIDataError
+from hsiadapt.hints import check_choice
 
-__all__ = ["check_split_lists", "check_train_subset", "other_split_lists", "seeded_split",
-           "train_subset_of"]
+__all__ = ["SPLITS", "Split", "check_split", "check_split_lists", "check_train_subset",
+           "other_split_lists", "seeded_split", "train_subset_of"]
 
-#: the splits whose lists must not share a file
-SPLITS = ("train", "val", "test")
+#: a dataset's splits (whose lists must not share a file)
+Split = Literal["train", "val", "test"]
+SPLITS: tuple[str, ...] = get_args(Split)
 
 _T = TypeVar("_T")
+
+
+def check_split(split: object) -> Split:
+    """``split``, one of :data:`SPLITS`.
+
+    Raises:
+        ValueError: naming the value, the splits and the closest one.
+    """
+    return cast(Split, check_choice("split", split, Split))
 
 
 def check_train_subset(n: object) -> int | None:

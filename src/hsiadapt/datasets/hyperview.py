@@ -42,7 +42,7 @@ from hsiadapt.datasets._hyperview_files import (
     _read_gt,
     load_hyperview_patch,
 )
-from hsiadapt.datasets._splits import check_train_subset, train_subset_of
+from hsiadapt.datasets._splits import check_split, check_train_subset, train_subset_of
 from hsiadapt.datasets.base import DATASETS, HSIDataError, HSIDataset
 from hsiadapt.spectral import BandSet, get_sensor
 from hsiadapt.spectral.io import load_bandset
@@ -158,8 +158,7 @@ class Hyperview1(_HyperviewBase):
         self.train_subset = check_train_subset(train_subset)
         self.target_std_eps = float(target_std_eps)
         self.bands = get_sensor("hyperview")
-        if split not in ("train", "val", "test"):
-            raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
+        check_split(split)
         if split == "test" and test_fraction == 0.0:
             folder = self.root / "test"
             if not folder.is_dir():

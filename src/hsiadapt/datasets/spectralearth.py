@@ -38,6 +38,7 @@ import numpy as np
 import torch
 
 from hsiadapt.datasets._splits import (
+    check_split,
     check_split_lists,
     check_train_subset,
     other_split_lists,
@@ -51,6 +52,7 @@ from hsiadapt.datasets.base import (
 )
 from hsiadapt.datasets.labels import LabelMap
 from hsiadapt.datasets.raster import read_image, read_label_raster
+from hsiadapt.hints import check_choice
 from hsiadapt.spectral import BandSet
 from hsiadapt.spectral.io import load_bandset
 
@@ -64,7 +66,6 @@ __all__ = [
     "SpectralEarthSegmentation",
 ]
 
-SPLITS = ("train", "val", "test")
 _URL = "https://geoai.eu/spectralearth (SpectralEarth downstream tasks; see Braham et al. 2024)"
 
 
@@ -91,8 +92,7 @@ class _SpectralEarthBase(HSIDataset):
         transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(transforms)
-        if split not in SPLITS:
-            raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+        check_split(split)
         self.root = Path(root)
         self.split = split
         self.train_subset = check_train_subset(train_subset)
@@ -306,8 +306,7 @@ class EnMAPCorine(_SpectralEarthBase):
         transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(root, split, bands=bands, split_dir=split_dir, transforms=transforms)
-        if num_classes not in (19, 43):
-            raise ValueError(f"num_classes must be 19 or 43, got {num_classes!r}")
+        check_choice("num_classes", num_classes, Literal[19, 43], "dataset argument")
         self.n_classes = num_classes
         self.empty = empty
         self.classes = CORINE_19_CLASSES if num_classes == 19 else tuple(map(str, CORINE_43_CODES))

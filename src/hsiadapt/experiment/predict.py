@@ -28,6 +28,7 @@ import torch
 import yaml
 
 from hsiadapt._atomic import atomic_path, atomic_write_text
+from hsiadapt.adapters import SpectralAdapter
 from hsiadapt.data.fixed_adapter import FixedAdapter
 from hsiadapt.data.transforms import Normalize
 from hsiadapt.datasets.product import Georef
@@ -60,7 +61,7 @@ class LoadedRun:
     """A finished segmentation run rebuilt for inference."""
 
     model: AdaptedModel
-    adapter: FixedAdapter | None  # the fixed adapter of the data pipeline
+    adapter: SpectralAdapter | None  # the fixed adapter of the data pipeline
     normalize: Normalize | None
     bands: BandSet  # the source bands the run trained on
     classes: list[str]
@@ -105,7 +106,7 @@ def load_run_model(run_dir: str | Path) -> LoadedRun:
     adapter = None
     if plan.data.adapter is not None:
         adapter = FixedAdapter.build(plan.data.adapter, bands, plan.data.target,
-                                     **plan.data.adapter_args)
+                                     **plan.data.adapter_args).module
     stats = _run_statistics(rd, plan.data.normalization)
     fold = None
     if input_mode(plan.model.input_mode).folds_normalization and stats is not None:

@@ -36,6 +36,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from hsiadapt.hints import check_choice
 from hsiadapt.models.backbones import BACKBONES, Backbone
 from hsiadapt.spectral import BandSet, build_map
 from hsiadapt.spectral.resampling import DEFAULT_INTEGRATION, Coverage, Integration
@@ -116,8 +117,7 @@ class SpectralTokenizer(nn.Module):
                  integration: Integration = DEFAULT_INTEGRATION, coverage: Coverage = "error",
                  rank: int = 16, hidden: int = 64, frequencies: int = 8) -> None:
         super().__init__()
-        if init not in ("srf", "select"):
-            raise ValueError(f"tokenizer init {init!r}: use 'srf' or 'select'")
+        check_choice("tokenizer init", init, Literal["srf", "select"], "adapter args key 'init'")
         k, e = len(target), extra_channels
         d, fan_in = weight.shape
         if fan_in % (k + e):
