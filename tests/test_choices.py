@@ -81,3 +81,17 @@ def test_a_bad_choice_in_the_python_api_is_named(make, msg):
 def test_good_choices_pass():
     assert _linear("random").init == "random" and _head("all").pool == "all"
     assert _score("sum")["hyperview_score"] == 0.0
+
+
+def test_a_regression_task_refuses_a_bad_reduction_before_training():
+    # before, hyperview_score's error was caught after training: the score became NaN
+    from hsiadapt.models.model import build_model
+    from hsiadapt.models.recipes import get_recipe
+    from hsiadapt.models.task import RegressionTask
+
+    model = build_model(task="regression", source="enmap_spectralearth", input_mode="srf",
+                        backbone="stub", num_outputs=4, pretrained=False)
+    kw = {"target_mean": [1.0] * 4, "target_std": [1.0] * 4, "target_names": list("PKMp")}
+    assert RegressionTask(model, get_recipe("study_hyperview"), **kw).reduction == "mean"
+    with pytest.raises(ValueError, match="reduction 'max' is not one of 'mean', 'sum'"):
+        RegressionTask(model, get_recipe("study_hyperview"), reduction="max", **kw)

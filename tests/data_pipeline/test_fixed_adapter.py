@@ -61,5 +61,5 @@ def test_a_trainable_adapter_is_refused_by_every_path(data_dir, tmp_path):
     with pytest.raises(ValueError, match="only fixed adapters run in the data pipeline.*"
                                          "adapter 'linear' is trainable"):
         FixedAdapter.build("linear", raw.bands)
-    with pytest.raises(ValueError, match="adapter 'linear' is trainable: it belongs in the model"):
+    with pytest.raises(ValueError, match="adapter 'linear' is trainable: put it in the model"):
         _module(data_dir / "spectralearth/root", "linear")

@@ -35,8 +35,8 @@ class FixedAdapter:
         if any(p.requires_grad for p in adapter.parameters()):
             what = repr(name) if name else type(adapter).__name__
             raise ValueError(f"only fixed adapters run in the data pipeline (and its cache); "
-                             f"adapter {what} is trainable: it belongs in the model (pass "
-                             "adapter=None to the data)")
+                             f"adapter {what} is trainable: put it in the model and pass "
+                             "adapter=None to the data")
         self.module = adapter.eval()
 
     @classmethod
