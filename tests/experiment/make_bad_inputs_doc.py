@@ -24,6 +24,7 @@ from .test_bad_run_inputs import (
     missing_validation_split,
     statistics_of_the_wrong_length,
 )
+from .test_config_choices import BAD as CHOICES
 from .test_config_values import BAD, patched_config
 from .test_silent_inputs import SILENT, alias_bomb, utf16_config
 
@@ -116,6 +117,10 @@ def main() -> str:
             (tmp / f"b{i}").mkdir()
             rows.append(f"| wrong type, unknown argument or unsafe name | `{_one_line(patch)}` | "
                         f"{clean(_config_message(tmp / f'b{i}', patch))} |")
+        for i, patch in enumerate(dict.fromkeys(p for p, _ in CHOICES)):
+            (tmp / f"c{i}").mkdir()
+            rows.append(f"| a value not among an option's choices | `{_one_line(patch)}` | "
+                        f"{clean(_config_message(tmp / f'c{i}', patch))} |")
         for i, (patch, _) in enumerate(SILENT):
             (tmp / f"s{i}").mkdir()
             rows.append(f"| duplicate key, out-of-range value or control character | "

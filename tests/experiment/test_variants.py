@@ -44,7 +44,7 @@ def test_task_settings_change_one_adapters_runs(tmp_path):
 
 @pytest.mark.parametrize("change, message", [
     ("{normalisation: none}", "unknown task key"),
-    ("{normalization: nonsense}", "normalization must be"),
+    ("{normalization: nonsense}", "normalization: expected one of 'data', 'study'"),
 ])
 def test_task_settings_are_checked_like_tasks(tmp_path, change, message):
     cfg = write_tiny_config(tmp_path, seeds=(0,))

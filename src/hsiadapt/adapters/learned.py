@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from hsiadapt.adapters.base import ADAPTERS, SpectralAdapter, resolve_bands
+from hsiadapt.hints import check_choice
 from hsiadapt.spectral import BandSet, build_map
 from hsiadapt.spectral.resampling import DEFAULT_INTEGRATION, Coverage, Integration
 
@@ -43,15 +44,14 @@ class LinearAdapter(SpectralAdapter):
         bias: bool = False,
     ) -> None:
         src, dst = resolve_bands(source), resolve_bands(target)
-        if init in ("srf", "select"):
+        check_choice("init", init, Literal["srf", "select", "random"], "adapter args key 'init'")
+        if init == "random":
+            w = torch.empty(len(src), len(dst))
+            nn.init.kaiming_uniform_(w.T, a=5**0.5)
+        else:  # started from the map of that name
             m = build_map(src, dst, init, integration=integration, coverage=coverage)
             dst = m.target
             w = torch.as_tensor(m.matrix, dtype=torch.float32)
-        elif init == "random":
-            w = torch.empty(len(src), len(dst))
-            nn.init.kaiming_uniform_(w.T, a=5**0.5)
-        else:
-            raise ValueError(f"unknown init {init!r}: use 'srf', 'select' or 'random'")
         super().__init__(src, dst)
         self.init = init
         self.weight = nn.Parameter(w)

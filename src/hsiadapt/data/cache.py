@@ -30,6 +30,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from hsiadapt.adapters import SpectralAdapter
 from hsiadapt.data._cache_space import (
     OWNER,
     allocate,
@@ -37,6 +38,7 @@ from hsiadapt.data._cache_space import (
     filled,
     remove_partial_builds,
 )
+from hsiadapt.data.fixed_adapter import FixedAdapter
 from hsiadapt.data.stats import dataset_fingerprint
 
 __all__ = ["AdaptedCache", "cache_key"]
@@ -86,22 +88,20 @@ class AdaptedCache(Dataset):
     Args:
         dataset: source dataset (fixed-size chips).
         adapter: a fixed adapter (``select``/``srf``; anything with a ``weight`` buffer and no
-            trainable parameters).
+            trainable parameters), or its :class:`~hsiadapt.data.fixed_adapter.FixedAdapter`.
         cache_dir: parent folder of cache entries.
         batch_size: chips projected at a time while building.
     """
 
-    def __init__(self, dataset, adapter, cache_dir: str | Path, batch_size: int = 16) -> None:
-        if any(p.requires_grad for p in adapter.parameters()):
-            raise ValueError("only fixed adapters can be cached; a trainable adapter belongs in "
-                             "the model")
+    def __init__(self, dataset, adapter: SpectralAdapter | FixedAdapter, cache_dir: str | Path,
+                 batch_size: int = 16) -> None:
+        self.fixed = FixedAdapter.of(adapter)
         self.dataset = dataset
-        self.adapter = adapter.eval()
-        self.key = cache_key(dataset, adapter)
+        self.key = cache_key(dataset, self.fixed.module)
         digest = hashlib.sha256(json.dumps(self.key, sort_keys=True).encode()).hexdigest()[:20]
         self.path = Path(cache_dir) / digest
         self.fingerprint = "cache-" + digest
-        self.bands = adapter.target
+        self.bands = self.fixed.target
         for attr in ("task", "classes", "targets", "ignore_index"):
             if hasattr(dataset, attr):
                 setattr(self, attr, getattr(dataset, attr))
@@ -122,15 +122,8 @@ class AdaptedCache(Dataset):
         return m.get("key") == self.key and m.get("complete") is True
 
     def _project(self, idx: list[int]) -> list[dict[str, Any]]:
-        samples = [self.dataset[i] for i in idx]
-        with torch.inference_mode():
-            if len({tuple(s["image"].shape) for s in samples}) == 1:
-                y = list(self.adapter(torch.stack([s["image"] for s in samples])))
-            else:  # different sizes: the build will refuse them with a clear message
-                y = [self.adapter(s["image"][None])[0] for s in samples]
-        for s, yi in zip(samples, y, strict=True):
-            s["image"] = yi.contiguous()
-        return samples
+        # chips of different sizes are adapted one by one: the build refuses them clearly
+        return self.fixed.samples([self.dataset[i] for i in idx])
 
     def _build(self, batch_size: int) -> None:
         n = len(self.dataset)
@@ -231,7 +224,4 @@ class AdaptedCache(Dataset):
                 parts[k] = s[k].numpy()
             self.arrays[self.fields[0]].flush()
             self.rebuilt.append(index)
-        sample: dict[str, Any] = {k: torch.from_numpy(v) for k, v in parts.items()}
-        sample["wavelength"] = torch.as_tensor(self.bands.centers, dtype=torch.float32)
-        sample["fwhm"] = torch.as_tensor(self.bands.fwhm, dtype=torch.float32)
-        return sample
+        return {**{k: torch.from_numpy(v) for k, v in parts.items()}, **self.fixed.metadata()}

@@ -12,15 +12,23 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from hsiadapt.adapters import SpectralAdapter, build_adapter
+from hsiadapt.adapters import SpectralAdapter
 from hsiadapt.data.cache import AdaptedCache
 from hsiadapt.data.collate import pad_collate, same_size_collate
 from hsiadapt.data.device_augment import DeviceAugment, normalize_batch
-from hsiadapt.data.pipeline import MEMORY_MB, AdaptSample, Memo, Pipeline, sample_bytes
-from hsiadapt.data.plan import DataPlan, Normalization, StatisticsLookup
+from hsiadapt.data.fixed_adapter import FixedAdapter
+from hsiadapt.data.pipeline import MEMORY_MB, Memo, Pipeline, sample_bytes
+from hsiadapt.data.plan import (
+    AugmentationOn,
+    DataPlan,
+    Normalization,
+    StatisticsLookup,
+    StatisticsUnits,
+)
 from hsiadapt.data.stats import BandStatistics, compute_statistics, propagated_statistics
 from hsiadapt.data.transforms import AUGMENTATIONS, Normalize, StudyAugment
 from hsiadapt.datasets.base import DATASETS, SAMPLE_SCALE, HSIDataset
+from hsiadapt.hints import check_choice
 
 __all__ = ["HSIDataModule", "StatisticsLookup"]
 
@@ -97,10 +105,10 @@ class HSIDataModule(L.LightningDataModule):
         augmentation: str = "study_segmentation",
         crop_scale: tuple[float, float] = (0.4, 1.0),
         augmentation_args: dict[str, Any] | None = None,
-        augmentation_on: str = "loader",
+        augmentation_on: AugmentationOn = "loader",
         normalization: Normalization = "data",
         raw_statistics: tuple[np.ndarray, np.ndarray] | None = None,
-        statistics_units: str | None = None,
+        statistics_units: StatisticsUnits | None = None,
         statistics_offset: int = 0,
         pretraining_statistics: StatisticsLookup | None = None,
         cache_dir: str | Path | None = None,
@@ -122,15 +130,11 @@ class HSIDataModule(L.LightningDataModule):
                              "'augmentation')")
         self.augmentation, self.crop_scale = augmentation, tuple(crop_scale)
         self.augmentation_args = dict(augmentation_args or {})
-        if augmentation_on not in ("loader", "device"):
-            raise ValueError(f"augmentation_on must be loader or device (recipe key "
-                             f"'augmentation_on'), got {augmentation_on!r}")
-        self.augmentation_on = augmentation_on
+        self.augmentation_on = check_choice("augmentation_on", augmentation_on, AugmentationOn,
+                                            "recipe key 'augmentation_on'")
         self.device_augment: DeviceAugment | None = None
         self._device_stats: tuple[torch.Tensor, torch.Tensor] | None = None
-        if normalization not in ("data", "study", "pretraining", "none"):
-            raise ValueError(f"unknown normalization {normalization!r}: use data, study, "
-                             "pretraining or none")
+        check_choice("normalization", normalization, Normalization, "task key 'normalization'")
         if normalization == "study" and raw_statistics is None:
             raise ValueError("normalization='study' needs raw_statistics=(mean, std) per band")
         if normalization == "pretraining" and pretraining_statistics is None:
@@ -138,9 +142,8 @@ class HSIDataModule(L.LightningDataModule):
                              "backbone's statistics by band name)")
         self.normalization = normalization
         self.pretraining_statistics = pretraining_statistics
-        if statistics_units not in (None, "dn", "reflectance"):
-            raise ValueError(f"statistics_units must be 'dn', 'reflectance' or None, got "
-                             f"{statistics_units!r}")
+        check_choice("statistics_units", statistics_units, StatisticsUnits | None,
+                     "task key 'statistics_units': dn is reflectance x 10000, reflectance 0-1")
         if raw_statistics is not None and statistics_units == "reflectance":
             raw_statistics = (np.asarray(raw_statistics[0]) * SAMPLE_SCALE,
                               np.asarray(raw_statistics[1]) * SAMPLE_SCALE)
@@ -149,7 +152,7 @@ class HSIDataModule(L.LightningDataModule):
         self.statistics_offset = statistics_offset
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.stats_samples = stats_samples
-        self.adapter: SpectralAdapter | None = None
+        self.adapter: SpectralAdapter | None = None  # the fixed adapter (module), once set up
         self.statistics: BandStatistics | None = None
         self.splits: dict[str, Dataset] = {}
         self.raw: dict[str, HSIDataset] = {}
@@ -193,16 +196,13 @@ class HSIDataModule(L.LightningDataModule):
             return raw, []
         if self.cache_dir is not None:
             return AdaptedCache(raw, self.adapter, self.cache_dir / "adapted"), []
-        return raw, [AdaptSample(self.adapter)]
+        return raw, [FixedAdapter(self.adapter).sample]
 
     def setup(self, stage: str | None = None) -> None:
         train = self._raw("train")
         if self.adapter_name is not None and self.adapter is None:
-            a = build_adapter(self.adapter_name, train.bands, self.target, **self.adapter_args)
-            if any(p.requires_grad for p in a.parameters()):
-                raise ValueError(f"adapter {self.adapter_name!r} is trainable: put it in the "
-                                 "model and pass adapter=None here")
-            self.adapter = a.eval()
+            self.adapter = FixedAdapter.build(self.adapter_name, train.bands, self.target,
+                                              **self.adapter_args).module
         if self.statistics is None and self.normalization != "none":
             self.statistics = self._statistics()
         for split in ("train", "val", "test"):

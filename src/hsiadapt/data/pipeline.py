@@ -1,5 +1,5 @@
 """The pieces of a data module's per-split pipeline: steps applied in order, samples kept in
-memory when a split is small, a fixed adapter applied per sample."""
+memory when a split is small."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from typing import Any
 import torch
 from torch.utils.data import Dataset
 
-from hsiadapt.adapters import SpectralAdapter
-
-__all__ = ["MEMORY_MB", "AdaptSample", "Memo", "Pipeline", "sample_bytes"]
+__all__ = ["MEMORY_MB", "Memo", "Pipeline", "sample_bytes"]
 
 
 class Pipeline(Dataset):
@@ -53,19 +51,3 @@ def sample_bytes(sample: dict[str, Any]) -> int:
 
 #: a split whose samples fit in this many MiB is kept in memory (HSIADAPT_MEMORY_MB overrides)
 MEMORY_MB = 1024
-
-
-class AdaptSample:
-    """A pipeline step: a fixed adapter applied to one sample (its spectral metadata set to
-    the adapter's target bands)."""
-
-    def __init__(self, adapter: SpectralAdapter) -> None:
-        self.adapter = adapter.eval()
-
-    def __call__(self, s: dict[str, Any]) -> dict[str, Any]:
-        s = dict(s)
-        with torch.inference_mode():
-            s["image"] = self.adapter(s["image"][None])[0].clone()
-        s["wavelength"] = torch.as_tensor(self.adapter.target.centers, dtype=torch.float32)
-        s["fwhm"] = torch.as_tensor(self.adapter.target.fwhm, dtype=torch.float32)
-        return s

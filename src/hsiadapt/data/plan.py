@@ -10,19 +10,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-__all__ = ["DataPlan", "Normalization", "StatisticsLookup", "StatisticsUnits", "StudyStatistics"]
+__all__ = ["AugmentationOn", "DataPlan", "Normalization", "StatisticsLookup", "StatisticsUnits",
+           "StudyStatistics"]
 
 #: ``lookup(band_names) -> (mean, std)``: a backbone's pretraining statistics by band name
 #: (:meth:`hsiadapt.models.backbones.BackboneDef.pretraining_statistics`).
 StatisticsLookup = Callable[[list[str]], tuple[list[float], list[float]]]
 
 Normalization = Literal["data", "study", "pretraining", "none"]
+#: where the training augmentation runs: per chip in the ``loader`` or per batch on the ``device``
+AugmentationOn = Literal["loader", "device"]
 #: ``dn``: reflectance x 10000 (the loaders' scale); ``reflectance``: 0-1
-StatisticsUnits = Literal["dn", "reflectance"]
+StatisticsUnits = Annotated[Literal["dn", "reflectance"],
+                            "dn: reflectance x 10000; reflectance: 0-1"]
 #: ``corrected``: a selected band gets its own statistics; ``paper``: the next band's
-StudyStatistics = Literal["corrected", "paper"]
+StudyStatistics = Annotated[Literal["corrected", "paper"],
+                            "corrected: a selected band's own statistics; paper: the next band's, "
+                            "as the study's code did"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,7 @@ class DataPlan:
     study_statistics: StudyStatistics
     cache: bool
     #: where the training augmentation runs: ``loader`` (per chip) or ``device`` (per batch)
-    augmentation_on: str = "loader"
+    augmentation_on: AugmentationOn = "loader"
     #: the backbone's pretraining statistics by band name (normalization "pretraining")
     pretraining_statistics: StatisticsLookup | None = field(default=None, compare=False,
                                                             repr=False)

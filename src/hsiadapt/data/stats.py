@@ -26,6 +26,7 @@ import torch
 
 from hsiadapt._atomic import atomic_write_text
 from hsiadapt.adapters import SpectralAdapter
+from hsiadapt.data.fixed_adapter import FixedAdapter
 
 __all__ = [
     "BandStatistics",
@@ -133,7 +134,7 @@ def dataset_fingerprint(dataset) -> str:
 
 def compute_statistics(
     dataset,
-    adapter: SpectralAdapter | None = None,
+    adapter: SpectralAdapter | FixedAdapter | None = None,
     *,
     batch_size: int = 16,
     num_workers: int = 0,
@@ -154,11 +155,12 @@ def compute_statistics(
 
     from hsiadapt.data.collate import pad_collate
 
+    fixed = None if adapter is None else FixedAdapter.of(adapter)
     key = dataset_fingerprint(dataset)
-    weight = getattr(adapter, "weight", None)
+    weight = getattr(fixed and fixed.module, "weight", None)
     if isinstance(weight, torch.Tensor):
         key += "-" + hashlib.sha256(weight.detach().cpu().numpy().tobytes()).hexdigest()[:12]
-    if getattr(adapter, "clip_after_projection", False):
+    if getattr(fixed and fixed.module, "clip_after_projection", False):
         key += "-clip"
     if max_samples is not None:
         key += f"-n{max_samples}"
@@ -171,13 +173,13 @@ def compute_statistics(
 
     ds = dataset if max_samples is None else Subset(dataset, range(min(max_samples, len(dataset))))
     loader = DataLoader(ds, batch_size=batch_size, num_workers=num_workers, collate_fn=pad_collate)
-    bands = adapter.target.names if adapter is not None else dataset.bands.names
+    bands = fixed.target.names if fixed is not None else dataset.bands.names
     rs = RunningStats(len(bands))
     with torch.inference_mode():
         for batch in loader:
             x = batch["image"]
-            if adapter is not None:
-                x = adapter(x)
+            if fixed is not None:
+                x = fixed(x)
             valid = batch.get("valid")
             pix = x.permute(0, 2, 3, 1)
             pix = pix[valid] if valid is not None else pix.reshape(-1, x.shape[1])

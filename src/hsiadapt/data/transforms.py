@@ -3,15 +3,19 @@ normalisation. They act on one sample dict, in data-loader workers."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
+from hsiadapt.hints import check_choice
 from hsiadapt.registry import Registry
 
-__all__ = ["AUGMENTATIONS", "D4Augment", "Normalize", "StudyAugment"]
+__all__ = ["AUGMENTATIONS", "D4Augment", "NoiseVariance", "Normalize", "StudyAugment"]
+
+#: the Gaussian noise's variance: drawn ``per_channel`` (each band) or ``per_image``
+NoiseVariance = Literal["per_channel", "per_image"]
 
 #: recipe name -> augmentation class: ``cls(size, train=..., **options)``
 AUGMENTATIONS: Registry[Any] = Registry("augmentation")
@@ -67,10 +71,9 @@ class HyperviewAugment:
     """
 
     def __init__(self, size: int, train: bool = True, *,
-                 noise_variance: str = "per_channel", noise_clip: bool = False) -> None:
-        if noise_variance not in ("per_channel", "per_image"):
-            raise ValueError(f"noise_variance must be per_channel or per_image (recipe key "
-                             f"gauss_noise_variance), got {noise_variance!r}")
+                 noise_variance: NoiseVariance = "per_channel", noise_clip: bool = False) -> None:
+        check_choice("noise_variance", noise_variance, NoiseVariance,
+                     "recipe key gauss_noise_variance")
         self.size, self.train = size, train
         self.noise_variance, self.noise_clip = noise_variance, noise_clip
 

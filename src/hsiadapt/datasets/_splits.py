@@ -10,13 +10,47 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Literal, TypeVar, cast, get_args
 
 from hsiadapt.datasets.base import HSIDataError
+from hsiadapt.hints import check_choice
 
-__all__ = ["check_split_lists", "other_split_lists", "seeded_split"]
+__all__ = ["SPLITS", "Split", "check_split", "check_split_lists", "check_train_subset",
+           "other_split_lists", "seeded_split", "train_subset_of"]
 
-#: the splits whose lists must not share a file
-SPLITS = ("train", "val", "test")
+#: a dataset's splits (whose lists must not share a file)
+Split = Literal["train", "val", "test"]
+SPLITS: tuple[str, ...] = get_args(Split)
+
+_T = TypeVar("_T")
+
+
+def check_split(split: object) -> Split:
+    """``split``, one of :data:`SPLITS`.
+
+    Raises:
+        ValueError: naming the value, the splits and the closest one.
+    """
+    return cast(Split, check_choice("split", split, Split))
+
+
+def check_train_subset(n: object) -> int | None:
+    """A dataset's ``train_subset`` (a label budget: the first N training samples), checked:
+    ``None`` or a positive whole number.
+
+    Raises:
+        ValueError: naming the argument, the value and what to write.
+    """
+    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
+        raise ValueError(f"train_subset (a dataset argument) must be a positive whole number of "
+                         f"training samples (a label budget), or null for all; got {n!r}")
+    return n
+
+
+def train_subset_of(ids: list[_T], split: str, n: int | None) -> list[_T]:
+    """``ids`` of ``split`` under the label budget ``n`` (checked by
+    :func:`check_train_subset`): the first ``n`` of the training split, the other splits whole."""
+    return ids[:n] if split == "train" and n is not None else ids
 
 
 def _show(names: Sequence[str]) -> str:

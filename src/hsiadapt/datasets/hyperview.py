@@ -42,6 +42,7 @@ from hsiadapt.datasets._hyperview_files import (
     _read_gt,
     load_hyperview_patch,
 )
+from hsiadapt.datasets._splits import check_split, check_train_subset, train_subset_of
 from hsiadapt.datasets.base import DATASETS, HSIDataError, HSIDataset
 from hsiadapt.spectral import BandSet, get_sensor
 from hsiadapt.spectral.io import load_bandset
@@ -154,10 +155,10 @@ class Hyperview1(_HyperviewBase):
     ) -> None:
         super().__init__(transforms)
         self.root, self.split, self.size = Path(root), split, size
-        self.train_subset, self.target_std_eps = train_subset, float(target_std_eps)
+        self.train_subset = check_train_subset(train_subset)
+        self.target_std_eps = float(target_std_eps)
         self.bands = get_sensor("hyperview")
-        if split not in ("train", "val", "test"):
-            raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
+        check_split(split)
         if split == "test" and test_fraction == 0.0:
             folder = self.root / "test"
             if not folder.is_dir():
@@ -179,11 +180,7 @@ class Hyperview1(_HyperviewBase):
             self.ids = self._select_train_ids(labelled, split, split_file, val_fraction, seed,
                                               test_fraction)
             self.folder = folder
-        if split == "train" and train_subset is not None:
-            if train_subset < 1:
-                raise ValueError(f"train_subset must be a positive number of training fields, "
-                                 f"got {train_subset}")
-            self.ids = self.ids[:train_subset]  # a label budget: the first N training fields
+        self.ids = train_subset_of(self.ids, split, self.train_subset)
         if not self.ids:
             raise self._not_found(self.root, f"patches for split {split!r}")
 

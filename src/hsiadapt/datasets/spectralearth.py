@@ -37,7 +37,13 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from hsiadapt.datasets._splits import check_split_lists, other_split_lists
+from hsiadapt.datasets._splits import (
+    check_split,
+    check_split_lists,
+    check_train_subset,
+    other_split_lists,
+    train_subset_of,
+)
 from hsiadapt.datasets.base import (
     DATASETS,
     HSIDataError,
@@ -46,6 +52,7 @@ from hsiadapt.datasets.base import (
 )
 from hsiadapt.datasets.labels import LabelMap
 from hsiadapt.datasets.raster import read_image, read_label_raster
+from hsiadapt.hints import check_choice
 from hsiadapt.spectral import BandSet
 from hsiadapt.spectral.io import load_bandset
 
@@ -59,15 +66,7 @@ __all__ = [
     "SpectralEarthSegmentation",
 ]
 
-SPLITS = ("train", "val", "test")
 _URL = "https://geoai.eu/spectralearth (SpectralEarth downstream tasks; see Braham et al. 2024)"
-
-
-def _check_subset(n: int | None) -> int | None:
-    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
-        raise ValueError(f"train_subset must be a positive number of training samples (a label "
-                         f"budget), got {n!r}")
-    return n
 
 
 def _find_split_dir(root: Path, name: str) -> Path:
@@ -93,10 +92,10 @@ class _SpectralEarthBase(HSIDataset):
         transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(transforms)
-        if split not in SPLITS:
-            raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+        check_split(split)
         self.root = Path(root)
         self.split = split
+        self.train_subset = check_train_subset(train_subset)
         self.bands = bands if isinstance(bands, BandSet) else load_bandset(bands)
         if not (self.root / "enmap").is_dir():
             raise self._not_found(self.root, "image folder 'enmap/'")
@@ -108,9 +107,7 @@ class _SpectralEarthBase(HSIDataset):
                                    inside=(self.root / "enmap", self.root / self.mask_dir))
         check_split_lists(type(self).__name__, split, self.ids, self.split_file,
                           other_split_lists(split, lambda s: _other_list(sdir / f"{s}.txt")))
-        self.train_subset = _check_subset(train_subset)
-        if split == "train" and train_subset is not None:
-            self.ids = self.ids[:train_subset]  # a label budget: the first N training chips
+        self.ids = train_subset_of(self.ids, split, self.train_subset)
         self.source_url = _URL
 
     def __len__(self) -> int:
@@ -309,8 +306,7 @@ class EnMAPCorine(_SpectralEarthBase):
         transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(root, split, bands=bands, split_dir=split_dir, transforms=transforms)
-        if num_classes not in (19, 43):
-            raise ValueError(f"num_classes must be 19 or 43, got {num_classes!r}")
+        check_choice("num_classes", num_classes, Literal[19, 43], "dataset argument")
         self.n_classes = num_classes
         self.empty = empty
         self.classes = CORINE_19_CLASSES if num_classes == 19 else tuple(map(str, CORINE_43_CODES))

@@ -92,6 +92,16 @@ ROWS: dict[str, tuple[str, str | None, list[str]]] = {
     "tm_tiny_hsi.hsi_prior": ("terramind_v1_tiny_hsi", "hsi", ["native"]),
 }
 
+#: the demo's input strategies: (input mode, its args, on the EnMAP tasks only, maps to S2's
+#: bands - so takes ``coverage: drop`` on HYPERVIEW)
+_ADAPTERS: tuple[tuple[str, dict[str, Any], bool, bool], ...] = (
+    ("select", {}, False, True),
+    ("srf", {}, False, True),
+    ("linear", {"init": "srf"}, True, True),
+    ("full_spectrum", {}, True, True),
+    ("native", {}, True, False),
+)
+
 
 def _tasks(m: DemoMode) -> list[dict[str, Any]]:
     seg = {"max_epochs": m.epochs, "patience": m.patience, "batch_size": m.batch,
@@ -148,13 +158,13 @@ def demo_config(mode: str, data: Path, out: Path, priors: dict[str, Path], *,
     every = [t["name"] for t in tasks if not t["name"].endswith(SMALL)]
     enmap = [t for t in every if not t.startswith("canopy")]  # the tasks with a gap question
     adapters: list[dict[str, Any]] = []
-    for a in ("select", "srf", "linear", "full_spectrum", "native"):
+    for a, args, enmap_only, to_s2 in _ADAPTERS:
         spec: dict[str, Any] = {"name": a, "input_mode": a}
-        if a == "linear":
-            spec["args"] = {"init": "srf"}
-        if a in ("linear", "full_spectrum", "native"):
+        if args:
+            spec["args"] = dict(args)
+        if enmap_only:
             spec["tasks"] = enmap
-        if a != "native":  # HYPERVIEW's VNIR bands do not reach S2's SWIR bands: drop those
+        if to_s2:  # HYPERVIEW's VNIR bands do not reach S2's SWIR bands: drop those
             spec["task_args"] = {t["name"]: {"coverage": "drop"} for t in tasks
                                  if t["dataset"] == "demo_canopy"}
         adapters.append(spec)

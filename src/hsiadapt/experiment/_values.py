@@ -2,8 +2,11 @@
 
 Each value is checked when the YAML is loaded, from the field's annotation (``int``, ``float``,
 ``bool``, ``str``, ``X | None``, ``Literal[...]``, ``list[X]``, ``tuple[X, ...]``,
-``dict[str, X]``), and the error names the YAML key: ``tasks[0].recipe_overrides.lr: expected a
-number, got the string 'abc'``.
+``dict[str, X]``, ``Annotated[X, "note"]``), and the error names the YAML key:
+``tasks[0].recipe_overrides.lr: expected a number, got the string 'abc'``. A ``Literal`` field's
+error lists the allowed values and the closest one (``trainer.logger[0]: expected one of 'csv',
+..., got the string 'cvs'; did you mean 'csv'?``), and an ``Annotated`` note says what they mean,
+so a field typed with its choices needs no check of its own.
 
 One conversion is made, and only one: a *float* field accepts a string that spells a number
 (``lr: 1e-3`` - YAML 1.1, which PyYAML reads, takes ``1e-3`` without a dot for a string) and
@@ -66,6 +69,9 @@ def _describe(tp: Any) -> str:
         return "null"
     if origin is typing.Literal:
         return "one of " + ", ".join(repr(a) for a in args)
+    if origin is typing.Annotated:
+        notes = [m for m in tp.__metadata__ if isinstance(m, str)]
+        return _describe(args[0]) + (f" ({'; '.join(notes)})" if notes else "")
     if origin in (typing.Union, types.UnionType):
         return " or ".join(_describe(a) for a in args)
     if origin in (list, Sequence, tuple):
@@ -75,8 +81,26 @@ def _describe(tp: Any) -> str:
     return getattr(tp, "__name__", str(tp))
 
 
+def _choices(tp: Any) -> list[str]:
+    """The ``Literal`` values ``tp`` allows (through unions and ``Annotated``), as text."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is typing.Literal:
+        return [str(a) for a in args]
+    if origin is typing.Annotated:
+        return _choices(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return [c for a in args for c in _choices(a)]
+    return []
+
+
 def _hint(value: Any, tp: Any) -> str:
     """What to write instead, for the usual YAML slips."""
+    choices = _choices(tp)
+    if isinstance(value, str) and value.strip() in choices:  # 4 meant, '4' written
+        return f" (write {value.strip()} without quotes)"
+    close = did_you_mean(value, choices) if isinstance(value, str | int | float) else ""
+    if close:
+        return close
     if isinstance(value, str):
         low = value.strip().lower()
         if _accepts(tp, bool) and low in ("true", "false", "yes", "no", "on", "off"):
@@ -120,8 +144,14 @@ def check_value(where: str, value: Any, tp: Any) -> Any:
     if origin is typing.Literal:
         if value in args and type(value) in {type(a) for a in args}:
             return value
-        raise ValueTypeError(f"{where}: expected one of {', '.join(repr(a) for a in args)}, got "
-                             f"{_got(value)}{did_you_mean(value, [str(a) for a in args])}")
+        raise fail
+    if origin is typing.Annotated:
+        try:
+            return check_value(where, value, args[0])
+        except ValueTypeError as err:  # the field's own value: say what the choices mean
+            if str(err)[len(where):len(where) + 1] in ("[", "."):
+                raise
+            raise fail from None
     if tp is type(None):
         if value is None:
             return None
@@ -170,7 +200,7 @@ def check_value(where: str, value: Any, tp: Any) -> Any:
 def check_fields(where: str, data: Mapping[str, Any], cls: type) -> dict[str, Any]:
     """``data`` (keys already known to be fields of the dataclass ``cls``) with every value
     checked against its field's type."""
-    hints = typing.get_type_hints(cls)
+    hints = typing.get_type_hints(cls, include_extras=True)
     names = {f.name for f in dataclasses.fields(cls)}
     return {k: check_value(f"{where}.{k}", v, hints[k]) if k in names else v
             for k, v in data.items()}
@@ -248,6 +278,8 @@ def _simple(tp: Any) -> bool:
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is typing.Literal:
         return True
+    if origin is typing.Annotated:
+        return _simple(args[0])
     if origin in (typing.Union, types.UnionType):
         return all(_simple(a) for a in args)
     return False

@@ -7,7 +7,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hsiadapt.experiment._values import ConfigError, check_arguments, check_name
+from hsiadapt.experiment._values import (
+    ConfigError,
+    ValueTypeError,
+    check_arguments,
+    check_fields,
+    check_name,
+)
 from hsiadapt.hints import did_you_mean, unknown_name
 from hsiadapt.models.input_modes import input_mode, input_modes
 
@@ -77,5 +83,9 @@ class AdapterSpec:
                 if unknown:
                     raise ConfigError(f"{where}.task_settings.{tname}: unknown task key(s) "
                                       f"{sorted(unknown)}")
+                try:  # each value against its task field's type, as in ``tasks:``
+                    check_fields(f"{where}.task_settings.{tname}", change, type(tasks[0]))
+                except ValueTypeError as err:
+                    raise ConfigError(str(err)) from None
                 self.task_for(tasks[names.index(tname)]).validate(
                     f"{where}.task_settings.{tname}")

@@ -6,11 +6,28 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from hsiadapt.experiment._values import ConfigError
+from hsiadapt.models.precision import Precision
 
-__all__ = ["LauncherSpec", "TrainerSpec", "control_characters"]
+__all__ = ["Accelerator", "LauncherSpec", "LauncherType", "Logger", "Strategy", "TrainerSpec",
+           "control_characters"]
+
+#: Lightning's accelerator names (``gpu`` and ``tpu`` are its aliases)
+Accelerator = Literal["auto", "cpu", "gpu", "cuda", "mps", "tpu"]
+#: Lightning's strategy names (its ``StrategyRegistry``; a test keeps the two equal)
+Strategy = Literal[
+    "auto", "ddp", "ddp_spawn", "ddp_fork", "ddp_notebook", "ddp_find_unused_parameters_false",
+    "ddp_find_unused_parameters_true", "ddp_spawn_find_unused_parameters_false",
+    "ddp_spawn_find_unused_parameters_true", "ddp_fork_find_unused_parameters_false",
+    "ddp_fork_find_unused_parameters_true", "ddp_notebook_find_unused_parameters_false",
+    "ddp_notebook_find_unused_parameters_true", "deepspeed", "deepspeed_stage_1",
+    "deepspeed_stage_2", "deepspeed_stage_2_offload", "deepspeed_stage_3",
+    "deepspeed_stage_3_offload", "deepspeed_stage_3_offload_nvme", "fsdp", "fsdp_cpu_offload",
+    "single_device", "single_xla", "xla_debug", "xla", "single_tpu"]
+Logger = Literal["csv", "tensorboard", "wandb", "mlflow"]
+LauncherType = Literal["local", "submitit-local", "local-gpus", "slurm"]
 
 
 def control_characters(value: Any, where: str) -> str | None:
@@ -53,27 +70,21 @@ class TrainerSpec:
     run's fingerprint.
     """
 
-    accelerator: str = "auto"
+    accelerator: Accelerator = "auto"
     devices: int | str = 1
     num_nodes: int = 1
-    strategy: str = "auto"
-    precision: str | None = None  # None: the recipe's, or 32-true on CPU
+    strategy: Strategy = "auto"
+    precision: Precision | None = None  # None: the recipe's, or 32-true on CPU
     deterministic: bool | str = "warn"
-    logger: list[str] = field(default_factory=lambda: ["csv"])
+    logger: list[Logger] = field(default_factory=lambda: ["csv"])
     checkpoint_every_n_epochs: int = 1
-    best_checkpoint: str = "full"
+    best_checkpoint: Annotated[Literal["full", "weights"],
+                               "full: with the optimizer state; weights: the weights only"] = "full"
 
     def validate(self, where: str) -> None:
-        if self.best_checkpoint not in ("full", "weights"):
-            raise ConfigError(f"{where}: best_checkpoint must be full or weights, got "
-                              f"{self.best_checkpoint!r}")
         if not self.checkpoint_every_n_epochs >= 1:
             raise ConfigError(f"{where}: checkpoint_every_n_epochs must be at least 1, got "
                               f"{self.checkpoint_every_n_epochs!r}")
-        bad = [x for x in self.logger if x not in ("csv", "tensorboard", "wandb", "mlflow")]
-        if bad:
-            raise ConfigError(f"{where}: unknown logger(s) {bad}; use csv, tensorboard, wandb, "
-                              "mlflow")
 
 
 @dataclass(frozen=True)
@@ -90,7 +101,7 @@ class LauncherSpec:
     ``slurm_srun_args``, ``slurm_additional_parameters``, ...). :meth:`shell_settings` names
     those a config sets; the CLI prints them before submitting."""
 
-    type: str = "local"
+    type: LauncherType = "local"
     max_parallel: int = 1
     stale_lock_min: float = 60.0
     gpus: list[int] = field(default_factory=list)
@@ -108,9 +119,6 @@ class LauncherSpec:
         return [f"launcher.slurm.{k}" for k in self.slurm if k not in plain]
 
     def validate(self, where: str) -> None:
-        if self.type not in ("local", "submitit-local", "local-gpus", "slurm"):
-            raise ConfigError(f"{where}: launcher type must be local, submitit-local, "
-                              "local-gpus or slurm")
         control = control_characters(self.slurm, f"{where}.slurm")
         if control:
             raise ConfigError(control)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,14 @@ import numpy as np
 from hsiadapt._atomic import atomic_savefig
 from hsiadapt.experiment import figure_groups as fg
 from hsiadapt.experiment.record import RunRecord, collect_records
+from hsiadapt.registry import Registry
 
-__all__ = ["make_figures"]
+__all__ = ["TASK_FIGURES", "make_figures"]
+
+#: ``(plt, out, task, records, colors) -> files``: the figures of one task, by its task type
+#: (a type without an entry gets the figures common to all: the seed spread, spectral maps)
+TaskFigures = Callable[[Any, Path, str, list[RunRecord], dict[str, Any]], list[Path]]
+TASK_FIGURES: Registry[TaskFigures] = Registry("task figures")
 
 
 def _plt():
@@ -99,12 +106,8 @@ def make_figures(runs_dir: str | Path, out: str | Path | None = None) -> list[Pa
     written += _save(fig, out, "seed_spread")
 
     for task, ms in by_task.items():
-        kind = ms[0].task_type
-        if kind == "segmentation":
-            written += _per_class(plt, out, task, ms, colors)
-            written += _panels(plt, out, task, ms)
-        elif kind == "regression":
-            written += _scatter(plt, out, task, ms, colors)
+        if ms[0].task_type in TASK_FIGURES:  # the figures of this kind of task
+            written += TASK_FIGURES.get(ms[0].task_type)(plt, out, task, ms, colors)
     written += _spectral_maps(out, runs)
     return written
 
@@ -149,6 +152,13 @@ def panel_titles(task: str, shown: list[tuple[fg.Row, RunRecord]]) -> tuple[str,
             f"{np.mean(r.values()):.3f}, n={len(r.values())})" for r, m in shown]
     return (f"{task}: the best adapter per backbone (mean test {metric} over seeds), "
             "its lowest seed's prediction", cols)
+
+
+@TASK_FIGURES.register("segmentation")
+def _segmentation_figures(plt, out: Path, task: str, ms: list[RunRecord],
+                          colors) -> list[Path]:
+    """Per-class IoU bars and prediction panels."""
+    return _per_class(plt, out, task, ms, colors) + _panels(plt, out, task, ms)
 
 
 def _panels(plt, out: Path, task: str, ms: list[RunRecord]) -> list[Path]:
@@ -211,6 +221,7 @@ def _panels(plt, out: Path, task: str, ms: list[RunRecord]) -> list[Path]:
     return _save(fig, out, f"predictions_{task}")
 
 
+@TASK_FIGURES.register("regression")
 def _scatter(plt, out: Path, task: str, ms: list[RunRecord], colors) -> list[Path]:
     series: list[tuple[fg.Row, np.ndarray]] = []
     targets: list[str] = []

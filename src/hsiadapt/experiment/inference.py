@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from hsiadapt.adapters import SpectralAdapter
+from hsiadapt.data.fixed_adapter import FixedAdapter
 from hsiadapt.data.transforms import Normalize
 from hsiadapt.spectral import BandSet
 
@@ -45,31 +46,26 @@ def window_sizes(tile: int | None, chip_px: int | None, image_size: int | None,
     return t, size
 
 
-def prepare_image(image: torch.Tensor, valid: torch.Tensor, adapter: SpectralAdapter | None,
-                  normalize: Normalize | None,
-                  check: Callable[[torch.Tensor], None] | None = None) -> torch.Tensor:
+def prepare_image(image: torch.Tensor, valid: torch.Tensor,
+                  adapter: SpectralAdapter | FixedAdapter | None,
+                  normalize: Normalize | None) -> torch.Tensor:
     """The model's input for a ``(C, H, W)`` image (reflectance x 10000, as the loaders give):
-    the run's fixed adapter (if any), ``check`` on its output, the run's normalisation, pixels
-    outside ``valid`` (``(H, W)`` bool) set to 0."""
-    img = image.float()
-    if adapter is not None:
-        with torch.no_grad():
-            img = adapter(img[None])[0]
-    if check is not None:
-        check(img)
+    the run's fixed adapter (if any, as the data pipeline applies it), the run's normalisation,
+    pixels outside ``valid`` (``(H, W)`` bool) set to 0."""
+    img = FixedAdapter.of(adapter)(image) if adapter is not None else image.float()
     if normalize is not None:
         img = normalize({"image": img, "valid": valid})["image"]
     return img * valid[None]
 
 
-def input_wavelengths(adapter: SpectralAdapter | None, bands: BandSet) -> torch.Tensor:
+def input_wavelengths(adapter: SpectralAdapter | FixedAdapter | None, bands: BandSet) -> torch.Tensor:
     """The band centres (nm, float32) of the model's input: the fixed adapter's target bands, or
     the source ``bands`` when no adapter ran before the model (what a training batch carries)."""
     centers = adapter.target.centers if adapter is not None else bands.centers
     return torch.as_tensor(centers, dtype=torch.float32)
 
 
-def input_fwhm(adapter: SpectralAdapter | None, bands: BandSet) -> torch.Tensor:
+def input_fwhm(adapter: SpectralAdapter | FixedAdapter | None, bands: BandSet) -> torch.Tensor:
     """The band FWHM (nm, float32, NaN where unknown) of the model's input, as
     :func:`input_wavelengths` gives its centres."""
     fwhm = adapter.target.fwhm if adapter is not None else bands.fwhm

@@ -29,6 +29,7 @@ import yaml
 
 from hsiadapt._atomic import atomic_path, atomic_write_text
 from hsiadapt.adapters import SpectralAdapter
+from hsiadapt.data.fixed_adapter import FixedAdapter
 from hsiadapt.data.transforms import Normalize
 from hsiadapt.datasets.product import Georef
 from hsiadapt.datasets.scene import SceneStrips, open_scene
@@ -104,8 +105,8 @@ def load_run_model(run_dir: str | Path) -> LoadedRun:
                          "before records kept them); re-run it to predict with it")
     adapter = None
     if plan.data.adapter is not None:
-        adapter = build_adapter(plan.data.adapter, bands, plan.data.target,
-                                **plan.data.adapter_args).eval()
+        adapter = FixedAdapter.build(plan.data.adapter, bands, plan.data.target,
+                                     **plan.data.adapter_args).module
     stats = _run_statistics(rd, plan.data.normalization)
     fold = None
     if input_mode(plan.model.input_mode).folds_normalization and stats is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hsiadapt.data.plan import Normalization, StatisticsUnits, StudyStatistics
 from hsiadapt.experiment._ranges import check_dataset_codes, check_recipe_ranges
 from hsiadapt.experiment._values import (
     ConfigError,
@@ -34,16 +35,16 @@ class TaskSpec:
     dataset_args: dict[str, Any] = field(default_factory=dict)
     recipe: str = "study_segmentation"
     recipe_overrides: dict[str, Any] = field(default_factory=dict)
-    normalization: str = "data"
+    normalization: Normalization = "data"
     raw_statistics: str | None = None
     #: units of ``raw_statistics``: ``dn`` (reflectance x 10000, the loaders' scale) or
     #: ``reflectance`` (0-1; scaled by 10000 before use). Unset: they must match the data,
     #: which is checked when the run starts (a factor of 10 or more is an error)
-    statistics_units: str | None = None
+    statistics_units: StatisticsUnits | None = None
     #: ``corrected`` (default): a selected band is normalised with its own statistics;
     #: ``paper``: with the *next* band's, as the study's code did (it indexed the statistics
     #: with the 1-based band numbers it read the image with). Only selection maps are affected
-    study_statistics: str = "corrected"
+    study_statistics: StudyStatistics = "corrected"
     class_weights: list[float] | None = None
     cache: bool = True
     num_workers: int = 0
@@ -66,14 +67,6 @@ class TaskSpec:
         check_test_scoring(f"{where}.recipe_overrides", self.dataset, self.recipe_obj())
         check_recipe_ranges(where, self.recipe, self.recipe_obj(), self.recipe_overrides)
         check_dataset_codes(f"{where}.dataset_args.", self.dataset_args)
-        if self.normalization not in ("data", "study", "pretraining", "none"):
-            raise ConfigError(f"{where}: normalization must be data, study, pretraining or none")
-        if self.statistics_units not in (None, "dn", "reflectance"):
-            raise ConfigError(f"{where}: statistics_units must be dn (reflectance x 10000) or "
-                              f"reflectance (0-1), got {self.statistics_units!r}")
-        if self.study_statistics not in ("corrected", "paper"):
-            raise ConfigError(f"{where}: study_statistics must be corrected or paper, got "
-                              f"{self.study_statistics!r}")
         if self.normalization == "study" and not self.raw_statistics:
             raise ConfigError(f"{where}: normalization 'study' needs raw_statistics (a folder "
                               "with mu.npy and sigma.npy)")

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from hsiadapt.hints import check_choice
 from hsiadapt.registry import Registry
 
 __all__ = ["HEADS", "MultiLabelHead", "RegressionHead", "SegmentationHead", "token_weights"]
@@ -91,9 +92,9 @@ class RegressionHead(nn.Module):
                  layer: int = -1, pool: Literal["valid", "all"] = "valid",
                  activation: Literal["gelu", "relu"] = "gelu") -> None:
         super().__init__()
-        if pool not in ("valid", "all") or activation not in ("gelu", "relu"):
-            raise ValueError(f"regression head: pool must be valid or all, activation gelu or "
-                             f"relu (recipe head keys), got {pool!r}, {activation!r}")
+        check_choice("regression head pool", pool, Literal["valid", "all"], "recipe head key")
+        check_choice("regression head activation", activation, Literal["gelu", "relu"],
+                     "recipe head key")
         self.layer, self.pool = layer, pool
         act: nn.Module = nn.GELU() if activation == "gelu" else nn.ReLU()
         self.mlp = nn.Sequential(nn.Linear(dim, hidden), act, nn.Dropout(dropout),

@@ -23,13 +23,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
 
-__all__ = ["confusion_matrix", "hyperview_score", "regression_scores", "segmentation_scores",
-           "undefined_classes"]
+from hsiadapt.hints import check_choice
+
+__all__ = ["Reduction", "confusion_matrix", "hyperview_score", "regression_scores",
+           "segmentation_scores", "undefined_classes"]
+
+#: how the HYPERVIEW score combines the targets' MSE ratios: their ``mean`` or ``sum``
+Reduction = Literal["mean", "sum"]
 
 
 def confusion_matrix(pred: torch.Tensor, target: torch.Tensor, num_classes: int,
@@ -80,7 +85,7 @@ def undefined_classes(test: Mapping[str, Any]) -> list[str]:
 
 def hyperview_score(pred: np.ndarray, true: np.ndarray, train_mean: np.ndarray,
                     targets: Sequence[str] = ("P", "K", "Mg", "pH"),
-                    reduction: str = "mean") -> dict[str, float]:
+                    reduction: Reduction = "mean") -> dict[str, float]:
     """The HYPERVIEW challenge score and per-target MSE (original units).
 
     Args:
@@ -97,8 +102,7 @@ def hyperview_score(pred: np.ndarray, true: np.ndarray, train_mean: np.ndarray,
     if (mse_base <= 0).any():
         raise ValueError("a target is constant in the evaluation set: the baseline MSE is 0")
     ratio = mse / mse_base
-    if reduction not in ("mean", "sum"):
-        raise ValueError("reduction must be 'mean' or 'sum'")
+    check_choice("reduction", reduction, Reduction)
     out = {"hyperview_score": float(ratio.mean() if reduction == "mean" else ratio.sum())}
     for t, m, r in zip(targets, mse, ratio, strict=True):
         out[f"mse_{t}"] = float(m)

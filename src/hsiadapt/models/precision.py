@@ -18,18 +18,25 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import Literal
 
 import torch
 
-__all__ = ["DEFAULT_PRECISION", "apply_precision", "import_terratorch", "matmul_precision_for"]
+__all__ = ["DEFAULT_PRECISION", "Precision", "apply_precision", "import_terratorch",
+           "matmul_precision_for"]
+
+#: the Lightning precisions a run may name (``trainer.precision``, a recipe's ``precision``)
+Precision = Literal["64-true", "64", "double", "32-true", "32", "16-mixed", "bf16-mixed",
+                    "16-true", "bf16-true", "16", "bf16", "transformer-engine",
+                    "transformer-engine-float16"]
 
 #: Lightning precision used when a run names none and no GPU is used.
-DEFAULT_PRECISION = "32-true"
+DEFAULT_PRECISION: Precision = "32-true"
 
 # Lightning precision -> torch float32 matmul precision. Full float32 runs keep every float32
 # product in float32 ("highest"); mixed/half runs already accept reduced precision inside autocast,
 # and the float32 products left outside it may use TF32 ("high"), never bf16 ("medium").
-_MATMUL = {
+_MATMUL: dict[str, str] = {
     "64-true": "highest", "64": "highest", "double": "highest",
     "32-true": "highest", "32": "highest",
     "16-mixed": "high", "bf16-mixed": "high", "16-true": "high", "bf16-true": "high",

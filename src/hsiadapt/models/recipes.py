@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
+from hsiadapt.models.precision import Precision
 from hsiadapt.registry import Registry
 
 __all__ = ["RECIPES", "Recipe", "get_recipe"]
@@ -36,7 +37,7 @@ class Recipe:
     patience: int = 20
     batch_size: int = 16
     image_size: int | None = 224
-    precision: str = "16-mixed"
+    precision: Precision = "16-mixed"
     head: dict[str, Any] = field(default_factory=dict)
     mask_channel: bool = False
     #: what early stopping and checkpoint selection watch: ``None`` - the task's primary metric

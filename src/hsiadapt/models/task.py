@@ -16,7 +16,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from hsiadapt.hints import check_choice
 from hsiadapt.models.metrics import (
+    Reduction,
     confusion_matrix,
     hyperview_score,
     regression_scores,
@@ -115,8 +117,9 @@ class RegressionTask(HSITask):
 
     def __init__(self, model: AdaptedModel, recipe: Recipe, *, target_mean: list[float],
                  target_std: list[float], target_names: list[str],
-                 reduction: str = "mean") -> None:
+                 reduction: Reduction = "mean") -> None:
         super().__init__(model, recipe)
+        check_choice("reduction", reduction, Reduction)  # not a NaN score after training
         self.register_buffer("t_mean", torch.tensor(target_mean, dtype=torch.float32))
         self.register_buffer("t_std", torch.tensor(target_std, dtype=torch.float32))
         if (self.t_std <= 0).any():

@@ -45,6 +45,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from hsiadapt.hints import check_choice
 from hsiadapt.models.backbones import BACKBONES, Backbone
 from hsiadapt.models.tokenizer_offset import LAMBDA_NM, SpectrumTable, fourier
 from hsiadapt.spectral import BandSet, build_map
@@ -124,8 +125,7 @@ class SpectralTokenizer(nn.Module):
                  fwhm_frequencies: int = 2, gain: float = 30.0,
                  offset: Literal["mlp", "spectrum"] = "spectrum", grid_nm: float = 5.0) -> None:
         super().__init__()
-        if init not in ("srf", "select"):
-            raise ValueError(f"tokenizer init {init!r}: use 'srf' or 'select'")
+        check_choice("tokenizer init", init, Literal["srf", "select"], "adapter args key 'init'")
         k, e = len(target), extra_channels
         d, fan_in = weight.shape
         if fan_in % (k + e):
