@@ -13,10 +13,41 @@ from pathlib import Path
 
 from hsiadapt.datasets.base import HSIDataError
 
-__all__ = ["check_split_lists", "other_split_lists", "seeded_split"]
+__all__ = ["check_split_lists", "has_split_lists", "listed_files", "other_split_lists",
+           "seeded_split"]
 
 #: the splits whose lists must not share a file
 SPLITS = ("train", "val", "test")
+
+
+#: a folder's split CSVs (an ``image`` column each)
+SPLIT_CSV = {"train": "train_files.csv", "val": "validation_files.csv", "test": "test_files.csv"}
+
+
+def has_split_lists(root: Path) -> bool:
+    """Whether ``root`` holds split lists (``splits/`` or the split CSVs)."""
+    return (root / "splits").is_dir() or any((root / n).is_file() for n in SPLIT_CSV.values())
+
+
+def listed_files(root: Path, image_dir: Path, split: str,
+                 data_name: Callable[[str], str]) -> tuple[Path, list[str]] | None:
+    """A split's list file (``splits/<split>.txt``, else its CSV) and the data file names it
+    lists (``data_name`` maps an entry to its data file); ``None``: no list."""
+    import csv
+
+    from hsiadapt.datasets.base import read_split_file
+
+    if (root / "splits" / f"{split}.txt").is_file():
+        path = root / "splits" / f"{split}.txt"
+        names = [x if (image_dir / x).is_file() else Path(x).name
+                 for x in read_split_file(path, "HSIFolder")]
+    elif (root / SPLIT_CSV[split]).is_file():
+        path = root / SPLIT_CSV[split]
+        with path.open(newline="") as f:
+            names = [Path(r["image"]).name for r in csv.DictReader(f)]
+    else:
+        return None
+    return path, [data_name(n) for n in names]
 
 
 def _show(names: Sequence[str]) -> str:
