@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
+import yaml
 from rasterio.transform import from_origin
 
 from hsiadapt.cli import main
@@ -135,6 +136,11 @@ def test_init_on_large_products_writes_a_config_that_dry_runs_with_chips(tmp_pat
     assert main(["init", str(tmp_path), "--out", str(cfg), "--background-codes", "0"]) == 0
     capsys.readouterr()
     assert main(["run", str(cfg), "--dry-run"]) == 0
-    train = HSIFolder(tmp_path, "train", background_codes=[0])
-    assert train.chips is not None and len(train) >= 2
-    assert all(c.height <= 128 and c.width <= 128 for c in train.chips)
+    args = yaml.safe_load(cfg.read_text())["tasks"][0]["dataset_args"]
+    assert "chips of up to 128 px" in cfg.read_text()
+    sizes = {}
+    for s in SPLITS:
+        ds = HSIFolder(tmp_path, s, **args)
+        assert ds.chips is not None and all(c.height <= 128 >= c.width for c in ds.chips)
+        sizes[s] = len(ds)
+    assert sizes["train"] > sizes["val"] >= 1 and sizes["test"] >= 1  # 8 chips of 2 products
