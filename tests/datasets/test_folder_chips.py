@@ -113,6 +113,8 @@ def test_bad_chip_sizes_are_refused_in_the_users_terms(tmp_path):
         HSIFolder(tmp_path, "all", chip_size=2)
     with pytest.raises(HSIDataError, match="set a smaller chip_size"):
         HSIFolder(tmp_path, "train", chip_size=12)  # one chip cannot make three splits
+    with pytest.raises(HSIDataError, match="no chip of 8 px with a labelled pixel for split .val."):
+        HSIFolder(tmp_path, "val", chip_size=8, split_fractions=(1.0, 0.0, 0.0))
 
 
 def test_large_geotiff_is_read_in_windows(tmp_path):

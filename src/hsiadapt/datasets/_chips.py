@@ -141,7 +141,7 @@ def folder_chips(ds: Any, explicit: bool,
     ``block_split`` ``(split, fractions, seed)``: only that split's share of the chips' blocks.
 
     Raises:
-        HSIDataError: too few labelled chips for a block split.
+        HSIDataError: too few labelled chips for a block split, or none for this split.
     """
     from hsiadapt.datasets.base import HSIDataError
     from hsiadapt.datasets.classic.blocks import assign_blocks
@@ -174,5 +174,10 @@ def folder_chips(ds: Any, explicit: bool,
                                "chip_size, or give split lists (splits/*.txt)") from None
         return {k for k, s in got.blocks.items() if s == split}
 
-    return plan_chips(shapes, set(ds.grids), size, explicit=explicit, counts=counts,
-                      assign=None if block_split is None else assign)
+    chips = plan_chips(shapes, set(ds.grids), size, explicit=explicit, counts=counts,
+                       assign=None if block_split is None else assign)
+    if chips == []:
+        where = f"split {block_split[0]!r}" if block_split else "these images"
+        raise HSIDataError(f"HSIFolder: no chip of {size} px with a labelled pixel for {where}; "
+                           "check split_fractions (each split needs a share > 0) and the labels")
+    return chips
