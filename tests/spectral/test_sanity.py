@@ -84,6 +84,34 @@ def test_synthetic_enmap_shifted_labels_flagged_strongly(shift):
     assert any(abs(f.value - shift) <= 15 for f in found), [f.value for f in found]
 
 
+def _one_sided_gaps() -> np.ndarray:
+    """Hyperion's table as the Botswana scene keeps it (channels 10-55, 82-97, 102-119, 134-164,
+    187-220): no band from 1336 to 1488 nm nor from 1790 to 2022 nm, gaps reaching 40 nm past
+    each window's long side."""
+    h = get_sensor("hyperion").centers
+    kept = [(10, 55), (82, 97), (102, 119), (134, 164), (187, 220)]
+    return np.sort(h[np.concatenate([np.arange(a - 1, b) for a, b in kept])])
+
+
+def test_gaps_wider_on_one_side_of_the_windows_are_not_a_shift():
+    """The fit centres a window in a gap of removed bands; the measured band on the window's
+    rising edge (1336 nm, half absorbed) refutes that. (The old check said '+24 nm'.)"""
+    c = _one_sided_gaps()
+    mu = _synthetic_reflectance(c)
+    assert not strong(spectral_sanity(_bandset(c), mu, imagery=True))
+
+
+@pytest.mark.parametrize("shift", [60, -60])
+def test_gaps_wider_on_one_side_still_show_a_shifted_table(shift):
+    c = _one_sided_gaps()
+    found = strong(spectral_sanity(_bandset(c + shift), _synthetic_reflectance(c), imagery=True))
+    assert found and all(np.sign(f.value) == np.sign(shift) for f in found), found
+
+
+def _bandset(c: np.ndarray) -> BandSet:
+    return BandSet.from_dict({"centers": [float(x) for x in c], "order": "any"})
+
+
 def test_synthetic_enmap_reversed_swir_flagged_strongly():
     enmap = get_sensor("enmap")
     mu = _synthetic_reflectance(enmap.centers)

@@ -14,12 +14,13 @@ def add_classic_parser(sub) -> None:  # sub: argparse's subparsers action
     s = sub.add_parser(
         "classic", help="turn a downloaded classic scene (.mat) into a folder and a config",
         description="Read a classic labelled scene as the EHU GIC page distributes it (two "
-        ".mat files), cut it into spatially disjoint blocks for train / val / test (random "
+        ".mat files; Houston 2013: the unpacked 2013_DFTC folder of the GRSS contest), cut it into spatially disjoint blocks for train / val / test (random "
         "pixel splits leak neighbouring pixels into the test set), write the GeoTIFF folder "
         "that hsi_folder reads with the scene's band table, and a starter config for "
         "`hsiadapt run`. Scenes: " + ", ".join(SCENES) + " (see docs/classic_scenes.md).")
     s.add_argument("name", help="scene: " + ", ".join(SCENES))
-    s.add_argument("--mat-dir", required=True, help="folder with the downloaded .mat files")
+    s.add_argument("--mat-dir", required=True, help="folder with the downloaded .mat files (houston2013: the "
+                   "unpacked 2013_DFTC/ folder)")
     s.add_argument("--out", required=True, help="folder to write (images/, masks/, splits/)")
     s.add_argument("--tile", type=int, default=32, help="block side in pixels (default 32)")
     s.add_argument("--seed", type=int, default=0, help="seed of the block split (default 0)")

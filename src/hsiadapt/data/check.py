@@ -121,7 +121,7 @@ def check_dataset(
                 rep.problems.append(f"{split}[{i}]: {err}")
                 continue
             if s["image"].shape[0] != len(b):
-                name = ds.files[i] if hasattr(ds, "files") else f"sample {i}"
+                name = ds.sample_name(i) if hasattr(ds, "sample_name") else f"sample {i}"
                 rep.problems.append(f"{split}[{i}] ({name}): {s['image'].shape[0]} bands, but "
                                     f"the band table has {len(b)}")
                 continue

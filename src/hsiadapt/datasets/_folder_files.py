@@ -18,7 +18,8 @@ from hsiadapt.spectral import BandSet, SpectralError
 from hsiadapt.spectral.envi import resolve_envi_pair
 from hsiadapt.spectral.io import load_bandset
 
-__all__ = ["IMAGE_EXT", "PRODUCT_EXT", "cached_majority", "list_images", "product_label_names"]
+__all__ = ["IMAGE_EXT", "PRODUCT_EXT", "cached_majority", "given_bands", "list_images", "mask_file",
+           "product_label_names"]
 
 #: suffixes of image files (besides ENVI data files found from their headers)
 IMAGE_EXT = (".tif", ".tiff", ".img", ".dat", ".bsq", ".bil", ".bip")
@@ -154,3 +155,26 @@ def product_label_names(name: str) -> list[str]:
     if p.suffix.lower() in PRODUCT_EXT + IMAGE_EXT:
         stems.append(p.stem)
     return [f"{s}{ext}" for s in stems for ext in (".tif", ".tiff")]
+
+
+def mask_file(mask_dir: Path, name: str) -> Path:
+    """The mask of image ``name``: the same file name in ``mask_dir``, else the same name with
+    a GeoTIFF suffix (``scene`` or ``scene.img`` -> ``scene.tif``), else a product's label name
+    (:func:`product_label_names`); the same file name when none exists."""
+    same = mask_dir / name
+    if same.is_file():
+        return same
+    stem = Path(name).stem if Path(name).suffix.lower() in IMAGE_EXT else name
+    for cand in [stem + ".tif", stem + ".tiff", *product_label_names(name)]:
+        if (mask_dir / cand).is_file():
+            return mask_dir / cand
+    return same
+
+
+def given_bands(root: Path, wavelengths: BandSet | str | Path | None) -> BandSet | None:
+    """The band table given (argument, else the folder's ``wavelengths.txt``/``.csv``)."""
+    if wavelengths is not None:
+        return wavelengths if isinstance(wavelengths, BandSet) else load_bandset(wavelengths)
+    table = next((root / n for n in ("wavelengths.txt", "wavelengths.csv")
+                  if (root / n).is_file()), None)
+    return load_bandset(table) if table is not None else None

@@ -16,7 +16,8 @@ from hsiadapt.datasets.base import HSIDataError
 from hsiadapt.hints import check_choice
 
 __all__ = ["SPLITS", "Split", "check_split", "check_split_lists", "check_train_subset",
-           "other_split_lists", "seeded_split", "train_subset_of"]
+           "has_split_lists", "listed_files", "other_split_lists", "seeded_split",
+           "train_subset_of"]
 
 #: a dataset's splits (whose lists must not share a file)
 Split = Literal["train", "val", "test"]
@@ -51,6 +52,36 @@ def train_subset_of(ids: list[_T], split: str, n: int | None) -> list[_T]:
     """``ids`` of ``split`` under the label budget ``n`` (checked by
     :func:`check_train_subset`): the first ``n`` of the training split, the other splits whole."""
     return ids[:n] if split == "train" and n is not None else ids
+
+
+#: a folder's split CSVs (an ``image`` column each)
+SPLIT_CSV = {"train": "train_files.csv", "val": "validation_files.csv", "test": "test_files.csv"}
+
+
+def has_split_lists(root: Path) -> bool:
+    """Whether ``root`` holds split lists (``splits/`` or the split CSVs)."""
+    return (root / "splits").is_dir() or any((root / n).is_file() for n in SPLIT_CSV.values())
+
+
+def listed_files(root: Path, image_dir: Path, split: str,
+                 data_name: Callable[[str], str]) -> tuple[Path, list[str]] | None:
+    """A split's list file (``splits/<split>.txt``, else its CSV) and the data file names it
+    lists (``data_name`` maps an entry to its data file); ``None``: no list."""
+    import csv
+
+    from hsiadapt.datasets.base import read_split_file
+
+    if (root / "splits" / f"{split}.txt").is_file():
+        path = root / "splits" / f"{split}.txt"
+        names = [x if (image_dir / x).is_file() else Path(x).name
+                 for x in read_split_file(path, "HSIFolder")]
+    elif (root / SPLIT_CSV[split]).is_file():
+        path = root / SPLIT_CSV[split]
+        with path.open(newline="") as f:
+            names = [Path(r["image"]).name for r in csv.DictReader(f)]
+    else:
+        return None
+    return path, [data_name(n) for n in names]
 
 
 def _show(names: Sequence[str]) -> str:

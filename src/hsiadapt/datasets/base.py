@@ -106,6 +106,29 @@ def finite_targets(path: Path, row: int, key: str, values: np.ndarray,
     return values
 
 
+def read_label_table(path: Path) -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
+    """A per-image target table (``file,<t1>,<t2>,...``): the target names and file -> targets.
+
+    Raises:
+        HSIDataError: no ``file`` column, or a value that is not a finite number.
+    """
+    import csv
+
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows or "file" not in rows[0]:
+        raise HSIDataError(f"{path}: needs a 'file' column and one column per target")
+    targets = tuple(k for k in rows[0] if k != "file")
+    labels: dict[str, np.ndarray] = {}
+    for n, r in enumerate(rows, 2):  # line 1 is the header
+        try:
+            y = np.array([float(r[t] or "nan") for t in targets], np.float32)
+        except ValueError as err:
+            raise HSIDataError(f"{path}: bad value in row {r} ({err})") from None
+        labels[r["file"]] = finite_targets(path, n, f"file {r['file']}", y, targets)
+    return targets, labels
+
+
 class HSIDataset(Dataset):
     """Base class: band metadata, the sample contract, transforms and ``plot``.
 

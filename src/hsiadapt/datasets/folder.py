@@ -42,7 +42,7 @@ tag, e.g. 255) marks unlabelled pixels: they are ignored, never a class nor an u
 
 from __future__ import annotations
 
-import csv
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -50,32 +50,36 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
+from hsiadapt.datasets._chips import ChipSize, folder_chips, needs_chips, resolve_chip_size
 from hsiadapt.datasets._folder_files import (
     IMAGE_EXT,
     cached_majority,
+    given_bands,
     list_images,
-    product_label_names,
+    mask_file,
 )
 from hsiadapt.datasets._grid import check_mask_grids
 from hsiadapt.datasets._label_warp import grid_note, labels_on_grid, product_grid
-from hsiadapt.datasets._splits import check_split_lists, other_split_lists, seeded_split
+from hsiadapt.datasets._splits import (
+    check_split_lists,
+    has_split_lists,
+    listed_files,
+    other_split_lists,
+    seeded_split,
+)
 from hsiadapt.datasets.base import (
     DATASETS,
     HSIDataError,
     HSIDataset,
-    finite_targets,
-    read_split_file,
+    read_label_table,
 )
 from hsiadapt.datasets.labels import LabelMap
 from hsiadapt.datasets.product import is_product, read_product_image
 from hsiadapt.datasets.raster import mask_dtype, read_image, read_mask
 from hsiadapt.spectral import BandSet, SpectralError
 from hsiadapt.spectral.envi import resolve_envi_pair
-from hsiadapt.spectral.io import load_bandset
 
 __all__ = ["HSIFolder"]
-
-_SPLIT_CSV = {"train": "train_files.csv", "val": "validation_files.csv", "test": "test_files.csv"}
 
 
 @DATASETS.register("hsi_folder")
@@ -92,7 +96,10 @@ class HSIFolder(HSIDataset):
         class_codes, class_names, background_codes: segmentation classes.
         reflectance_scale: file value x scale = reflectance (``None``: the file's scale tag,
             else 1e-4).
-        split_fractions, seed: the seeded split when there are no split lists.
+        split_fractions, seed: the seeded split when there are no split lists (of chips'
+            blocks when images are chipped).
+        chip_size: samples are windows of this many px of each image (:mod:`._chips`);
+            ``"auto"``: products and rasters over 512 px in 128 px chips; ``None``: whole images.
         transforms: applied to each sample dict.
     """
 
@@ -112,6 +119,7 @@ class HSIFolder(HSIDataset):
         reflectance_scale: float | None = None,
         split_fractions: tuple[float, float, float] = (0.7, 0.15, 0.15),
         seed: int = 0,
+        chip_size: ChipSize = "auto",
         transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(transforms)
@@ -130,7 +138,9 @@ class HSIFolder(HSIDataset):
         self.labels: dict[str, np.ndarray] = {}
         if labels_csv is not None:
             self.task = "regression"
-            self._read_labels(self.root / labels_csv)
+            if not (self.root / labels_csv).is_file():
+                raise self._not_found(self.root, f"label table '{labels_csv}'")
+            self.targets, self.labels = read_label_table(self.root / labels_csv)
         else:
             cands = [mask_dir] if mask_dir else ["masks", "labels"]
             for c in cands:
@@ -143,7 +153,7 @@ class HSIFolder(HSIDataset):
 
         # -- bands (the table most images agree on; the others are left out and listed) -------
         self.bands, self.odd_files = cached_majority(self.image_dir, all_images,
-                                                     self._given_bands(wavelengths))
+                                                     given_bands(self.root, wavelengths))
         self.assumptions: list[str] = []
         if self.odd_files:
             self.assumptions.append(
@@ -151,36 +161,45 @@ class HSIFolder(HSIDataset):
                 f"{len(all_images)} images share ({len(self.bands)} bands); left out: "
                 + "; ".join(f"{f} ({w})" for f, w in self.odd_files.items()))
 
-        # -- split -------------------------------------------------------------------------
-        self.files = [f for f in self._split_files(all_images, split, split_fractions, seed)
+        # -- split (chips' blocks are split after the classes are known) ----------------------
+        self.chip_size = resolve_chip_size(chip_size, self.task)
+        by_blocks = self._by_blocks(all_images, split, chip_size)
+        self.files = [f for f in self._split_files(all_images, "all" if by_blocks else split,
+                                                   split_fractions, seed)
                       if f not in self.odd_files]
         if not self.files:
             raise self._not_found(self.root, f"images with the common band table for split "
                                   f"{split!r}")
 
-        self.grids = {f: product_grid(self.image_dir / f) for f in self.files
-                      if is_product(self.image_dir / f)}  # products: labels reprojected
-        if self.mask_dir is not None:  # a mask of other ground would train without a word
-            check_mask_grids((self.image_dir / f, self.mask_path(f)) for f in self.files
-                             if f not in self.grids)
-            self.assumptions += [n for f, g in self.grids.items() if (n := grid_note(
-                g, self.mask_path(f), self.image_dir / f)) is not None]
+        self._check_grids()
 
         # -- classes -----------------------------------------------------------------------
         self.ignore_index = -1
         self.background_codes = tuple(int(c) for c in background_codes)
         if self.task == "segmentation":
             self._set_classes(class_codes, class_names, unknown_labels)
+        self.chips = None if self.chip_size is None else folder_chips(
+            self, chip_size != "auto", (split, split_fractions, seed) if by_blocks else None)
+        if self.chips is not None:
+            self.files = [f for f in self.files if f in {c.file for c in self.chips}]
+
+    def _check_grids(self) -> None:
+        """Products' grids (their labels are reprojected); other masks must match their image."""
+        self.grids = {f: product_grid(self.image_dir / f) for f in self.files
+                      if is_product(self.image_dir / f)}
+        if self.mask_dir is not None:  # a mask of other ground would train without a word
+            check_mask_grids((self.image_dir / f, self.mask_path(f)) for f in self.files
+                             if f not in self.grids)
+            self.assumptions += [n for f, g in self.grids.items() if (n := grid_note(
+                g, self.mask_path(f), self.image_dir / f)) is not None]
+
+    def _by_blocks(self, all_images: list[str], split: str, chip_size: ChipSize) -> bool:
+        """Whether this split is a share of all images' chips (chips and no split lists)."""
+        return not (self.chip_size is None or split == "all" or has_split_lists(self.root)) and (
+            chip_size != "auto" or needs_chips(self.image_dir, [
+                f for f in all_images if f not in self.odd_files], self.chip_size))
 
     # -- construction helpers ------------------------------------------------------------------
-    def _given_bands(self, wavelengths: BandSet | str | Path | None) -> BandSet | None:
-        """The band table given (argument, else the folder's ``wavelengths.txt``/``.csv``)."""
-        if wavelengths is not None:
-            return wavelengths if isinstance(wavelengths, BandSet) else load_bandset(wavelengths)
-        table = next((self.root / n for n in ("wavelengths.txt", "wavelengths.csv")
-                      if (self.root / n).is_file()), None)
-        return load_bandset(table) if table is not None else None
-
     def _set_classes(self, class_codes: Sequence[int] | None,
                      class_names: Sequence[str] | None, unknown_labels: str) -> None:
         """A segmentation folder's classes: the codes given (or every code in the masks), their
@@ -207,35 +226,9 @@ class HSIFolder(HSIDataset):
                 if self.background_codes else "; no code is background (set "
                 "background_codes if one means 'unlabelled')")])
 
-    def _read_labels(self, path: Path) -> None:
-        if not path.is_file():
-            raise self._not_found(self.root, f"label table '{path.name}'")
-        with path.open(newline="") as f:
-            rows = list(csv.DictReader(f))
-        if not rows or "file" not in rows[0]:
-            raise HSIDataError(f"{path}: needs a 'file' column and one column per target")
-        self.targets = tuple(k for k in rows[0] if k != "file")
-        for n, r in enumerate(rows, 2):  # line 1 is the header
-            try:
-                y = np.array([float(r[t] or "nan") for t in self.targets], np.float32)
-            except ValueError as err:
-                raise HSIDataError(f"{path}: bad value in row {r} ({err})") from None
-            self.labels[r["file"]] = finite_targets(path, n, f"file {r['file']}", y,
-                                                    self.targets)
-
     def _listed(self, split: str) -> tuple[Path, list[str]] | None:
         """A split's list file and the data file names it lists (``None``: no list)."""
-        if (self.root / "splits" / f"{split}.txt").is_file():
-            path = self.root / "splits" / f"{split}.txt"
-            names = [x if (self.image_dir / x).is_file() else Path(x).name
-                     for x in read_split_file(path, "HSIFolder")]
-        elif (self.root / _SPLIT_CSV[split]).is_file():
-            path = self.root / _SPLIT_CSV[split]
-            with path.open(newline="") as f:
-                names = [Path(r["image"]).name for r in csv.DictReader(f)]
-        else:
-            return None
-        return path, [self._data_name(n) for n in names]
+        return listed_files(self.root, self.image_dir, split, self._data_name)
 
     def _split_files(self, all_images: list[str], split: str, fractions, seed: int) -> list[str]:
         listed = self._listed(split) if split != "all" else None
@@ -245,8 +238,7 @@ class HSIFolder(HSIDataset):
             files = listed[1]
             check_split_lists("HSIFolder", split, files, listed[0],
                               other_split_lists(split, self._listed))
-        elif (self.root / "splits").is_dir() or any((self.root / n).is_file()
-                                                     for n in _SPLIT_CSV.values()):
+        elif has_split_lists(self.root):
             raise self._not_found(self.root, f"split list for {split!r}")
         else:
             files = seeded_split(all_images, split, fractions, seed)
@@ -273,17 +265,9 @@ class HSIFolder(HSIDataset):
         return name
 
     def mask_path(self, name: str) -> Path:
-        """The mask of image ``name``: the same file name in the mask folder, else the same
-        name with a GeoTIFF suffix (``scene`` or ``scene.img`` -> ``scene.tif``)."""
+        """The mask of image ``name`` (:func:`~._folder_files.mask_file`)."""
         assert self.mask_dir is not None
-        same = self.mask_dir / name
-        if same.is_file():
-            return same
-        stem = Path(name).stem if Path(name).suffix.lower() in IMAGE_EXT else name
-        for cand in [stem + ".tif", stem + ".tiff", *product_label_names(name)]:
-            if (self.mask_dir / cand).is_file():
-                return self.mask_dir / cand
-        return same
+        return mask_file(self.mask_dir, name)
 
     def _scan_codes(self) -> list[int]:
         assert self.mask_dir is not None
@@ -299,7 +283,15 @@ class HSIFolder(HSIDataset):
 
     # -- samples -------------------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self.files)
+        return len(self.files) if self.chips is None else len(self.chips)
+
+    def sample_name(self, index: int) -> str:
+        """The image (``file@row,col`` for a chip) sample ``index`` comes from."""
+        return self.files[index] if self.chips is None else self.chips[index].name
+
+    def _window(self, index: int) -> tuple[str, tuple[int, int, int, int] | None]:
+        c = None if self.chips is None else self.chips[index]
+        return (self.files[index], None) if c is None else (c.file, c.window)
 
     def remap(self, raw: np.ndarray, where: str = "mask") -> np.ndarray:
         return self.label_map.remap(raw, where)
@@ -313,8 +305,14 @@ class HSIFolder(HSIDataset):
     def raw_labels(self, index: int) -> np.ndarray:
         """The mask's raw codes ``(H, W)``, its nodata pixels masked (for auditing, e.g.
         ``data check``)."""
+        name, win = self._window(index)
+        r, c, h, w = win or (0, 0, None, None)
+        return self.file_labels(name)[r:r + h if h else None, c:c + w if w else None].copy()
+
+    @functools.lru_cache(maxsize=1)  # noqa: B019 - a product's chips in a row: labels read once
+    def file_labels(self, name: str) -> np.ma.MaskedArray:
+        """The raw codes ``(H, W)`` of image ``name``'s whole mask, on its grid."""
         assert self.mask_dir is not None
-        name = self.files[index]
         if name in self.grids:
             return labels_on_grid(self.mask_path(name), self.grids[name], self.image_dir / name)
         return read_mask(self.mask_path(name))
@@ -324,14 +322,14 @@ class HSIFolder(HSIDataset):
         return mask_dtype(self.mask_path(self.files[0]))
 
     def _load(self, index: int) -> dict[str, Any]:
-        name = self.files[index]
+        name, win = self._window(index)
         if name in self.grids:  # a product: its own scale factors and grid
             image, valid, _georef = read_product_image(self.image_dir / name, len(self.bands),
-                                                       valid_bands=self.bands.valid)
+                                                       valid_bands=self.bands.valid, window=win)
         else:
             image, valid = read_image(self.image_dir / name, len(self.bands),
                                       reflectance_scale=self.reflectance_scale,
-                                      valid_bands=self.bands.valid)
+                                      valid_bands=self.bands.valid, window=win)
         sample: dict[str, Any] = {"image": torch.from_numpy(image),
                                   "valid": torch.from_numpy(valid)}
         if self.task == "segmentation":

@@ -28,28 +28,37 @@ def is_product(path: str | Path) -> bool:
 
 
 def read_product_image(
-    path: str | Path, n_bands: int, *, valid_bands: np.ndarray | None = None
+    path: str | Path, n_bands: int, *, valid_bands: np.ndarray | None = None,
+    window: tuple[int, int, int, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, Georef]:
     """``(image float32 (C, H, W) on the sample scale, valid bool (H, W), georef)``.
 
     Pixels where the product has no data (NaN in any good band) are 0 and invalid; bad bands
-    are 0.
+    are 0. ``window`` ``(row, col, height, width)``: only those pixels, read as a strip of
+    their rows (:class:`~hsiadapt.spectral.products.ProductWindows`), never the whole product;
+    the georef is then still the whole product's.
 
     Raises:
         HSIDataError: the product cannot be read, or its band count is not ``n_bands``.
     """
-    from hsiadapt.spectral.products import read_product
+    from hsiadapt.spectral.products import open_product, read_product
 
     try:
-        cube = read_product(path)
+        if window is None:
+            cube = read_product(path)
+            data, georef = cube.data, (cube.crs, cube.transform)
+        else:
+            r, c, h, w = window
+            prod = open_product(path)
+            data, georef = prod.read(r, r + h)[:, :, c:c + w], (prod.crs, prod.transform)
     except (SpectralError, OSError) as err:
         raise HSIDataError(str(err)) from None
-    if cube.data.shape[0] != n_bands:
-        raise HSIDataError(f"{path}: the product has {cube.data.shape[0]} bands but the band "
+    if data.shape[0] != n_bands:
+        raise HSIDataError(f"{path}: the product has {data.shape[0]} bands but the band "
                            f"table has {n_bands}; give the product's own table")
     vb = np.ones(n_bands, bool) if valid_bands is None else np.asarray(valid_bands, bool)
-    bad = ~np.isfinite(cube.data)
+    bad = ~np.isfinite(data)
     valid = ~bad[vb].any(axis=0)
-    image = np.where(bad, 0.0, cube.data * np.float32(SAMPLE_SCALE)).astype(np.float32)
+    image = np.where(bad, 0.0, data * np.float32(SAMPLE_SCALE)).astype(np.float32)
     image[~vb] = 0.0
-    return image, valid, (cube.crs, cube.transform)
+    return image, valid, georef

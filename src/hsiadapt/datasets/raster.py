@@ -95,6 +95,7 @@ def read_image(
     valid_bands: np.ndarray | None = None,
     nodata: float | None = None,
     unscaled_fix: str | None = DATASET_SCALE_FIX,
+    window: tuple[int, int, int, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Read a ``(C, H, W)`` image on the sample scale (reflectance x 10000) and its valid mask.
 
@@ -110,6 +111,8 @@ def read_image(
         nodata: nodata value; ``None``: the file's nodata value.
         unscaled_fix: the fix that refusal names, in the caller's terms (``None``: read such a
             file as DN without refusing it).
+        window: ``(row, col, height, width)``: read only these pixels (a rasterio window; only
+            their bytes are read). ``None``: the whole image.
 
     Returns:
         ``(image float32 (C, H, W), valid bool (H, W))``; nodata and non-finite pixels are 0 in
@@ -128,7 +131,8 @@ def read_image(
                 "this file belongs to another product or band list"
             )
         try:
-            raw = src.read(out_dtype="float32")
+            raw = src.read(out_dtype="float32",
+                           window=None if window is None else _window(*window))
         except RasterioIOError as err:
             raise HSIDataError(f"{path}: pixel data unreadable ({err}); file truncated?") from None
         nd = src.nodata if nodata is None else nodata
@@ -137,6 +141,12 @@ def read_image(
     return to_sample_scale(path, raw, n_bands, nodata=nd, file_dtype=file_dtype,
                            tag_scale=tag_scale, reflectance_scale=reflectance_scale,
                            valid_bands=valid_bands, unscaled_fix=unscaled_fix)
+
+
+def _window(row: int, col: int, height: int, width: int):  # a rasterio Window
+    from rasterio.windows import Window
+
+    return Window(col, row, width, height)
 
 
 def to_sample_scale(path: Path, raw: np.ndarray, n_bands: int, *, nodata: float | None,

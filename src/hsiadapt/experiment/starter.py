@@ -166,7 +166,11 @@ def inspect_folder(root: str | Path, *, background_codes: list[int] | None = Non
                            "background. If one means 'unlabelled', list it in "
                            "background_codes (or rerun init with --background-codes CODE)")
         s.label_warnings = [f.message for f in audit_folder(ds, declare=_init_fix)]
-    _propose_splits(s, root, n, seed, kw)
+    if getattr(ds, "chips", None) is not None:  # samples are chips: split those, not images
+        s.notes.append(f"chips: the images are read as {len(ds)} chips of up to "
+                       f"{ds.chip_size} px (dataset_args chip_size; null = whole images); "
+                       "splits count chips, split whole and spatially disjoint")
+    _propose_splits(s, root, len(ds), seed, kw)
     describe_scale(s, ds)
     # -- which Sentinel-2 bands the source does not cover
     from hsiadapt.spectral.resampling import CoverageError

@@ -90,6 +90,10 @@ class Evidence:
     measured: np.ndarray  # valid, finite, positive, not fill: values that say something
     darkness: np.ndarray  # 1 - value / local continuum in [0, 1]; NaN = no evidence
     rough: np.ndarray  # relative distance from the line through the label neighbours
+    #: virtual bands standing in for bands removed in a gap (``None``: there are none). They
+    #: say the absorption lies somewhere in the gap, not exactly where (see
+    #: :func:`displacement`).
+    virtual: np.ndarray | None = None
 
 
 def evidence(c: np.ndarray, mu: np.ndarray, valid: np.ndarray) -> Evidence:
@@ -132,6 +136,55 @@ class Displacement:
     shifted_darkness: float  # core darkness after that shift
 
 
+#: How much darker (share of the continuum) a measured band just outside a shifted window must
+#: be than any band just outside the labelled one for the shift to be refuted (see
+#: :func:`displacement`). Real cubes here differ by at most 0.1 between the two.
+EDGE_CONTRADICTION = 0.25
+
+
+def _fits(
+    c: np.ndarray, ev: Evidence, shape: tuple[float, float, float, float]
+) -> dict[float, tuple[float, float]]:
+    """Shift -> (score, core darkness) for the shifts that make the core deep (see
+    :func:`displacement`)."""
+    a, b, cc, d = shape
+    dark = ev.darkness
+    region = np.isfinite(dark) & (c >= a - MAX_SHIFT_NM - 50) & (c <= d + MAX_SHIFT_NM + 50)
+    out: dict[float, tuple[float, float]] = {}
+    for s in np.arange(-MAX_SHIFT_NM, MAX_SHIFT_NM + 1.0, 1.0):
+        x = c[region] + s
+        in_core = dark[region][(x >= b) & (x <= cc)]
+        if in_core.size < 2:
+            continue
+        deep = float(in_core.mean())
+        if (in_core >= DEEP).sum() < 2 or deep < 0.75:  # edges may fill a sparse core
+            continue
+        t = _trapezoid(x, shape)
+        if t.std() == 0 or dark[region].std() == 0:
+            continue
+        out[float(s)] = (float(np.corrcoef(t, dark[region])[0, 1]), deep)
+    return out
+
+
+def _outside_darkness(c: np.ndarray, ev: Evidence, shape: tuple[float, ...], s: float) -> float:
+    """The darkest measured band within 50 nm outside the window moved by ``s`` (0: none)."""
+    a, _, _, d = shape
+    x = c + s
+    near = ev.measured & (((x < a) & (x >= a - 50.0)) | ((x > d) & (x <= d + 50.0)))
+    dark = np.nan_to_num(ev.darkness[near], nan=0.0)
+    return float(dark.max()) if dark.size else 0.0
+
+
+def _gap_centred(c: np.ndarray, ev: Evidence, shape: tuple[float, ...], s: float,
+                 bright: np.ndarray) -> bool:
+    """Whether shift ``s`` only centres the window in a gap of removed bands, refuted by a
+    measured band on the edge it leaves out, while the labels' own window has no bright core."""
+    if ev.virtual is None or s == 0 or bright.size:
+        return False
+    return _outside_darkness(c, ev, shape, s) - _outside_darkness(c, ev, shape, 0.0) \
+        >= EDGE_CONTRADICTION
+
+
 def displacement(
     c: np.ndarray, ev: Evidence, shape: tuple[float, float, float, float]
 ) -> Displacement | None:
@@ -142,44 +195,35 @@ def displacement(
     darkness of at least 0.75 (a sparse table like EnMAP's has few bands in the core, and the
     edges' depth depends on the water column). ``None`` when fewer than two
     bands with evidence are labelled inside the core.
+
+    A gap of removed bands (virtual bands, :attr:`Evidence.virtual`) says the absorption lies
+    somewhere in it, not exactly where: a producer's gap is often wider on one side of the
+    window (Hyperion's Botswana table keeps no band from 1336 to 1488 nm nor from 1790 to
+    2022 nm), and the fit then centres the window in the gap. Such a shift is not taken (the
+    labels' own position, shift 0, is) when a measured band within 50 nm outside the shifted
+    window is :data:`EDGE_CONTRADICTION` darker than every band within 50 nm outside the
+    labelled one - it lies on the edge the shift leaves out - and no measured band in the
+    labelled core is bright.
     """
-    a, b, cc, d = shape
+    _, b, cc, _ = shape
     ok = np.isfinite(ev.darkness)
     core = ok & (c >= b) & (c <= cc)
     if core.sum() < 2:
         return None
     dark = ev.darkness
-    core_dark = float(dark[core].mean())
     bright = np.flatnonzero(core & ev.measured & (dark < 0.5))
-    region = ok & (c >= a - MAX_SHIFT_NM - 50) & (c <= d + MAX_SHIFT_NM + 50)
-    best: tuple[float, float, float] | None = None  # (score, shift, darkness)
-    for s in np.arange(-MAX_SHIFT_NM, MAX_SHIFT_NM + 1.0, 1.0):
-        x = c[region] + s
-        core_s = (x >= b) & (x <= cc)
-        if core_s.sum() < 2:
-            continue
-        in_core = dark[region][core_s]
-        deep = float(in_core.mean())
-        if (in_core >= DEEP).sum() < 2 or deep < 0.75:  # edges may fill a sparse core
-            continue
-        t = _trapezoid(x, shape)
-        if t.std() == 0 or dark[region].std() == 0:
-            continue
-        score = float(np.corrcoef(t, dark[region])[0, 1])
-        if (
-            best is None
-            or score > best[0] + 1e-9
-            or (abs(score - best[0]) <= 1e-9 and abs(s) < abs(best[1]))
-        ):
-            best = (score, float(s), deep)
-    if best is not None and abs(best[1]) >= MAX_SHIFT_NM:
+    fits = _fits(c, ev, shape)
+    best = min(fits, key=lambda s: (-round(fits[s][0], 9), abs(s)), default=None)
+    if best is not None and 0.0 in fits and _gap_centred(c, ev, shape, best, bright):
+        best = 0.0
+    if best is not None and abs(best) >= MAX_SHIFT_NM:
         best = None  # the best fit lies at the search limit: no optimum, no evidence
     return Displacement(
         window=shape,
-        core_darkness=core_dark,
+        core_darkness=float(dark[core].mean()),
         bright_core=tuple(int(i) for i in bright),
-        shift_nm=None if best is None else best[1],
-        shifted_darkness=float("nan") if best is None else best[2],
+        shift_nm=best,
+        shifted_darkness=float("nan") if best is None else fits[best][1],
     )
 
 

@@ -62,6 +62,7 @@ def with_gap_bands(c: np.ndarray, ev: Evidence) -> tuple[np.ndarray, Evidence]:
         measured=np.concatenate([ev.measured, np.zeros(n, bool)]),
         darkness=np.concatenate([ev.darkness, np.ones(n)]),
         rough=np.concatenate([ev.rough, np.full(n, np.inf)]),
+        virtual=np.concatenate([np.zeros(c.size, bool), np.ones(n, bool)]),
     )
 
 

@@ -7,6 +7,10 @@ centres, so the spectral sanity check sees a plausible spectrum; labels: one rec
 class over a background of 0 (unlabelled), each class in several places so block splits can
 give it to train and test.
 
+Houston 2013 (the GRSS DFC 2013 layout, see ``hsiadapt.datasets.classic.dftc2013``): the CASI
+cube as a GeoTIFF (bands, rows, cols) and the labels as two ENVI ROI text files (training and
+validation), each region's points listed as ``ID X Y`` lines whose ID restarts at 1.
+
     python tests/data/classic/data.py indian_pines OUT_DIR [--v73]
 """
 
@@ -82,6 +86,8 @@ def write_scene(name: str, out: str | Path, *, rows: int = 40, cols: int = 40, v
     img = np.clip(img, 0, 65535).astype(np.uint16)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    if scene.layout == "dftc2013":
+        return _write_dftc2013(scene, out, img, gt)
     paths = (out / scene.image_file, out / scene.gt_file)
     for path, key, arr in ((paths[0], image_key or scene.image_key, img),
                            (paths[1], scene.gt_key, gt)):
@@ -95,6 +101,35 @@ def write_scene(name: str, out: str | Path, *, rows: int = 40, cols: int = 40, v
         else:
             scipy.io.savemat(path, {key: arr})
     return paths
+
+
+def roi_text(gt: np.ndarray, n_classes: int) -> str:
+    """``gt``'s regions (codes 1..n) as ENVI ROI text: ``;`` header lines, then per region its
+    points as ``ID X Y`` (X = column, Y = row, 0-based), IDs from 1, a blank line between."""
+    lines = ["; ENVI Output of ROIs (written by tests/data/classic/data.py)",
+             f"; Number of ROIs: {n_classes}", f"; File Dimension: {gt.shape[1]} x {gt.shape[0]}"]
+    for k in range(1, n_classes + 1):
+        rows, cols = np.nonzero(gt == k)
+        lines += ["", f"; ROI name: class {k}", f"; ROI npts: {rows.size}", ";   ID     X     Y"]
+        lines += [f"{i:6d}{c:6d}{r:6d}" for i, (r, c) in enumerate(zip(rows, cols, strict=True), 1)]
+    return "\n".join(lines) + "\n"
+
+
+def _write_dftc2013(scene, out: Path, img: np.ndarray, gt: np.ndarray) -> tuple[Path, Path]:
+    import rasterio
+
+    path = out / scene.image_file
+    with rasterio.open(path, "w", driver="GTiff", width=img.shape[1], height=img.shape[0],
+                       count=img.shape[2], dtype="uint16") as dst:
+        dst.write(img.transpose(2, 0, 1))
+    n = len(scene.class_names)
+    train = np.zeros_like(gt)  # the first half of each class's pixels: training samples
+    for k in range(1, n + 1):
+        rows, cols = np.nonzero(gt == k)
+        train[rows[: rows.size // 2 + 1], cols[: rows.size // 2 + 1]] = k
+    (out / scene.gt_file).write_text(roi_text(train, n))
+    (out / scene.extra_gt_files[0]).write_text(roi_text(np.where(train > 0, 0, gt), n))
+    return path, out / scene.gt_file
 
 
 if __name__ == "__main__":

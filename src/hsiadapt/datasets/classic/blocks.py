@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["SPLITS", "BlockSplit", "split_blocks"]
+__all__ = ["SPLITS", "BlockSplit", "assign_blocks", "split_blocks"]
 
 SPLITS = ("train", "val", "test")
 
@@ -30,13 +30,14 @@ class BlockSplit:
     Attributes:
         tile: block side in pixels.
         blocks: ``(row, col)`` of each block's top-left pixel -> split name (blocks without a
-            labelled pixel are left out).
+            labelled pixel are left out); ``(image, row, col)`` for the blocks of several images
+            (:func:`assign_blocks`).
         counts: split -> pixels per class code (index 0 = code 1).
         missing: one line per class absent from a split.
     """
 
     tile: int
-    blocks: dict[tuple[int, int], str]
+    blocks: dict[tuple[int, ...], str]
     counts: dict[str, np.ndarray]
     missing: list[str] = field(default_factory=list)
 
@@ -51,8 +52,8 @@ class BlockSplit:
         return "\n".join(lines)
 
 
-def _block_counts(gt: np.ndarray, tile: int, n_classes: int) -> dict[tuple[int, int], np.ndarray]:
-    out = {}
+def _block_counts(gt: np.ndarray, tile: int, n_classes: int) -> dict[tuple[int, ...], np.ndarray]:
+    out: dict[tuple[int, ...], np.ndarray] = {}
     for r in range(0, gt.shape[0], tile):
         for c in range(0, gt.shape[1], tile):
             block = gt[r:r + tile, c:c + tile]
@@ -74,21 +75,36 @@ def split_blocks(gt: np.ndarray, tile: int, n_classes: int, *,
     """
     if tile < 1:
         raise ValueError(f"block size must be at least 1 pixel, got {tile}")
+    return assign_blocks(_block_counts(gt, tile, n_classes), tile, fractions=fractions,
+                         seed=seed, class_names=class_names)
+
+
+def assign_blocks(per_block: dict[tuple[int, ...], np.ndarray], tile: int, *,
+                  fractions: tuple[float, float, float] = (0.6, 0.2, 0.2), seed: int = 0,
+                  class_names: Sequence[str] | None = None) -> BlockSplit:
+    """Split blocks given by their labelled pixels per class (key -> counts, index 0 = code 1;
+    keys are any sortable tuples, e.g. ``(image, row, col)`` for the blocks of several images)
+    as :func:`split_blocks` does (see the module docstring).
+
+    Raises:
+        ValueError: fractions that are not three non-negative numbers summing to 1, or fewer
+            than three blocks.
+    """
+    n_classes = len(next(iter(per_block.values()))) if per_block else 0
     fr = np.asarray(fractions, dtype=float)
     if fr.shape != (3,) or (fr < 0).any() or abs(fr.sum() - 1) > 1e-6:
         raise ValueError(f"split fractions must be three numbers >= 0 summing to 1, got "
                          f"{list(fractions)}")
-    per_block = _block_counts(gt, tile, n_classes)
     if len(per_block) < 3:
         raise ValueError(f"only {len(per_block)} block(s) of {tile} px hold labelled pixels; "
                          "train, val and test need one each: use a smaller block size")
     rng = np.random.default_rng(seed)
     keys = sorted(per_block)
     order = [keys[i] for i in rng.permutation(len(keys))]
-    assigned: dict[tuple[int, int], str] = {}
+    assigned: dict[tuple[int, ...], str] = {}
     counts = {s: np.zeros(n_classes, dtype=np.int64) for s in SPLITS}
 
-    def give(key: tuple[int, int], split: str) -> None:
+    def give(key: tuple[int, ...], split: str) -> None:
         assigned[key] = split
         counts[split] += per_block[key]
 

@@ -50,6 +50,10 @@ def read_scene(scene: ClassicScene, mat_dir: str | Path) -> tuple[np.ndarray, np
         DatasetNotFoundError: a file is missing (the message gives its download URL).
         HSIDataError: a variable is missing, or its shape is not the scene's.
     """
+    if scene.layout == "dftc2013":
+        from hsiadapt.datasets.classic.dftc2013 import read_dftc2013
+
+        return read_dftc2013(scene, mat_dir)
     mat_dir = Path(mat_dir)
     paths = {}
     for fname, url in ((scene.image_file, scene.image_url), (scene.gt_file, scene.gt_url)):

@@ -12,9 +12,9 @@ with where it comes from and how sure it is (:attr:`ClassicScene.band_status`):
 * ``"unknown"``: which channels were kept is not published; the user gives the table (KSC).
 
 Every claim's source is in :data:`SOURCES` (``repo@commit:path:line``, quoting the line), or it is
-marked unconfirmed there. Houston 2013 is not here: its distribution (the GRSS Data Fusion
-Contest 2013 files, ENVI/TIFF with separate training and test ROIs, at-sensor radiance) is not a
-pair of ``.mat`` files and no citable source for its layout was found.
+marked unconfirmed there. Houston 2013 is not a pair of ``.mat`` files but the GRSS Data Fusion
+Contest 2013 files (a CASI GeoTIFF and ENVI ROI text files, ``layout="dftc2013"``, read by
+:mod:`.dftc2013`).
 """
 
 from __future__ import annotations
@@ -63,6 +63,13 @@ SOURCES: dict[str, str] = {
     "shapes": "Salinas 512 x 217: index id 31477377705 'Image dimensions: 512 x 217 pixels'; "
               "Pavia U 610 x 340, KSC 512 x 614, Botswana 1476 x 256: EHU page, unconfirmed here",
     "checksums": "no source publishes checksums of the EHU files: none are given",
+    "houston2013": "songyz2019/rs-fusion-datasets@e55cbc7f:src/rs_fusion_datasets/core/"
+                   "fetch_houston2013.py: line 16 URL 'https://machinelearning.ee.uh.edu/"
+                   "2egf4tg8hial13gt/2013_DFTC.zip'; line 20 \"UInt16[np.ndarray, '144 349 "
+                   "1905'],\"; lines 75-89 class names ('1 : 'Healthy grass',' ... \"15: "
+                   "'Running Track'\"); lines 92-115 the 144 centres, 364.000000 to 1046.099976 "
+                   "nm (a third-party loader's table, rounded to 0.1 nm here; the contest "
+                   "header's own table is unconfirmed here)",
 }
 
 
@@ -84,6 +91,8 @@ class ClassicScene:
     band_source: str
     band_note: str
     _bands: Callable[[], BandSet] | None
+    layout: Literal["mat", "dftc2013"] = "mat"  #: two .mat files, or the DFC 2013 files
+    extra_gt_files: tuple[str, ...] = ()  #: more label files (Houston's validation ROIs)
 
     @property
     def n_bands(self) -> int:
@@ -141,6 +150,30 @@ def _pavia_u() -> BandSet:
     return BandSet.from_wavelengths(centres, name="pavia_u_approximate")
 
 
+#: Houston 2013 CASI band centres (nm), see SOURCES["houston2013"]
+_HOUSTON_NM = (
+    364.0, 368.8, 373.6, 378.4, 383.2, 387.9, 392.7, 397.5, 402.3, 407.0, 411.8, 416.6,
+    421.4, 426.1, 430.9, 435.7, 440.5, 445.2, 450.0, 454.8, 459.6, 464.3, 469.1, 473.9,
+    478.6, 483.4, 488.2, 492.9, 497.7, 502.5, 507.3, 512.0, 516.8, 521.6, 526.3, 531.1,
+    535.9, 540.6, 545.4, 550.2, 554.9, 559.7, 564.5, 569.2, 574.0, 578.8, 583.5, 588.3,
+    593.1, 597.8, 602.6, 607.4, 612.1, 616.9, 621.6, 626.4, 631.2, 635.9, 640.7, 645.5,
+    650.2, 655.0, 659.8, 664.5, 669.3, 674.1, 678.8, 683.6, 688.3, 693.1, 697.9, 702.6,
+    707.4, 712.2, 716.9, 721.7, 726.5, 731.2, 736.0, 740.7, 745.5, 750.3, 755.0, 759.8,
+    764.6, 769.3, 774.1, 778.9, 783.6, 788.4, 793.2, 797.9, 802.7, 807.5, 812.2, 817.0,
+    821.8, 826.5, 831.3, 836.1, 840.8, 845.6, 850.4, 855.1, 859.9, 864.7, 869.4, 874.2,
+    879.0, 883.7, 888.5, 893.3, 898.0, 902.8, 907.6, 912.3, 917.1, 921.9, 926.7, 931.4,
+    936.2, 941.0, 945.8, 950.5, 955.3, 960.1, 964.8, 969.6, 974.4, 979.2, 983.9, 988.7,
+    993.5, 998.3, 1003.1, 1007.8, 1012.6, 1017.4, 1022.2, 1026.9, 1031.7, 1036.5, 1041.3, 1046.1,
+)
+
+
+def _houston2013() -> BandSet:
+    return BandSet.from_wavelengths(np.asarray(_HOUSTON_NM), name="houston2013_casi")
+
+
+_HU_CLASSES = ("Healthy grass", "Stressed grass", "Synthetic grass", "Trees", "Soil", "Water",
+               "Residential", "Commercial", "Road", "Highway", "Railway", "Parking Lot 1",
+               "Parking Lot 2", "Tennis Court", "Running Track")
 _IP_CLASSES = ("Alfalfa", "Corn-notill", "Corn-mintill", "Corn", "Grass-pasture", "Grass-trees",
                "Grass-pasture-mowed", "Hay-windrowed", "Oats", "Soybean-notill",
                "Soybean-mintill", "Soybean-clean", "Wheat", "Woods",
@@ -197,6 +230,14 @@ SCENES: dict[str, ClassicScene] = {s.name: s for s in (
         "hsiadapt built-in hyperion (USGS table); kept: " + SOURCES["botswana_kept"],
         "the USGS nominal Hyperion centres; the scene's own (smile-corrected) centres may "
         "differ by a few nm", _botswana),
+    ClassicScene(
+        "houston2013", "Houston 2013 (CASI, GRSS DFC 2013)", "2013_IEEE_GRSS_DF_Contest_CASI.tif",
+        "", "2013_IEEE_GRSS_DF_Contest_Samples_TR.txt", "",
+        "https://machinelearning.ee.uh.edu/2egf4tg8hial13gt/2013_DFTC.zip", "(in the zip)",
+        (349, 1905, 144), _HU_CLASSES, "cited", SOURCES["houston2013"],
+        "CASI centres 364-1046 nm as a public loader lists them (0.1 nm); at-sensor radiance, "
+        "not reflectance", _houston2013, layout="dftc2013",
+        extra_gt_files=("2013_IEEE_GRSS_DF_Contest_Samples_VA.txt",)),
 )}
 
 
@@ -204,11 +245,9 @@ def get_scene(name: str) -> ClassicScene:
     """The scene called ``name`` (case and ``-`` / ``_`` ignored)."""
     key = name.strip().lower().replace("-", "_").replace(" ", "_")
     aliases = {"indianpines": "indian_pines", "paviau": "pavia_u", "pavia_university": "pavia_u",
-               "kennedy_space_center": "ksc"}
+               "kennedy_space_center": "ksc", "houston": "houston2013",
+               "houston_2013": "houston2013"}
     key = aliases.get(key, key)
     if key not in SCENES:
-        extra = (" Houston 2013 is not supported: its distribution is not a pair of .mat files "
-                 "and no citable source for its layout was found (see docs/classic_scenes.md)."
-                 if key.startswith("houston") else "")
-        raise ValueError(f"unknown classic scene {name!r}; known: {', '.join(SCENES)}.{extra}")
+        raise ValueError(f"unknown classic scene {name!r}; known: {', '.join(SCENES)}")
     return SCENES[key]
