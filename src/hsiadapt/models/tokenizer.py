@@ -52,7 +52,7 @@ from torch.nn import functional as F
 from hsiadapt.hints import check_choice
 from hsiadapt.models.backbones import BACKBONES, Backbone
 from hsiadapt.models.tokenizer_augment import simulated_states
-from hsiadapt.models.tokenizer_bands import QUADRATURES, BandState, Quadrature, band_state
+from hsiadapt.models.tokenizer_bands import BandState, Quadrature, band_state
 from hsiadapt.models.tokenizer_offset import LAMBDA_NM, SpectrumTable, fourier
 from hsiadapt.models.tokenizer_options import tokenizer_args
 from hsiadapt.models.tokenizer_pretrained import load_learned
