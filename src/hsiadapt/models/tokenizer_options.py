@@ -15,7 +15,7 @@ def tokenizer_args(*, init: Literal["srf", "select"] = "select", coverage: Cover
                    integration: Integration = DEFAULT_INTEGRATION, rank: int = 64,
                    hidden: int = 128, frequencies: int = 8, fwhm_frequencies: int = 2,
                    gain: float = 30.0, offset: Literal["mlp", "spectrum"] = "spectrum",
-                   grid_nm: float = 5.0, smooth_nm: float = 0.0, quadrature: Quadrature = "fwhm",
+                   grid_nm: float = 5.0, smooth_nm: float = 0.0, quadrature: Quadrature = "spacing",
                    augment: float = 0.0, pretrained: str | None = None) -> None:
     """The arguments ``input_mode: tokenizer`` takes: ``init`` - the projection the kernels are
     generated from (``srf`` or ``select``); ``coverage``, ``integration`` - as for those

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import torch
+from torch import nn
 
 from hsiadapt.models.tokenizer_options import tokenizer_defaults
-
-if TYPE_CHECKING:
-    from hsiadapt.models.tokenizer import SpectralTokenizer
 
 __all__ = ["load_learned"]
 
 
-def load_learned(tok: SpectralTokenizer, path: str | Path, args: dict[str, Any]) -> None:
+class _Learned(Protocol):
+    """The learned part of a :class:`hsiadapt.models.tokenizer.SpectralTokenizer`."""
+
+    basis: nn.Parameter
+    mlp: nn.Module
+
+
+def load_learned(tok: _Learned, path: str | Path, args: dict[str, Any]) -> None:
     """Start ``tok``'s learned part (MLP and basis) from a ``hsiadapt pretrain --tokenizer``
     file made with the same tokenizer ``args``."""
     p = Path(path)
