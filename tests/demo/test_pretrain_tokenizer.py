@@ -1,6 +1,8 @@
 """``hsiadapt pretrain --tokenizer``: only the tokenizer's learned part trains, behind a frozen
 prior; the result holds nothing per sensor and a fine-tuning run starts from it."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -16,6 +18,7 @@ from hsiadapt.demo.pretrain_tokenizer import (
 from hsiadapt.models.backbones import build_backbone
 from hsiadapt.models.model import build_model
 from hsiadapt.models.tokenizer import find_tokenizer, install_tokenizer
+from hsiadapt.models.tokenizer_options import tokenizer_defaults
 from hsiadapt.spectral import build_map, get_sensor
 
 ARGS = {"init": "select", "gain": 10.0, "offset": "mlp"}
@@ -56,7 +59,10 @@ def pretrained(tmp_path_factory):
 
 def test_pretrained_tokenizer_is_cached_and_holds_nothing_per_sensor(pretrained):
     state = torch.load(pretrained, weights_only=True)
-    assert set(state) == {"mlp", "basis", "args"} and state["args"] == ARGS
+    # the args it was made with, completed with the defaults: a later change of a default
+    # cannot make the file claim other args
+    assert set(state) == {"mlp", "basis", "args"} and state["args"] == tokenizer_defaults(ARGS)
+    assert ARGS.items() < state["args"].items()
     shapes = [v.shape for v in (state["basis"], *state["mlp"].values())]
     assert not any(202 in s for s in shapes)  # nothing per EnMAP band
     assert float(state["mlp"]["4.weight"].abs().max()) > 0  # it trained
@@ -64,6 +70,13 @@ def test_pretrained_tokenizer_is_cached_and_holds_nothing_per_sensor(pretrained)
     lines: list[str] = []
     assert pretrain_tokenizer(TINY, cache_dir=cache, echo=lines.append) == pretrained
     assert not any("step" in ln for ln in lines)  # found, not trained again
+
+
+def test_a_default_given_explicitly_is_the_same_pretrained_tokenizer():
+    spelled = dataclasses.replace(TINY, args=tokenizer_defaults(TINY.args))
+    assert spelled.key("p.pt") == TINY.key("p.pt")
+    other = dataclasses.replace(TINY, args={**TINY.args, "quadrature": "fwhm"})
+    assert other.key("p.pt") != TINY.key("p.pt")
 
 
 @pytest.mark.parametrize("source", ["enmap_spectralearth", "prisma"])

@@ -41,7 +41,7 @@ ROWS: dict[str, tuple[str, str, list[str]]] = {
 
 #: the tokenizer row's arguments (measured: README, "One tokenizer for every sensor")
 TOKENIZER_ARGS: dict[str, Any] = {"init": "select", "offset": "spectrum", "rank": 64,
-                                  "gain": 30.0}
+                                  "gain": 30.0, "quadrature": "spacing"}
 #: whether the tokenizer row starts from ``hsiadapt pretrain --tokenizer`` (measured: README)
 PRETRAIN_TOKENIZER = False
 

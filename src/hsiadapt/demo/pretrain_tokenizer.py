@@ -33,6 +33,7 @@ import numpy as np
 
 from hsiadapt.demo.generate import default_cache_dir
 from hsiadapt.demo.pretrain import PATCH, Corpus, PretrainRecipe, pretrain
+from hsiadapt.models.tokenizer_options import tokenizer_defaults
 
 __all__ = ["Residual", "TokenizerRecipe", "pretrain_tokenizer", "tokenizer_path",
            "train_tokenizer"]
@@ -56,7 +57,9 @@ class TokenizerRecipe:
     seed: int = 0
 
     def key(self, prior_file: str) -> str:
-        d = {**asdict(self), "prior_file": prior_file, "format": 1}
+        # the args completed with today's defaults: a changed default is another tokenizer
+        d = {**asdict(self), "args": tokenizer_defaults(self.args), "prior_file": prior_file,
+             "format": 2}
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:12]
 
     def validate(self) -> None:
@@ -186,7 +189,7 @@ def pretrain_tokenizer(recipe: TokenizerRecipe = TokenizerRecipe(), *,
     losses = train_tokenizer(bb, tok, batches, residual, steps=recipe.steps, lr=recipe.lr,
                              seed=recipe.seed, echo=echo, every=every)
     state = {"mlp": tok.mlp.state_dict(), "basis": tok.basis.detach().clone(),
-             "args": dict(recipe.args)}
+             "args": tokenizer_defaults(recipe.args)}
     n = min(every, len(losses))
     meta = {"recipe": asdict(recipe), "prior": str(prior_file), "sensor": SENSOR,
             "first_loss": float(np.mean(losses[:n])), "final_loss": float(np.mean(losses[-n:])),

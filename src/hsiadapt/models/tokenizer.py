@@ -24,10 +24,21 @@ whose kernel for input band ``j`` is computed at run time from the band table::
   multiplies the coefficients: under Adam it is the learned part's learning-rate multiplier.
 
 Defaults (measured on the demo's tasks, README "One tokenizer for every sensor"):
-``init: select``, ``offset: spectrum`` (5 nm grid), ``rank: 64``, ``gain: 30``. With the first
-defaults (``srf``, MLP, rank 16, gain 1) the offset hardly moved in 25 epochs (its last
-layer's weights stayed near 0.002) and the tokenizer scored as ``srf``; the MLP at rank 64 and
-gain 10 reached ``full_spectrum`` on EnMAP but did not transfer to other sensors.
+``init: select``, ``offset: spectrum`` (5 nm grid), ``rank: 64``, ``gain: 30``,
+``quadrature: spacing``. With the first defaults (``srf``, MLP, rank 16, gain 1) the offset
+hardly moved in 25 epochs (its last layer's weights stayed near 0.002) and the tokenizer scored
+as ``srf``; the MLP at rank 64 and gain 10 reached ``full_spectrum`` on EnMAP but did not
+transfer to other sensors. With ``quadrature: fwhm`` the offset's weight per nm of spectrum
+is the sensor's band overlap: over 1950-2450 nm EnMAP's FWHM sum 1.00 times the range, EMIT's
+and AVIRIS-NG's 1.18, PRISMA's 1.33 (over 420-1000 nm: 1.39, 1.14, 1.32), so an offset fitted
+on EnMAP read 18-33 % too strong in the SWIR of the others; ``spacing`` weights sum to the
+range each sensor covers, whatever the overlap.
+
+With ``augment: p`` a training step, with probability ``p``, generates the kernels for a
+simulated sensor (another band spacing, phase and width, rendered from the input bands) and folds
+the rendering into them (:mod:`hsiadapt.models.tokenizer_augment`): the learned part sees many
+band tables while fine-tuning on one sensor. ``smooth_nm`` and ``quadrature: spacing`` make the
+offset read alike through narrow and wide, sparse and overlapping bands.
 
 The state dict holds ``W``, ``b``, the MLP, ``B`` and ``m, s`` - nothing per input sensor, so a
 tokenizer trained on EnMAP loads and runs on PRISMA, EMIT or AVIRIS-NG bands (:func:`retarget`).
@@ -35,9 +46,7 @@ tokenizer trained on EnMAP loads and runs on PRISMA, EMIT or AVIRIS-NG bands (:f
 
 from __future__ import annotations
 
-import inspect
 import math
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -47,33 +56,18 @@ from torch.nn import functional as F
 
 from hsiadapt.hints import check_choice
 from hsiadapt.models.backbones import BACKBONES, Backbone
+from hsiadapt.models.tokenizer_augment import simulated_states
+from hsiadapt.models.tokenizer_bands import BandState, Quadrature, band_state
 from hsiadapt.models.tokenizer_offset import LAMBDA_NM, SpectrumTable, fourier
-from hsiadapt.spectral import BandSet, build_map
+from hsiadapt.models.tokenizer_options import tokenizer_args
+from hsiadapt.models.tokenizer_pretrained import load_learned
+from hsiadapt.spectral import BandSet
 from hsiadapt.spectral.resampling import DEFAULT_INTEGRATION, Coverage, Integration
 
 __all__ = ["SpectralTokenizer", "find_tokenizer", "install_tokenizer", "retarget", "tokenizer_args"]
 
-#: quadrature weights are band widths in units of this many nm
-_WIDTH_UNIT_NM = 10.0
-
-
-def tokenizer_args(*, init: Literal["srf", "select"] = "select", coverage: Coverage = "error",
-                   integration: Integration = DEFAULT_INTEGRATION, rank: int = 64,
-                   hidden: int = 128, frequencies: int = 8, fwhm_frequencies: int = 2,
-                   gain: float = 30.0, offset: Literal["mlp", "spectrum"] = "spectrum",
-                   grid_nm: float = 5.0, pretrained: str | None = None) -> None:
-    """The arguments ``input_mode: tokenizer`` takes: ``init`` - the projection the kernels are
-    generated from (``srf`` or ``select``); ``coverage``, ``integration`` - as for those
-    adapters; ``rank``, ``hidden``, ``frequencies``, ``fwhm_frequencies`` - the learned offset's
-    basis kernels, MLP width and Fourier frequencies of the band centre and of its FWHM;
-    ``gain`` - a constant the offset's coefficients are multiplied by (with Adam, about a
-    learning-rate multiplier for the learned part; the offset is still zero at step 0);
-    ``offset`` - ``mlp`` (coefficients from an MLP over Fourier features of centre and FWHM)
-    or ``spectrum`` (coefficients are a table over a ``grid_nm`` wavelength grid, integrated
-    with each band's Gaussian response - the same continuous spectral filters, read through
-    each sensor's bands);
-    ``pretrained`` - a file from ``hsiadapt pretrain --tokenizer`` whose learned part (MLP and
-    basis) the tokenizer starts from (then step 0 is no longer the projection)."""
+#: how many simulated sensors ``augment`` draws from (built once per band table)
+AUGMENT_POOL = 32
 
 
 class _Fold(Protocol):
@@ -104,6 +98,10 @@ class SpectralTokenizer(nn.Module):
             target bands a sensor does not see (``coverage: drop``) get no kernel and no shift.
         rank, hidden, frequencies, fwhm_frequencies: size of the learned offset.
         gain: constant factor on the offset's coefficients (its effective learning rate).
+        offset, grid_nm, smooth_nm, quadrature: how a band's coefficients are read (see
+            :func:`tokenizer_args`).
+        augment: probability that a training step reads the input through a simulated sensor
+            (:mod:`hsiadapt.models.tokenizer_augment`).
     """
 
     weight: torch.Tensor
@@ -123,7 +121,9 @@ class SpectralTokenizer(nn.Module):
                  integration: Integration = DEFAULT_INTEGRATION, coverage: Coverage = "error",
                  rank: int = 64, hidden: int = 128, frequencies: int = 8,
                  fwhm_frequencies: int = 2, gain: float = 30.0,
-                 offset: Literal["mlp", "spectrum"] = "spectrum", grid_nm: float = 5.0) -> None:
+                 offset: Literal["mlp", "spectrum"] = "spectrum", grid_nm: float = 5.0,
+                 smooth_nm: float = 0.0, quadrature: Quadrature = "spacing",
+                 augment: float = 0.0) -> None:
         super().__init__()
         check_choice("tokenizer init", init, Literal["srf", "select"], "adapter args key 'init'")
         k, e = len(target), extra_channels
@@ -139,16 +139,26 @@ class SpectralTokenizer(nn.Module):
         if not (math.isfinite(gain) and gain > 0):
             raise ValueError(f"tokenizer gain {gain!r}: use a positive number (1.0: none)")
         self.gain = float(gain)
+        check_choice("tokenizer quadrature", quadrature, Quadrature, "adapter args key 'quadrature'")
+        self.quadrature_rule: Quadrature = quadrature
+        if not (math.isfinite(augment) and 0.0 <= augment <= 1.0):
+            raise ValueError(f"tokenizer augment {augment!r}: use a probability in [0, 1] "
+                             "(0: no simulated sensors)")
+        self.augment = float(augment)
+        self._pool: list[tuple[BandState, torch.Tensor]] | None = None
         w = weight.detach().reshape(d, self.pix, k + e)
         self.weight = nn.Parameter(w[..., :k].clone())
         self.extra = nn.Parameter(w[..., k:].clone()) if e else None
         self.bias = nn.Parameter(bias.detach().clone()) if bias is not None else None
         if offset not in ("mlp", "spectrum"):
             raise ValueError(f"tokenizer offset {offset!r}: use 'mlp' or 'spectrum'")
+        if smooth_nm and offset != "spectrum":
+            raise ValueError(f"tokenizer smooth_nm {smooth_nm!r} smooths the spectrum table: "
+                             "it needs offset: spectrum (or drop smooth_nm)")
         self.mlp: nn.Module
         if offset == "spectrum":
             self.mlp = SpectrumTable(round((LAMBDA_NM[1] - LAMBDA_NM[0]) / grid_nm) + 1,
-                                      rank)
+                                     rank, smooth_nm)
         else:
             self.mlp = nn.Sequential(
                 nn.Linear(2 + 2 * (frequencies + fwhm_frequencies), hidden), nn.GELU(),
@@ -180,26 +190,24 @@ class SpectralTokenizer(nn.Module):
         """Generate the kernels for input ``bands`` from now on; ``source_mean``/``source_std``:
         the statistics the input bands were normalised with (``None``: not normalised). Zero
         std counts as 1 (as :class:`hsiadapt.data.transforms.Normalize` does)."""
-        smap = build_map(bands, self.target, self.init, integration=self.integration,
-                         coverage=self.coverage)
-        kept = [self.target.names.index(n) for n in smap.target.names]
-        m = np.zeros((len(bands), len(self.target)))
-        m[:, kept] = smap.matrix
-        present = np.zeros(len(self.target))
-        present[kept] = 1.0
-        c = len(bands)
-        r = np.zeros(c) if source_mean is None else np.asarray(source_mean, np.float64)
-        q = np.ones(c) if source_std is None else np.asarray(source_std, np.float64)
-        if r.shape != (c,) or q.shape != (c,):
-            raise ValueError(f"source statistics have {r.shape} / {q.shape} values for {c} bands")
-        fw = bands.effective_fwhm()
-        width = np.where(bands.valid, fw, 0.0) / _WIDTH_UNIT_NM
-        dev = self.weight.device
-        for name, value in (("projection", m), ("present", present), ("centers", bands.centers),
-                            ("fwhm", fw), ("quadrature", width), ("source_mean", r),
-                            ("source_std", np.where(q > 0, q, 1.0))):
-            setattr(self, name, torch.as_tensor(value, dtype=torch.float64, device=dev))
+        st = self._state_for(bands, source_mean, source_std)
+        for name in BandState.__dataclass_fields__:
+            setattr(self, name, getattr(st, name))
         self.source = bands
+        self._pool = None
+
+    def _state_for(self, bands: BandSet, source_mean: np.ndarray | None,
+                   source_std: np.ndarray | None) -> BandState:
+        return band_state(bands, self.target, init=self.init, integration=self.integration,
+                          coverage=self.coverage, quadrature=self.quadrature_rule,
+                          source_mean=source_mean, source_std=source_std,
+                          device=self.weight.device)
+
+    def state(self) -> BandState:
+        """The current bands' :class:`BandState` (on the module's device)."""
+        if self.source is None:
+            raise RuntimeError("the tokenizer has no input bands: call set_bands(bands) first")
+        return BandState(**{n: getattr(self, n) for n in BandState.__dataclass_fields__})
 
     def set_target_statistics(self, mean: np.ndarray, std: np.ndarray) -> None:
         """The statistics the adapter run normalises the projected bands with: one value per
@@ -217,36 +225,56 @@ class SpectralTokenizer(nn.Module):
         self.target_mean.copy_(tm)
         self.target_std.copy_(ts)
 
-    def offset(self) -> torch.Tensor:
-        """The learned per-band kernel offset ``(D, pix, C)`` (zero at step 0)."""
+    def offset(self, st: BandState | None = None) -> torch.Tensor:
+        """The learned per-band kernel offset ``(D, pix, C)`` for ``st`` (default: the current
+        bands; zero at step 0)."""
+        st = self.state() if st is None else st
         dt = self.basis.dtype
-        c, f = self.centers.to(dt), self.fwhm.to(dt)
+        c, f = st.centers.to(dt), st.fwhm.to(dt)
         if isinstance(self.mlp, SpectrumTable):
             raw = self.mlp(c, f)
         else:
             raw = self.mlp(fourier(c, f, self.frequencies, self.fwhm_frequencies))
-        coef = raw * (self.gain * self.quadrature.to(dt))[:, None]  # (C, rank)
+        coef = raw * (self.gain * st.quadrature.to(dt))[:, None]  # (C, rank)
         return torch.einsum("jr,rdp->dpj", coef, self.basis)
 
-    def kernel(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The generated ``(D, pix * (C + extra))`` weight and ``(D,)`` bias for the current
-        bands."""
-        if self.source is None:
-            raise RuntimeError("the tokenizer has no input bands: call set_bands(bands) first")
+    def kernel(self, st: BandState | None = None, mix: torch.Tensor | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The generated ``(D, pix * (C + extra))`` weight and ``(D,)`` bias for ``st``
+        (default: the current bands). ``mix`` ``(C_st, C)``: a map from the current bands'
+        normalised input to ``st``'s (a simulated sensor, :func:`simulated_states`), folded
+        into the weight so it reads the current bands."""
+        st = self.state() if st is None else st
         dt = self.weight.dtype
         s = self.target_std.double()
-        mat = self.projection * self.source_std[:, None] / s[None, :]
-        shift = (self.projection.T @ self.source_mean - self.target_mean.double()) / s
-        shift = shift * self.present
-        w = torch.einsum("dpk,jk->dpj", self.weight, mat.to(dt)) + self.offset().to(dt)
+        mat = st.projection * st.source_std[:, None] / s[None, :]
+        shift = (st.projection.T @ st.source_mean - self.target_mean.double()) / s
+        shift = shift * st.present
+        w = torch.einsum("dpk,jk->dpj", self.weight, mat.to(dt)) + self.offset(st).to(dt)
+        if mix is not None:
+            w = torch.einsum("dpi,ij->dpj", w, mix.to(dt))
         if self.extra is not None:
             w = torch.cat([w, self.extra], dim=-1)
         add = torch.einsum("dpk,k->d", self.weight, shift.to(dt))
         bias = add if self.bias is None else self.bias + add
         return w.reshape(self.dim, -1), bias
 
+    def _simulated(self) -> tuple[BandState, torch.Tensor]:
+        """One simulated sensor over the current bands, drawn from a pool of
+        :data:`AUGMENT_POOL` (built the first time, the same for the same bands)."""
+        dev = self.weight.device
+        if self._pool is None or self._pool[0][1].device != dev:
+            assert self.source is not None
+            self._pool = simulated_states(
+                self.source, self.source_mean.cpu().numpy(), self.source_std.cpu().numpy(),
+                self._state_for, AUGMENT_POOL)
+        return self._pool[int(torch.randint(len(self._pool), ()))]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        w, b = self.kernel()
+        if self.training and self.augment > 0 and bool(torch.rand(()) < self.augment):
+            w, b = self.kernel(*self._simulated())
+        else:
+            w, b = self.kernel()
         if x.shape[-1] != w.shape[1]:
             n = 0 if self.source is None else len(self.source)
             raise ValueError(f"the tokenizer is set for {n} bands ({w.shape[1]} inputs per patch) "
@@ -289,32 +317,6 @@ def install_tokenizer(backbone: Backbone, source: BandSet, target: BandSet, *,
         tok.set_target_statistics(np.asarray(fold.target_mean), np.asarray(fold.target_std))
     setattr(parent, attr, tok)
     return tok
-
-
-def _with_defaults(args: dict[str, Any]) -> dict[str, Any]:
-    sig = inspect.signature(tokenizer_args).parameters
-    return {k: args.get(k, p.default) for k, p in sig.items() if k != "pretrained"}
-
-
-def load_learned(tok: SpectralTokenizer, path: str | Path, args: dict[str, Any]) -> None:
-    """Start ``tok``'s learned part (MLP and basis) from a ``hsiadapt pretrain --tokenizer``
-    file made with the same tokenizer ``args``."""
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"tokenizer args pretrained: {p} does not exist; make it with "
-                                "`hsiadapt pretrain --tokenizer` (it prints the path)")
-    state = torch.load(p, map_location="cpu", weights_only=True)
-    made, asked = _with_defaults(state.get("args", {})), _with_defaults(args)
-    if made != asked:
-        raise ValueError(f"tokenizer args pretrained: {p} was made with args {made}, the run "
-                         f"asks for {asked}; use the same init/rank/hidden/frequencies/gain")
-    if tuple(state["basis"].shape[1:]) != tuple(tok.basis.shape[1:]):
-        raise ValueError(f"tokenizer args pretrained: {p} has basis kernels of shape "
-                         f"{tuple(state['basis'].shape)}, this backbone needs "
-                         f"{tuple(tok.basis.shape)}: pretrain behind the same backbone")
-    with torch.no_grad():
-        tok.basis.copy_(state["basis"])
-    tok.mlp.load_state_dict(state["mlp"])
 
 
 def find_tokenizer(model: nn.Module) -> SpectralTokenizer | None:

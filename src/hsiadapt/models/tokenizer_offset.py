@@ -35,11 +35,34 @@ def fourier(centers: torch.Tensor, fwhm: torch.Tensor, n: int, n_fwhm: int) -> t
 class SpectrumTable(nn.Module):
     """``rank`` spectral filters tabulated on a wavelength grid (zero at first); a band's
     coefficients are the filters averaged under its Gaussian response (cut at 1.5 FWHM, so a
-    band's gradient reaches only the grid points it sees)."""
+    band's gradient reaches only the grid points it sees). With ``smooth_nm > 0`` the table is
+    read through a Gaussian of that FWHM along wavelength (a fixed buffer, not in the state
+    dict): the filters cannot vary faster than the coarsest sensor resolves, so 5 nm and 12 nm
+    bands at one wavelength read like coefficients."""
 
-    def __init__(self, n: int, rank: int) -> None:
+    smoothing: torch.Tensor
+
+    def __init__(self, n: int, rank: int, smooth_nm: float = 0.0) -> None:
         super().__init__()
+        if not (math.isfinite(smooth_nm) and smooth_nm >= 0):
+            raise ValueError(f"tokenizer smooth_nm {smooth_nm!r}: use a width in nm >= 0 "
+                             "(0: no smoothing)")
         self.weight = nn.Parameter(torch.zeros(n, rank))
+        self.smooth_nm = float(smooth_nm)
+        grid = torch.linspace(*LAMBDA_NM, n, dtype=torch.float64)
+        if smooth_nm > 0:
+            d = (grid[:, None] - grid[None, :]) / smooth_nm
+            k = torch.exp(-4.0 * math.log(2.0) * d.square())
+            k = k / k.sum(1, keepdim=True)
+        else:
+            k = torch.eye(n, dtype=torch.float64)
+        self.register_buffer("smoothing", k.float(), persistent=False)
+
+    def table(self) -> torch.Tensor:
+        """The ``(n, rank)`` filters as bands read them (smoothed when asked)."""
+        if self.smooth_nm > 0:
+            return self.smoothing.to(self.weight.dtype) @ self.weight
+        return self.weight
 
     def forward(self, centers: torch.Tensor, fwhm: torch.Tensor) -> torch.Tensor:
         grid = torch.linspace(*LAMBDA_NM, self.weight.shape[0], dtype=centers.dtype,
@@ -47,4 +70,4 @@ class SpectrumTable(nn.Module):
         d = (grid[None, :] - centers[:, None]) / fwhm.clamp_min(1e-3)[:, None]
         resp = torch.exp(-4.0 * math.log(2.0) * d.square()) * (d.abs() <= 1.5)
         resp = resp / resp.sum(1, keepdim=True).clamp_min(1e-12)
-        return resp @ self.weight.to(centers.dtype)
+        return resp @ self.table().to(centers.dtype)
