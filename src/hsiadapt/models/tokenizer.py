@@ -107,14 +107,7 @@ class SpectralTokenizer(nn.Module):
     weight: torch.Tensor
     target_mean: torch.Tensor
     target_std: torch.Tensor
-    # set by set_bands (not in the state dict)
-    projection: torch.Tensor
-    present: torch.Tensor
-    centers: torch.Tensor
-    fwhm: torch.Tensor
-    quadrature: torch.Tensor
-    source_mean: torch.Tensor
-    source_std: torch.Tensor
+    # set_bands sets the fields of a BandState as buffers (not in the state dict): state()
 
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None, target: BandSet, *,
                  extra_channels: int = 0, init: Literal["srf", "select"] = "select",
@@ -212,7 +205,7 @@ class SpectralTokenizer(nn.Module):
     def set_target_statistics(self, mean: np.ndarray, std: np.ndarray) -> None:
         """The statistics the adapter run normalises the projected bands with: one value per
         target band the current bands cover (``coverage: drop`` leaves some out), in order."""
-        present = self.present.cpu().numpy().astype(bool)
+        present = self.state().present.cpu().numpy().astype(bool)
         if np.shape(mean) != (int(present.sum()),) or np.shape(std) != np.shape(mean):
             raise ValueError(f"target statistics have {np.shape(mean)} / {np.shape(std)} values "
                              f"for {int(present.sum())} covered target bands")
@@ -265,8 +258,9 @@ class SpectralTokenizer(nn.Module):
         dev = self.weight.device
         if self._pool is None or self._pool[0][1].device != dev:
             assert self.source is not None
+            st = self.state()
             self._pool = simulated_states(
-                self.source, self.source_mean.cpu().numpy(), self.source_std.cpu().numpy(),
+                self.source, st.source_mean.cpu().numpy(), st.source_std.cpu().numpy(),
                 self._state_for, AUGMENT_POOL)
         return self._pool[int(torch.randint(len(self._pool), ()))]
 
