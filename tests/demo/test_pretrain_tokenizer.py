@@ -17,7 +17,7 @@ from hsiadapt.demo.pretrain_tokenizer import (
 )
 from hsiadapt.models.backbones import build_backbone
 from hsiadapt.models.model import build_model
-from hsiadapt.models.tokenizer import find_tokenizer, install_tokenizer
+from hsiadapt.models.tokenizer_install import find_tokenizer, install_tokenizer
 from hsiadapt.models.tokenizer_options import tokenizer_defaults
 from hsiadapt.spectral import build_map, get_sensor
 

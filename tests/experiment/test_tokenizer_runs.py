@@ -11,7 +11,7 @@ import torch
 from hsiadapt.experiment._values import ConfigError
 from hsiadapt.experiment.config import load_config
 from hsiadapt.experiment.sweep import run_sweep
-from hsiadapt.models.tokenizer import find_tokenizer
+from hsiadapt.models.tokenizer_install import find_tokenizer
 
 from .conftest import write_tiny_config
 
@@ -40,6 +40,13 @@ def test_tokenizer_grid_trains_and_reloads(tmp_path):
     torch.testing.assert_close(tok.target_mean, saved[key])  # ...and come back on reload
     assert loaded.normalize is not None
     torch.testing.assert_close(tok.source_mean.float(), loaded.normalize.mean.float().ravel())
+    # support: seen (the default) ran after each optimizer step of the Lightning fit: the table
+    # moved, and only where the training bands read it
+    table = tok.mlp.weight.detach().double()
+    reads = tok.mlp.responses(tok.centers, tok.fwhm)
+    unseen = table - torch.linalg.pinv(reads, rtol=1e-5) @ (reads @ table)
+    assert float(table.abs().max()) > 0
+    assert float(unseen.abs().max()) < 1e-4 * float(table.abs().max())
 
 
 def test_tokenizer_arguments_are_checked(tmp_path):

@@ -17,7 +17,7 @@ def test_terratorch_fit_runs_the_config(tmp_path, monkeypatch):
     from terratorch.cli_tools import build_lightning_cli
 
     from hsiadapt.models.terratorch_plugin import HSISpectralBackbone
-    from hsiadapt.models.tokenizer import find_tokenizer
+    from hsiadapt.models.tokenizer_install import find_tokenizer
 
     monkeypatch.chdir(ROOT)  # the config's paths are relative to the repository root
     monkeypatch.setattr("sys.argv", ["terratorch"])

@@ -12,7 +12,8 @@ from einops import rearrange
 
 from hsiadapt.models.backbones import BACKBONES, build_backbone
 from hsiadapt.models.model import NormalizationFold, build_model
-from hsiadapt.models.tokenizer import SpectralTokenizer, find_tokenizer, retarget
+from hsiadapt.models.tokenizer import SpectralTokenizer
+from hsiadapt.models.tokenizer_install import find_tokenizer, retarget
 from hsiadapt.spectral import BandSet, get_sensor
 
 #: backbone -> the band set its patch embedding was pretrained for

@@ -7,7 +7,7 @@ What changes with the sensor, and nothing else:
   the other sensor's band table; the projected bands are normalised with the statistics the
   run trained with (``stats.json``), as every later input of that model would be;
 * ``tokenizer``: the kernels are regenerated from the other sensor's centres and FWHM
-  (:func:`hsiadapt.models.tokenizer.retarget`); its input bands are normalised with their own
+  (:func:`hsiadapt.models.tokenizer_install.retarget`); its input bands are normalised with their own
   statistics (from that sensor's *unlabelled* training scenes - a band table needs statistics
   of its own), and the fold maps them into the projected-band statistics the run trained with;
 * ``full_spectrum`` and ``native`` read EnMAP's 202 bands only: they are not scored elsewhere.
@@ -48,7 +48,7 @@ def score_on_sensor(run_dir: str | Path, sensor: str, scenes: str | Path) -> dic
     from hsiadapt.experiment.record import CONFIG_FILE, read_record
     from hsiadapt.experiment.run_files import run_statistics, run_weights
     from hsiadapt.models.task import build_task
-    from hsiadapt.models.tokenizer import find_tokenizer, retarget
+    from hsiadapt.models.tokenizer_install import find_tokenizer, retarget
 
     rd = Path(run_dir)
     rec = read_record(rd)

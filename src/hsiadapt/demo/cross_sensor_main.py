@@ -41,7 +41,7 @@ ROWS: dict[str, tuple[str, str, list[str]]] = {
 
 #: the tokenizer row's arguments (measured: README, "One tokenizer for every sensor")
 TOKENIZER_ARGS: dict[str, Any] = {"init": "select", "offset": "spectrum", "rank": 64,
-                                  "gain": 30.0, "quadrature": "spacing"}
+                                  "gain": 30.0, "quadrature": "spacing", "support": "seen"}
 #: whether the tokenizer row starts from ``hsiadapt pretrain --tokenizer`` (measured: README)
 PRETRAIN_TOKENIZER = False
 

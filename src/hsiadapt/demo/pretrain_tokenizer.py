@@ -141,6 +141,7 @@ def train_tokenizer(backbone: Any, tok: Any, batches: Callable[[int], np.ndarray
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        tok.after_step()  # support: seen keeps the table to what the bands read
         losses.append(loss.item())
         if step % every == 0 or step == steps:
             echo(f"[pretrain] tokenizer step {step}/{steps}: relative loss "
@@ -159,7 +160,7 @@ def pretrain_tokenizer(recipe: TokenizerRecipe = TokenizerRecipe(), *,
 
     from hsiadapt._atomic import atomic_path
     from hsiadapt.models.backbones import build_backbone
-    from hsiadapt.models.tokenizer import install_tokenizer
+    from hsiadapt.models.tokenizer_install import install_tokenizer
     from hsiadapt.spectral import build_map, get_sensor
 
     recipe.validate()

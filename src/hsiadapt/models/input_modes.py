@@ -27,7 +27,8 @@ from torch import nn
 from hsiadapt.adapters import ADAPTERS, build_adapter
 from hsiadapt.models.backbones import Backbone
 from hsiadapt.models.fold import NormalizationFold, expand_patch_embedding
-from hsiadapt.models.tokenizer import install_tokenizer, tokenizer_args
+from hsiadapt.models.tokenizer import tokenizer_args
+from hsiadapt.models.tokenizer_install import install_tokenizer
 from hsiadapt.registry import Registry
 from hsiadapt.spectral import BandSet, build_map
 from hsiadapt.spectral.resampling import DEFAULT_INTEGRATION

@@ -91,6 +91,14 @@ class HSITask(L.LightningModule):
                  batch_size=out.shape[0])
         return loss
 
+    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+        # modules that keep a constraint after each optimizer step (the spectral tokenizer's
+        # ``support: seen``)
+        for m in self.model.modules():
+            step = getattr(m, "after_step", None)
+            if callable(step):
+                step()
+
     #: the batch key holding the targets
     target_key = "label"
 

@@ -25,7 +25,7 @@ whose kernel for input band ``j`` is computed at run time from the band table::
 
 Defaults (measured on the demo's tasks, README "One tokenizer for every sensor"):
 ``init: select``, ``offset: spectrum`` (5 nm grid), ``rank: 64``, ``gain: 30``,
-``quadrature: spacing``. With the first defaults (``srf``, MLP, rank 16, gain 1) the offset
+``quadrature: spacing``, ``support: seen``. With the first defaults (``srf``, MLP, rank 16, gain 1) the offset
 hardly moved in 25 epochs (its last layer's weights stayed near 0.002) and the tokenizer scored
 as ``srf``; the MLP at rank 64 and gain 10 reached ``full_spectrum`` on EnMAP but did not
 transfer to other sensors. With ``quadrature: fwhm`` the offset's weight per nm of spectrum
@@ -41,13 +41,14 @@ band tables while fine-tuning on one sensor. ``smooth_nm`` and ``quadrature: spa
 offset read alike through narrow and wide, sparse and overlapping bands.
 
 The state dict holds ``W``, ``b``, the MLP, ``B`` and ``m, s`` - nothing per input sensor, so a
-tokenizer trained on EnMAP loads and runs on PRISMA, EMIT or AVIRIS-NG bands (:func:`retarget`).
+tokenizer trained on EnMAP loads and runs on PRISMA, EMIT or AVIRIS-NG bands
+(:func:`hsiadapt.models.tokenizer_install.retarget`).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 import numpy as np
 import torch
@@ -55,33 +56,17 @@ from torch import nn
 from torch.nn import functional as F
 
 from hsiadapt.hints import check_choice
-from hsiadapt.models.backbones import BACKBONES, Backbone
 from hsiadapt.models.tokenizer_augment import simulated_states
 from hsiadapt.models.tokenizer_bands import BandState, Quadrature, band_state
 from hsiadapt.models.tokenizer_offset import LAMBDA_NM, SpectrumTable, fourier
-from hsiadapt.models.tokenizer_options import tokenizer_args
-from hsiadapt.models.tokenizer_pretrained import load_learned
+from hsiadapt.models.tokenizer_options import OffsetInput, Support, tokenizer_args
 from hsiadapt.spectral import BandSet
 from hsiadapt.spectral.resampling import DEFAULT_INTEGRATION, Coverage, Integration
 
-__all__ = ["SpectralTokenizer", "find_tokenizer", "install_tokenizer", "retarget", "tokenizer_args"]
+__all__ = ["SpectralTokenizer", "tokenizer_args"]
 
 #: how many simulated sensors ``augment`` draws from (built once per band table)
 AUGMENT_POOL = 32
-
-
-class _Fold(Protocol):
-    """What :class:`hsiadapt.models.model.NormalizationFold` holds (not imported: it imports
-    this module)."""
-
-    @property
-    def source_mean(self) -> np.ndarray: ...
-    @property
-    def source_std(self) -> np.ndarray: ...
-    @property
-    def target_mean(self) -> np.ndarray: ...
-    @property
-    def target_std(self) -> np.ndarray: ...
 
 
 class SpectralTokenizer(nn.Module):
@@ -98,7 +83,8 @@ class SpectralTokenizer(nn.Module):
             target bands a sensor does not see (``coverage: drop``) get no kernel and no shift.
         rank, hidden, frequencies, fwhm_frequencies: size of the learned offset.
         gain: constant factor on the offset's coefficients (its effective learning rate).
-        offset, grid_nm, smooth_nm, quadrature: how a band's coefficients are read (see
+        offset, grid_nm, smooth_nm, quadrature, offset_input, support: how a band's
+            coefficients are read, what they weight, where the table may be non-zero (see
             :func:`tokenizer_args`).
         augment: probability that a training step reads the input through a simulated sensor
             (:mod:`hsiadapt.models.tokenizer_augment`).
@@ -116,6 +102,7 @@ class SpectralTokenizer(nn.Module):
                  fwhm_frequencies: int = 2, gain: float = 30.0,
                  offset: Literal["mlp", "spectrum"] = "spectrum", grid_nm: float = 5.0,
                  smooth_nm: float = 0.0, quadrature: Quadrature = "spacing",
+                 offset_input: OffsetInput = "normalised", support: Support = "seen",
                  augment: float = 0.0) -> None:
         super().__init__()
         check_choice("tokenizer init", init, Literal["srf", "select"], "adapter args key 'init'")
@@ -134,6 +121,12 @@ class SpectralTokenizer(nn.Module):
         self.gain = float(gain)
         check_choice("tokenizer quadrature", quadrature, Quadrature, "adapter args key 'quadrature'")
         self.quadrature_rule: Quadrature = quadrature
+        check_choice("tokenizer offset_input", offset_input, OffsetInput,
+                     "adapter args key 'offset_input'")
+        self.offset_input: OffsetInput = offset_input
+        check_choice("tokenizer support", support, Support, "adapter args key 'support'")
+        self.support: Support = support
+        self._seen: torch.Tensor | None = None
         if not (math.isfinite(augment) and 0.0 <= augment <= 1.0):
             raise ValueError(f"tokenizer augment {augment!r}: use a probability in [0, 1] "
                              "(0: no simulated sensors)")
@@ -188,6 +181,7 @@ class SpectralTokenizer(nn.Module):
             setattr(self, name, getattr(st, name))
         self.source = bands
         self._pool = None
+        self._seen = None
 
     def _state_for(self, bands: BandSet, source_mean: np.ndarray | None,
                    source_std: np.ndarray | None) -> BandState:
@@ -228,7 +222,10 @@ class SpectralTokenizer(nn.Module):
             raw = self.mlp(c, f)
         else:
             raw = self.mlp(fourier(c, f, self.frequencies, self.fwhm_frequencies))
-        coef = raw * (self.gain * st.quadrature.to(dt))[:, None]  # (C, rank)
+        scale = self.gain * st.quadrature
+        if self.offset_input == "reflectance":  # undo the band's own normalisation
+            scale = scale * st.source_std / self.target_std.double().mean()
+        coef = raw * scale.to(dt)[:, None]  # (C, rank)
         return torch.einsum("jr,rdp->dpj", coef, self.basis)
 
     def kernel(self, st: BandState | None = None, mix: torch.Tensor | None = None
@@ -252,9 +249,9 @@ class SpectralTokenizer(nn.Module):
         bias = add if self.bias is None else self.bias + add
         return w.reshape(self.dim, -1), bias
 
-    def _simulated(self) -> tuple[BandState, torch.Tensor]:
-        """One simulated sensor over the current bands, drawn from a pool of
-        :data:`AUGMENT_POOL` (built the first time, the same for the same bands)."""
+    def _pool_states(self) -> list[tuple[BandState, torch.Tensor]]:
+        """The pool of :data:`AUGMENT_POOL` simulated sensors over the current bands (built the
+        first time, the same for the same bands)."""
         dev = self.weight.device
         if self._pool is None or self._pool[0][1].device != dev:
             assert self.source is not None
@@ -262,7 +259,26 @@ class SpectralTokenizer(nn.Module):
             self._pool = simulated_states(
                 self.source, st.source_mean.cpu().numpy(), st.source_std.cpu().numpy(),
                 self._state_for, AUGMENT_POOL)
-        return self._pool[int(torch.randint(len(self._pool), ()))]
+        return self._pool
+
+    def _simulated(self) -> tuple[BandState, torch.Tensor]:
+        """One simulated sensor of the pool, drawn at random."""
+        pool = self._pool_states()
+        return pool[int(torch.randint(len(pool), ()))]
+
+    def after_step(self) -> None:
+        """Called after each optimizer step: with ``support: seen``, project the spectrum table
+        onto what the training bands (and the simulated sensors ``augment`` reads) see, so the
+        part no training band reads - where Adam's per-entry steps leave filters that another
+        sensor's bands would read - stays zero."""
+        if self.support != "seen" or not isinstance(self.mlp, SpectrumTable):
+            return
+        if self._seen is None:
+            states = [self.state()] + ([p[0] for p in self._pool_states()] if self.augment
+                                        else [])
+            self._seen = self.mlp.seen_projector(
+                [(st.centers[st.quadrature > 0], st.fwhm[st.quadrature > 0]) for st in states])
+        self.mlp.keep_seen_(self._seen)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.training and self.augment > 0 and bool(torch.rand(()) < self.augment):
@@ -279,51 +295,3 @@ class SpectralTokenizer(nn.Module):
         src = "no bands" if self.source is None else f"{self.source.name} ({len(self.source)})"
         return (f"{src} -> {self.target.name} ({len(self.target)}) via {self.init}, "
                 f"rank {self.basis.shape[0]}, dim {self.dim}")
-
-
-def install_tokenizer(backbone: Backbone, source: BandSet, target: BandSet, *,
-                      extra_channels: int = 0, fold: _Fold | None = None,
-                      **args: Any) -> SpectralTokenizer:
-    """Replace ``backbone``'s patch embedding (built for the ``target`` bands, in order, plus
-    ``extra_channels``) by a :class:`SpectralTokenizer` set for ``source`` bands. ``fold``: the
-    normalisations to bridge (see :class:`hsiadapt.models.model.NormalizationFold`); ``args``:
-    :func:`tokenizer_args`."""
-    card = BACKBONES.get(backbone.name)
-    if card.patch_embedding is None:
-        supported = [n for n in BACKBONES.names() if BACKBONES.get(n).patch_embedding is not None]
-        raise NotImplementedError(f"input_mode tokenizer needs a patch embedding to generate; "
-                                  f"backbone {backbone.name!r} declares none (supported: "
-                                  f"{supported})")
-    parent, attr, lin = card.patch_embedding(backbone.module)
-    # the global RNG is left as it was: the head drawn next is the adapter run's head, so a
-    # seed gives the same model at step 0 (logits and all) as the adapter run
-    pretrained = args.pop("pretrained", None)
-    with torch.random.fork_rng(devices=[]):
-        tok = SpectralTokenizer(lin.weight, lin.bias, target, extra_channels=extra_channels,
-                                **args)
-    if pretrained is not None:
-        load_learned(tok, pretrained, args)
-    tok.to(lin.weight.device)
-    if fold is None:
-        tok.set_bands(source)
-    else:
-        tok.set_bands(source, fold.source_mean, fold.source_std)
-        tok.set_target_statistics(np.asarray(fold.target_mean), np.asarray(fold.target_std))
-    setattr(parent, attr, tok)
-    return tok
-
-
-def find_tokenizer(model: nn.Module) -> SpectralTokenizer | None:
-    """The model's :class:`SpectralTokenizer`, or ``None``."""
-    return next((m for m in model.modules() if isinstance(m, SpectralTokenizer)), None)
-
-
-def retarget(model: nn.Module, bands: BandSet, source_mean: np.ndarray | None = None,
-             source_std: np.ndarray | None = None) -> SpectralTokenizer:
-    """Point a (trained) model's tokenizer at another sensor's ``bands`` - nothing else changes:
-    the kernels are regenerated from the band table, the target statistics kept."""
-    tok = find_tokenizer(model)
-    if tok is None:
-        raise ValueError("the model has no spectral tokenizer (input_mode tokenizer)")
-    tok.set_bands(bands, source_mean, source_std)
-    return tok

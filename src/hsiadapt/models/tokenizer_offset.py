@@ -64,10 +64,28 @@ class SpectrumTable(nn.Module):
             return self.smoothing.to(self.weight.dtype) @ self.weight
         return self.weight
 
-    def forward(self, centers: torch.Tensor, fwhm: torch.Tensor) -> torch.Tensor:
+    def responses(self, centers: torch.Tensor, fwhm: torch.Tensor) -> torch.Tensor:
+        """``(C, n)``: each band's normalised Gaussian response over the grid (cut at 1.5
+        FWHM)."""
         grid = torch.linspace(*LAMBDA_NM, self.weight.shape[0], dtype=centers.dtype,
                               device=centers.device)
         d = (grid[None, :] - centers[:, None]) / fwhm.clamp_min(1e-3)[:, None]
         resp = torch.exp(-4.0 * math.log(2.0) * d.square()) * (d.abs() <= 1.5)
-        resp = resp / resp.sum(1, keepdim=True).clamp_min(1e-12)
-        return resp @ self.table().to(centers.dtype)
+        return resp / resp.sum(1, keepdim=True).clamp_min(1e-12)
+
+    def forward(self, centers: torch.Tensor, fwhm: torch.Tensor) -> torch.Tensor:
+        return self.responses(centers, fwhm) @ self.table().to(centers.dtype)
+
+    def seen_projector(self, bands: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
+        """``(n, n)``: the orthogonal projector onto the table entries that the bands given as
+        ``(centers, fwhm)`` pairs read (the row space of their responses, through the
+        smoothing); what it removes changes no coefficient of those bands."""
+        reads = torch.cat([self.responses(c.double(), f.double()) for c, f in bands])
+        reads = reads @ self.smoothing.double().to(reads.device)
+        # directions read at under 1e-5 of the strongest count as unseen (well-conditioned)
+        return torch.linalg.pinv(reads, rtol=1e-5) @ reads
+
+    @torch.no_grad()
+    def keep_seen_(self, projector: torch.Tensor) -> None:
+        """Project the table onto what ``projector`` (:meth:`seen_projector`) keeps."""
+        self.weight.copy_((projector @ self.weight.double()).to(self.weight.dtype))

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from hsiadapt.models.tokenizer_bands import Quadrature
 from hsiadapt.spectral.resampling import DEFAULT_INTEGRATION, Coverage, Integration
 
-__all__ = ["tokenizer_args", "tokenizer_defaults"]
+__all__ = ["OFFSET_INPUTS", "OffsetInput", "Support", "tokenizer_args", "tokenizer_defaults"]
+
+#: what the learned offset weights: each input band ``normalised`` with its own statistics, or
+#: in the input's ``reflectance`` units (divided by one sensor-independent scale: the mean std
+#: of the target bands), so another sensor's band statistics do not rescale it
+OffsetInput = Literal["normalised", "reflectance"]
+OFFSET_INPUTS: tuple[str, ...] = get_args(OffsetInput)
+#: where the spectrum table may be non-zero: ``all`` its grid, or what the training bands
+#: ``seen`` (projected after each optimizer step)
+Support = Literal["all", "seen"]
 
 
 def tokenizer_args(*, init: Literal["srf", "select"] = "select", coverage: Coverage = "error",
@@ -16,7 +25,9 @@ def tokenizer_args(*, init: Literal["srf", "select"] = "select", coverage: Cover
                    hidden: int = 128, frequencies: int = 8, fwhm_frequencies: int = 2,
                    gain: float = 30.0, offset: Literal["mlp", "spectrum"] = "spectrum",
                    grid_nm: float = 5.0, smooth_nm: float = 0.0, quadrature: Quadrature = "spacing",
-                   augment: float = 0.0, pretrained: str | None = None) -> None:
+                   offset_input: OffsetInput = "normalised", support: Support = "seen",
+                   augment: float = 0.0,
+                   pretrained: str | None = None) -> None:
     """The arguments ``input_mode: tokenizer`` takes: ``init`` - the projection the kernels are
     generated from (``srf`` or ``select``); ``coverage``, ``integration`` - as for those
     adapters; ``rank``, ``hidden``, ``frequencies``, ``fwhm_frequencies`` - the learned offset's
@@ -32,6 +43,14 @@ def tokenizer_args(*, init: Literal["srf", "select"] = "select", coverage: Cover
     ``quadrature`` - a band's weight in the offset: ``fwhm`` (its width) or ``spacing`` (half
     the distance between its neighbours, at most its FWHM: the offset is the same integral
     whatever the sensor's band overlap);
+    ``offset_input`` - what the offset weights: the input bands ``normalised`` with their own
+    statistics, or in ``reflectance`` units over one sensor-independent scale (the target bands'
+    mean std), so a sensor whose band statistics differ (noise, width) reads the same filters;
+    ``support`` - with ``offset: spectrum``, ``seen`` projects the table after each optimizer
+    step onto what the training bands read (Adam's per-entry steps otherwise leave filters
+    between and beside them that no training band sees, but another sensor's bands read; the
+    training bands' kernels, hence the training, are the same either way); ``all``: no
+    projection (``offset: mlp`` has no table: no projection either way);
     ``augment`` - the probability (0-1) that a training step reads its input through a
     simulated sensor (:mod:`hsiadapt.models.tokenizer_augment`; 0: never, and no random number
     is drawn);
