@@ -22,12 +22,7 @@ def _trained(offset_input: str) -> SpectralTokenizer:
     rng = np.random.default_rng(0)
     tok.set_bands(enmap, rng.uniform(0.1, 0.3, len(enmap)), rng.uniform(0.02, 0.1, len(enmap)))
     tok.set_target_statistics(np.full(12, 0.2), np.full(12, 0.05))
-    opt = torch.optim.Adam(tok.parameters(), lr=1e-3)
-    x = torch.randn(5, tok.in_features, generator=torch.Generator().manual_seed(1))
-    for _ in range(3):
-        opt.zero_grad()
-        tok(x).square().mean().backward()
-        opt.step()
+    _adam_steps(tok)
     return tok.eval()
 
 

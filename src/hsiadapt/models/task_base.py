@@ -91,13 +91,15 @@ class HSITask(L.LightningModule):
                  batch_size=out.shape[0])
         return loss
 
-    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+    def on_train_start(self) -> None:
         # modules that keep a constraint after each optimizer step (the spectral tokenizer's
-        # ``support: seen``)
-        for m in self.model.modules():
-            step = getattr(m, "after_step", None)
-            if callable(step):
-                step()
+        # ``support: seen``), found once per fit rather than per batch
+        self._after_step = [m.after_step for m in self.model.modules()
+                            if callable(getattr(m, "after_step", None))]
+
+    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+        for step in getattr(self, "_after_step", ()):
+            step()
 
     #: the batch key holding the targets
     target_key = "label"
