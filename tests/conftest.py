@@ -27,3 +27,13 @@ def realdata() -> Path:
 def data_dir() -> Path:
     """Committed fixtures (regenerate with tests/data/<name>/data.py)."""
     return DATA
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reuse():
+    """Each test starts with nothing kept from another test's data (hsiadapt.data.reuse)."""
+    from hsiadapt.data import reuse
+
+    reuse.clear()
+    yield
+    reuse.clear()

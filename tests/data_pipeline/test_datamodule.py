@@ -235,3 +235,16 @@ def test_d4_and_normalisation_commute_so_normalised_samples_can_be_kept(data_dir
     v = dm.raw["val"][0]
     v = dict(v, image=dm.adapter(v["image"][None])[0])
     torch.testing.assert_close(dm.splits["val"][0]["image"], norm(v)["image"])
+
+
+def test_d4_in_one_copy_equals_rot90_then_flip():
+    from hsiadapt.data.transforms import d4
+
+    x = torch.randn(3, 5, 7)
+    for k in range(4):
+        for flip in (False, True):
+            want = torch.rot90(x, k, dims=(-2, -1))
+            want = torch.flip(want, dims=(-1,)) if flip else want
+            got = d4(x, k, flip)
+            assert torch.equal(got, want), (k, flip)
+            assert got.untyped_storage().data_ptr() != x.untyped_storage().data_ptr()

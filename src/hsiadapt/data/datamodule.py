@@ -25,7 +25,13 @@ from hsiadapt.data.plan import (
     StatisticsLookup,
     StatisticsUnits,
 )
-from hsiadapt.data.stats import BandStatistics, compute_statistics, propagated_statistics
+from hsiadapt.data.reuse import kept_key, kept_samples
+from hsiadapt.data.stats import (
+    BandStatistics,
+    compute_statistics,
+    dataset_fingerprint,
+    propagated_statistics,
+)
 from hsiadapt.data.transforms import AUGMENTATIONS, Normalize, StudyAugment
 from hsiadapt.datasets.base import DATASETS, SAMPLE_SCALE, HSIDataset
 from hsiadapt.hints import check_choice
@@ -222,12 +228,14 @@ class HSIDataModule(L.LightningDataModule):
                      and self.statistics is not None)
             if early:
                 steps.append(Normalize(*self.statistics.tensors()))  # type: ignore[union-attr]
+            key = self._kept_key(base, bool(steps), early)
             if steps:
                 base, steps = Pipeline(base, steps), []
             n = len(base)  # type: ignore[arg-type]
             budget = int(os.environ.get("HSIADAPT_MEMORY_MB", MEMORY_MB)) * 2**20
-            if n and sample_bytes(base[0]) * n <= budget:
-                base = Memo(base)
+            memo = Memo(base, kept_samples(key))  # what an earlier run here kept, if any
+            if n and sample_bytes(memo[0]) * n <= budget:
+                base = memo
             on_device = split == "train" and self.augment and self.augmentation_on == "device"
             if on_device:
                 self.device_augment = DeviceAugment(
@@ -246,6 +254,13 @@ class HSIDataModule(L.LightningDataModule):
             if self.statistics is not None and not early and not on_device:
                 steps.append(Normalize(*self.statistics.tensors()))
             self.splits[split] = Pipeline(base, steps)
+
+    def _kept_key(self, base: Dataset, adapted: bool, normalised: bool) -> str:
+        """The key of a split's kept samples (:func:`hsiadapt.data.reuse.kept_key`)."""
+        return kept_key(dataset_fingerprint(base),
+                        self.adapter if adapted else None,
+                        f"{self.adapter_name}-{sorted(self.adapter_args.items())!r}",
+                        self.statistics.tensors() if normalised and self.statistics else None)
 
     def _statistics(self) -> BandStatistics:
         names = self.adapter.target.names if self.adapter is not None else self.info.bands.names

@@ -32,9 +32,11 @@ class Memo(Dataset):
     """Keeps each sample the first time it is read (the samples before augmentation are the same
     every epoch): a small split is read (and adapted) once per run, not once per epoch."""
 
-    def __init__(self, base: Dataset) -> None:
+    def __init__(self, base: Dataset, kept: dict[int, dict[str, Any]] | None = None) -> None:
         self.base = base
-        self.kept: dict[int, dict[str, Any]] = {}
+        #: ``kept``: shared with earlier runs of this process on the same data
+        #: (:func:`hsiadapt.data.reuse.kept_samples`)
+        self.kept: dict[int, dict[str, Any]] = {} if kept is None else kept
 
     def __len__(self) -> int:
         return len(self.base)  # type: ignore[arg-type]

@@ -27,6 +27,7 @@ import torch
 from hsiadapt._atomic import atomic_write_text
 from hsiadapt.adapters import SpectralAdapter
 from hsiadapt.data.fixed_adapter import FixedAdapter
+from hsiadapt.data.reuse import remembered
 
 __all__ = [
     "BandStatistics",
@@ -151,10 +152,6 @@ def compute_statistics(
         cache_dir: when given, the result is cached there as JSON, keyed by the dataset
             fingerprint and the adapter's weights; a later call returns the cached value.
     """
-    from torch.utils.data import DataLoader, Subset
-
-    from hsiadapt.data.collate import pad_collate
-
     fixed = None if adapter is None else FixedAdapter.of(adapter)
     key = dataset_fingerprint(dataset)
     weight = getattr(fixed and fixed.module, "weight", None)
@@ -164,6 +161,20 @@ def compute_statistics(
         key += "-clip"
     if max_samples is not None:
         key += f"-n{max_samples}"
+    # a sweep's runs on the same split ask again: once per process (results unchanged)
+    return remembered(f"stats-{key}-b{batch_size}",
+                      lambda: _statistics(dataset, fixed, key, batch_size, num_workers,
+                                          max_samples, cache_dir))
+
+
+def _statistics(dataset, fixed: FixedAdapter | None, key: str, batch_size: int,
+                num_workers: int, max_samples: int | None,
+                cache_dir: str | Path | None) -> BandStatistics:
+    """:func:`compute_statistics`'s work: from its cache file, or one pass over the data."""
+    from torch.utils.data import DataLoader, Subset
+
+    from hsiadapt.data.collate import pad_collate
+
     cache_file = Path(cache_dir) / f"stats-{key}.json" if cache_dir is not None else None
     if cache_file is not None and cache_file.is_file():
         try:
