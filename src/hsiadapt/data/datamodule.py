@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from hsiadapt.data.cache import AdaptedCache
 from hsiadapt.data.collate import pad_collate, same_size_collate
 from hsiadapt.data.device_augment import DeviceAugment, normalize_batch
 from hsiadapt.data.fixed_adapter import FixedAdapter
-from hsiadapt.data.pipeline import MEMORY_MB, Memo, Pipeline, sample_bytes
+from hsiadapt.data.pipeline import Memo, Pipeline, sample_bytes
 from hsiadapt.data.plan import (
     AugmentationOn,
     DataPlan,
@@ -25,7 +24,7 @@ from hsiadapt.data.plan import (
     StatisticsLookup,
     StatisticsUnits,
 )
-from hsiadapt.data.reuse import kept_key, kept_samples
+from hsiadapt.data.reuse import budget_bytes, kept_key, kept_samples
 from hsiadapt.data.stats import (
     BandStatistics,
     compute_statistics,
@@ -232,9 +231,8 @@ class HSIDataModule(L.LightningDataModule):
             if steps:
                 base, steps = Pipeline(base, steps), []
             n = len(base)  # type: ignore[arg-type]
-            budget = int(os.environ.get("HSIADAPT_MEMORY_MB", MEMORY_MB)) * 2**20
             memo = Memo(base, kept_samples(key))  # what an earlier run here kept, if any
-            if n and sample_bytes(memo[0]) * n <= budget:
+            if n and sample_bytes(memo[0]) * n <= budget_bytes():
                 base = memo
             on_device = split == "train" and self.augment and self.augmentation_on == "device"
             if on_device:

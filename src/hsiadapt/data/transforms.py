@@ -96,8 +96,7 @@ class HyperviewAugment:
             k = int(torch.randint(4, (1,)))
             flip = bool(torch.randint(2, (1,)))
             for key in keys:
-                x = torch.rot90(sample[key], k, dims=(-2, -1))
-                sample[key] = torch.flip(x, dims=(-1,)) if flip else x
+                sample[key] = d4(sample[key], k, flip)
         for key in keys:
             sample[key] = self._resize(sample[key], nearest=key != "image")
         if self.train:
