@@ -45,6 +45,8 @@ def test_demo_quick_end_to_end_and_rerun(tmp_path, monkeypatch, capsys):
     report = (out / "report.md").read_text()
     assert "stand-ins pretrained here" in report and "not the study's data" in report
     assert "Share of the gap recovered" in report and "n/a (1 seed)" in report
+    assert "rows: random init behind select; the gap rows (`linear`, `full_spectrum`, " \
+        "HSI-native) on minerals" in report
 
     res = list(csv.DictReader((out / "results.csv").open()))
     assert set(res[0]) == {"task", "model", "init", "adapter", "metric", "direction", "mean",

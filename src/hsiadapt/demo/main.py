@@ -207,6 +207,9 @@ def _report(mode: str, m: DemoMode, md: str, found: dict, prior_meta: dict, out:
         f"- at most {m.epochs} epochs ({m.epochs_few} at the small budget), early-stopping "
         f"patience {m.patience} on the validation metric (study: 100, 20, val/loss)",
         f"- seeds {list(m.seeds)} (study: 42-51); learning rate {m.lr}; 32-bit on CPU",
+        f"- rows: random init behind {', '.join(m.random_adapters)}; the gap rows (`linear`, "
+        f"`full_spectrum`, HSI-native) on {', '.join(m.gap_tasks)} "
+        "(`hsiadapt demo --cross-sensor` trains the land-cover gap rows)",
         "", "## Table (rows: backbone entry = architecture.init)", "", md, "",
         *render_findings(found), "",
         f"Per-run results with the classical baselines: {out / 'results.csv'}; figures: "
