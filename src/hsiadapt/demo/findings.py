@@ -1,10 +1,10 @@
 """What the demo's ``results.csv`` rows say about the study's question, in words and numbers.
 
 * **priors vs random init**: per task and label budget, the S2 prior against random init with
-  the same adapter (``select``, and ``srf`` where the grid has it), and whether the difference exceeds the seeds'
-  spread (the larger of the two standard deviations);
-* **gap recovered**: per task with an HSI-native row, ``(adapter - select) / (HSI-native - select)`` for each of
-  the S2 prior's adapters, against the HSI-native prior's ``native`` row;
+  the same adapter (``select``, and ``srf`` where the grid has it), and whether the difference
+  exceeds the seeds' spread (the larger of the two standard deviations);
+* **gap recovered**: per task with an HSI-native row, ``(adapter - select) / (HSI-native -
+  select)`` for each of the S2 prior's adapters, against the HSI-native prior's ``native`` row;
 * **deep vs classical**: the best deep model against per-pixel LDA on the same split (both on
   the full spectra and on the S2 bands).
 
