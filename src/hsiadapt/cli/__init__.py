@@ -213,7 +213,7 @@ def _add_demo_commands(sub: Any) -> None:
                        "fine-tune TerraMind v1 tiny behind every adapter on its tasks, and write "
                        "the Table-1-style report and figures.")
     g = s.add_mutually_exclusive_group()
-    g.add_argument("--quick", action="store_true", help="smallest run (about 2 minutes)")
+    g.add_argument("--quick", action="store_true", help="smallest run (about a minute)")
     g.add_argument("--full", action="store_true", help="the study's recipe (needs a GPU)")
     s.add_argument("--out", default="hsiadapt-demo", help="output folder (default ./hsiadapt-demo)")
     s.add_argument("--data", default=None, help="cache folder for the benchmark "
